@@ -1,0 +1,62 @@
+"""Regenerate docs/screenshot.png: the window after a real generation with a tiny random model.
+
+Run with `make screenshot` (under Xvfb). The tiny model draws noise; the point is the window.
+"""
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+home = Path(tempfile.mkdtemp(prefix="atelier-shot-"))
+for var, sub in (("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")):
+    os.environ[var] = str(home / sub)
+os.environ["HF_HUB_CACHE"] = str(home / "hf")
+
+import tiny_models  # noqa: E402  (after the environment is redirected)
+from PySide6.QtCore import QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from atelier import paths  # noqa: E402
+from atelier.ui.app import dark_palette  # noqa: E402
+from atelier.ui.main_window import MainWindow  # noqa: E402
+
+tiny_models.build_sd15(paths.models_dir() / "tiny-sd15")
+app = QApplication([])
+app.setStyle("Fusion")
+app.setPalette(dark_palette())
+window = MainWindow()
+window.show()
+
+
+def generate():
+    if not window.model_combo.isEnabled():
+        QTimer.singleShot(100, generate)
+        return
+    window.prompt_edit.setPlainText("a lighthouse on a cliff at dusk, oil painting, warm light")
+    window.negative_edit.setPlainText("blurry, low quality")
+    window.steps_spin.setValue(4)
+    window.width_spin.setValue(256)
+    window.height_spin.setValue(256)
+    window.seed_spin.setValue(42)
+    window.start_generation()
+    QTimer.singleShot(100, wait_for_image)
+
+
+def wait_for_image():
+    # Polled on the GUI thread: a lambda on the worker's signal would run on the worker thread.
+    if window.last_output is None or not window.generate_button.isEnabled():
+        QTimer.singleShot(100, wait_for_image)
+        return
+    out = ROOT / "docs" / "screenshot.png"
+    window.grab().save(str(out))
+    print(f"wrote {out}")
+    window.close()
+    app.quit()
+
+
+QTimer.singleShot(100, generate)
+sys.exit(app.exec())

@@ -1,0 +1,174 @@
+"""Headless commands on the same engine and core as the window.
+
+Exit codes: 0 done, 2 bad arguments, 3 model problem, 4 generation failed, 130 cancelled.
+Errors are one line on stderr; ``--debug`` adds the traceback.
+"""
+
+import argparse
+import json
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from . import __version__
+from .core.errors import AtelierError, RequestError
+from .core.jobs import ImageRequest
+from .core.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
+from .settings import DEVICES, Settings
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad argument in one line instead of a usage dump."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="atelier", description="Offline images and sound from the models on your disk.")
+    parser.add_argument("--version", action="version", version=f"Atelier {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    gen = commands.add_parser("generate", help="make images from a prompt")
+    gen.add_argument("--model", required=True, help="model folder or an id from 'atelier models'")
+    gen.add_argument("--prompt", required=True)
+    gen.add_argument("--negative", default="", help="negative prompt")
+    gen.add_argument("--seed", type=int, default=None, help="seed (default: a random one, recorded)")
+    gen.add_argument("--steps", type=int, default=25)
+    gen.add_argument("--guidance", type=float, default=7.0, help="CFG scale")
+    gen.add_argument("--size", type=_size, default=(512, 512), help="WIDTHxHEIGHT, e.g. 768x512")
+    gen.add_argument(
+        "--scheduler", default=DEFAULT_SCHEDULER, help=f"one of: {', '.join(SCHEDULER_NAMES)}"
+    )
+    gen.add_argument("--batch", type=int, default=1, help="number of images (files get numbered)")
+    gen.add_argument("--device", choices=DEVICES, default=None, help="default: from settings (auto)")
+    gen.add_argument("--out", required=True, type=Path, help="output .png file")
+
+    models = commands.add_parser("models", help="list the models found on this machine")
+    models.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        if args.command == "generate":
+            return _generate(args)
+        if args.command == "models":
+            return _models(args)
+        build_parser().print_help()
+        return 2
+    except AtelierError as exc:
+        _report(exc, args.debug)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("atelier: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: still one line unless --debug
+        _report(exc, args.debug, prefix="unexpected error: ")
+        if not args.debug:
+            print("atelier: run again with --debug for the details", file=sys.stderr)
+        return 1
+
+
+def _report(exc: BaseException, debug: bool, prefix: str = "") -> None:
+    if debug:
+        traceback.print_exception(exc)
+    print(f"atelier: error: {prefix}{exc}", file=sys.stderr)
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size {text!r}: write it as WIDTHxHEIGHT, e.g. 512x768") from None
+    return width, height
+
+
+def _models(args) -> int:
+    from .engine import registry
+
+    result = registry.scan(Settings.load().model_folders)
+    for problem in result.problems:
+        print(f"atelier: warning: {problem}", file=sys.stderr)
+    if args.json:
+        print(json.dumps([m.to_dict() for m in result.models], indent=2))
+        return 0
+    if not result.models:
+        print("No models found. Put diffusers model folders in", registry.paths.models_dir(), file=sys.stderr)
+        return 0
+    for m in result.models:
+        print(f"{m.id}\t{m.kind}\t{m.family}\t{m.size_bytes / 1e9:.2f} GB\t{m.path}")
+    return 0
+
+
+def _generate(args) -> int:
+    # 1. Check everything cheap before loading anything heavy.
+    width, height = args.size
+    request = ImageRequest(
+        prompt=args.prompt, negative_prompt=args.negative, seed=args.seed, steps=args.steps,
+        guidance=args.guidance, width=width, height=height, scheduler=args.scheduler,
+        batch_size=args.batch,
+    )
+    targets = _output_paths(args.out, request.batch_size)
+    settings = Settings.load()
+
+    from tqdm import tqdm
+
+    from .core.metadata import save_png
+    from .engine import registry
+    from .engine.image import generate_images
+    from .engine.loader import PipelineCache, require_text_to_image
+
+    info = registry.resolve(args.model, settings.model_folders)
+    require_text_to_image(info)
+
+    # 2. Load and generate; each image is written the moment it exists.
+    print(f"Loading {info.id} ...", file=sys.stderr)
+    loaded = PipelineCache().get(info, args.device or settings.device)
+    bar = tqdm(total=request.steps * request.batch_size, unit="step", file=sys.stderr, dynamic_ncols=True)
+
+    def on_step(progress):
+        bar.n = progress.image_index * progress.total + progress.step
+        bar.refresh()
+
+    def on_image(result):
+        path = targets[result.recipe.batch_index]
+        try:
+            save_png(result.image, path, result.recipe)
+        except OSError as exc:
+            raise RequestError(f"{path}: cannot be written ({exc.strerror or exc}); choose another --out") from exc
+        bar.write(f"{path}  seed {result.recipe.seed}", file=sys.stdout)
+
+    try:
+        generate_images(loaded, request, on_step=on_step, on_image=on_image)
+    finally:
+        bar.close()
+    return 0
+
+
+def _output_paths(out: Path, count: int) -> list[Path]:
+    """``out`` itself for one image; ``name-1.png``, ``name-2.png``, ... for several."""
+    if out.suffix.lower() != ".png":
+        raise RequestError(f"--out {out}: must be a .png file")
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise RequestError(f"--out {out}: folder {folder} does not exist; create it or choose another --out")
+    if not os.access(folder, os.W_OK):
+        raise RequestError(f"--out {out}: not writable; choose another --out")
+    if count == 1:
+        targets = [out]
+    else:
+        width = len(str(count))
+        targets = [out.with_name(f"{out.stem}-{i:0{width}d}{out.suffix}") for i in range(1, count + 1)]
+    # Every file the batch will write, checked now rather than after minutes of loading.
+    for target in targets:
+        if target.is_dir():
+            raise RequestError(f"--out {out}: {target} is a folder; choose a .png file name")
+        if target.exists() and not os.access(target, os.W_OK):
+            raise RequestError(f"--out {out}: {target} is not writable; choose another --out")
+    return targets

@@ -1,0 +1,1 @@
+"""Pure-Python heart of Atelier: requests, recipes, metadata. Imports neither Qt nor torch."""

@@ -1,0 +1,117 @@
+"""PNG metadata: the recipe travels inside every image we save.
+
+Two text chunks go into each PNG:
+
+* ``parameters``: the text AUTOMATIC1111 writes, so other tools (A1111's PNG Info, ComfyUI,
+  Civitai, sd-parsers, image browsers) show the prompt and settings of our images.
+* ``atelier``: the full recipe as JSON, so Atelier itself can remake the image exactly. The
+  A1111 text is lossy (no scheduler config, no device or versions), hence the second chunk.
+
+Pure Pillow; no Qt, no torch.
+"""
+
+import json
+import logging
+from pathlib import Path
+
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+from .. import __version__
+from .atomic import atomic_writer
+from .recipe import Recipe
+from .schedulers import scheduler_spec
+
+log = logging.getLogger(__name__)
+
+PARAMETERS_KEY = "parameters"
+ATELIER_KEY = "atelier"
+METADATA_SCHEMA = 1
+
+
+def a1111_parameters(recipe: Recipe) -> str:
+    """The ``parameters`` text exactly as A1111 lays it out, so A1111-aware tools can read it.
+
+    Layout: the prompt, a ``Negative prompt:`` line when there is one, then one line of
+    ``Key: value`` pairs in A1111's order. Settings the recipe does not have are left out.
+    """
+    spec = scheduler_spec(recipe.scheduler)
+    pairs = {
+        "Steps": recipe.steps,
+        # "Default" keeps the model's own scheduler: name the class that actually ran.
+        "Sampler": spec.a1111_sampler or recipe.scheduler_class or spec.name,
+        "Schedule type": spec.a1111_schedule or None,
+        "CFG scale": _number(recipe.guidance),
+        "Seed": recipe.seed,
+        "Size": f"{recipe.width}x{recipe.height}",
+        "Model hash": recipe.model.fingerprint[:10] or None,
+        "Model": recipe.model.name or None,
+        "Version": f"Atelier {__version__}",
+    }
+    settings = ", ".join(f"{k}: {_quote(v)}" for k, v in pairs.items() if v is not None)
+    lines = [recipe.prompt]
+    if recipe.negative_prompt:
+        lines.append(f"Negative prompt: {recipe.negative_prompt}")
+    lines.append(settings)
+    return "\n".join(lines)
+
+
+def png_info(recipe: Recipe) -> PngInfo:
+    """Both text chunks, ready for ``Image.save(..., pnginfo=...)``.
+
+    ``add_text`` stores Latin-1 text as tEXt and anything else (Japanese, emoji) as UTF-8
+    iTXt, so non-Latin prompts survive; A1111 and sd-parsers read either kind.
+    """
+    info = PngInfo()
+    info.add_text(PARAMETERS_KEY, a1111_parameters(recipe))
+    payload = {"atelier_metadata": METADATA_SCHEMA, "recipe": recipe.to_dict()}
+    info.add_text(ATELIER_KEY, json.dumps(payload, ensure_ascii=False))
+    return info
+
+
+def save_png(image: Image.Image, path, recipe: Recipe) -> None:
+    """Save ``image`` as a PNG carrying ``recipe``; atomic, so a crash never leaves half a file."""
+    with atomic_writer(Path(path)) as fh:
+        image.save(fh, format="PNG", pnginfo=png_info(recipe))
+
+
+def read_recipe(path_or_image) -> Recipe | None:
+    """The recipe stored in an image by ``save_png``, or None.
+
+    None when the image has no ``atelier`` chunk (not ours, or stripped by another tool) or
+    when the chunk cannot be understood: a damaged chunk should cost the artist the recipe,
+    not crash the gallery. Errors opening the file itself (missing, not an image) propagate.
+    """
+    if isinstance(path_or_image, Image.Image):
+        raw = _text_chunks(path_or_image).get(ATELIER_KEY)
+    else:
+        with Image.open(path_or_image) as image:
+            raw = _text_chunks(image).get(ATELIER_KEY)
+    if raw is None:
+        return None
+    try:
+        return Recipe.from_dict(json.loads(raw)["recipe"])
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        log.warning("ignoring unreadable %r metadata chunk: %s", ATELIER_KEY, error)
+        return None
+
+
+def _text_chunks(image: Image.Image) -> dict:
+    """PNG text chunks; ``.text`` also finds chunks written after the pixel data."""
+    text = getattr(image, "text", None)
+    return text if text is not None else image.info
+
+
+def _number(value):
+    """A1111 prints whole numbers without a decimal point: 7, not 7.0; 7.5 stays 7.5."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _quote(value) -> str:
+    """A1111's rule: a value with a comma, colon or newline is JSON-quoted, so it parses back."""
+    text = str(value)
+    if any(c in text for c in ",:\n"):
+        return json.dumps(text, ensure_ascii=False)
+    return text

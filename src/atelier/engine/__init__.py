@@ -1,0 +1,11 @@
+"""The only home of torch, diffusers and transformers; each is imported lazily, inside functions.
+
+Importing this package makes the Hugging Face libraries offline for the whole process: the hub
+reads ``HF_HUB_OFFLINE`` once, at its own import, so it must be set before anything imports it.
+"""
+
+import os
+
+for _name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY"):
+    os.environ[_name] = "1"
+os.environ.setdefault("DIFFUSERS_NO_ADVISORY_WARNINGS", "1")

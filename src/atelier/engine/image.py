@@ -1,0 +1,175 @@
+"""Text-to-image on a loaded pipeline, one image at a time, each from its own seeded generator.
+
+Generating images one by one (rather than as one batch) makes every image reproducible from
+its own seed alone and lets the caller save each as soon as it exists.
+"""
+
+import json
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from PIL import Image
+
+from .. import __version__
+from ..core.errors import GenerationCancelled, GenerationError, RequestError
+from ..core.jobs import MAX_SEED, ImageRequest
+from ..core.recipe import ModelRef, Recipe
+from ..core.schedulers import scheduler_spec
+from .loader import LoadedModel
+from .previews import latent_preview
+
+
+@dataclass(frozen=True)
+class StepProgress:
+    image_index: int  # 0-based, within the request
+    image_count: int
+    step: int  # steps finished for this image, 1..total
+    total: int
+    elapsed: float  # seconds since this image started
+    preview: Image.Image | None = None
+
+
+@dataclass(frozen=True)
+class GeneratedImage:
+    image: Image.Image
+    recipe: Recipe
+
+
+class _Interrupt(Exception):
+    """Raised inside the pipeline's step callback to stop at once, before the VAE decode."""
+
+
+def generate_images(
+    loaded: LoadedModel,
+    request: ImageRequest,
+    *,
+    on_step: Callable[[StepProgress], None] | None = None,
+    on_image: Callable[[GeneratedImage], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+    preview_every: int = 0,
+) -> list[GeneratedImage]:
+    """Make ``request.batch_size`` images. Callbacks run on the calling thread.
+
+    ``preview_every`` = N > 0 attaches a cheap latent preview to every Nth step's progress.
+    Cancelling takes effect at the end of the current step and raises GenerationCancelled;
+    images finished before it have already gone to ``on_image``.
+    """
+    import torch
+
+    should_cancel = should_cancel or (lambda: False)
+    base_seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
+    _apply_scheduler(loaded, request.scheduler)
+    versions = _versions()
+    results = []
+    for index in range(request.batch_size):
+        seed = (base_seed + index) % (MAX_SEED + 1)
+        if should_cancel():
+            raise GenerationCancelled(0, request.steps)
+        started = time.perf_counter()
+        steps_done = 0
+
+        def step_end(pipe, step, _timestep, tensors, index=index, started=started):
+            nonlocal steps_done
+            steps_done = step + 1
+            if on_step is not None:
+                preview = None
+                if preview_every > 0 and (steps_done % preview_every == 0 or steps_done == request.steps):
+                    preview = latent_preview(tensors.get("latents"), loaded.info.family)
+                on_step(
+                    StepProgress(
+                        index, request.batch_size, steps_done, request.steps,
+                        time.perf_counter() - started, preview,
+                    )
+                )
+            if should_cancel():
+                raise _Interrupt
+            return tensors
+
+        try:
+            with torch.inference_mode():
+                output = loaded.pipe(
+                    prompt=request.prompt,
+                    negative_prompt=request.negative_prompt or None,
+                    num_inference_steps=request.steps,
+                    guidance_scale=request.guidance,
+                    width=request.width,
+                    height=request.height,
+                    num_images_per_prompt=1,
+                    generator=torch.Generator("cpu").manual_seed(seed),
+                    callback_on_step_end=step_end,
+                    output_type="pil",
+                )
+        except _Interrupt:
+            raise GenerationCancelled(steps_done, request.steps) from None
+        except (RequestError, GenerationCancelled):
+            raise
+        except Exception as exc:  # torch/diffusers errors: out of memory, shape mismatches, ...
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise GenerationError(f"generation failed with {loaded.info.id}: {reason}") from exc
+        result = GeneratedImage(output.images[0], _recipe(loaded, request, seed, index, versions))
+        results.append(result)
+        if on_image is not None:
+            on_image(result)
+    return results
+
+
+def _apply_scheduler(loaded: LoadedModel, name: str) -> None:
+    """Install the named sampler, built from the model's shipped config each time."""
+    import diffusers
+
+    spec = scheduler_spec(name)
+    shipped = loaded.default_scheduler_config.get("_class_name", "")
+    if not spec.class_name:
+        target_class, options = shipped, {}
+    elif shipped.startswith("FlowMatch"):
+        raise RequestError(
+            f"scheduler {name!r}: {loaded.info.id} is a flow-matching model; choose the 'Default' scheduler"
+        )
+    else:
+        target_class, options = spec.class_name, spec.options
+    loaded.pipe.scheduler = getattr(diffusers, target_class).from_config(loaded.default_scheduler_config, **options)
+
+
+def _recipe(loaded: LoadedModel, request: ImageRequest, seed: int, index: int, versions: dict) -> Recipe:
+    info = loaded.info
+    scheduler = loaded.pipe.scheduler
+    return Recipe(
+        model=ModelRef(info.id, info.name, info.family, info.pipeline, loaded.fingerprint, str(info.path)),
+        prompt=request.prompt,
+        negative_prompt=request.negative_prompt,
+        seed=seed,
+        steps=request.steps,
+        guidance=float(request.guidance),
+        width=request.width,
+        height=request.height,
+        scheduler=request.scheduler,
+        scheduler_class=type(scheduler).__name__,
+        scheduler_config=_plain_config(scheduler.config),
+        device=loaded.device,
+        dtype=loaded.dtype,
+        versions=versions,
+        batch_index=index,
+        batch_size=request.batch_size,
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+
+
+def _plain_config(config) -> dict:
+    """A scheduler config as plain JSON values, without diffusers' private bookkeeping keys."""
+    return json.loads(json.dumps({k: v for k, v in dict(config).items() if not k.startswith("_")}, default=str))
+
+
+def _versions() -> dict:
+    import diffusers
+    import torch
+    import transformers
+
+    return {
+        "atelier": __version__,
+        "torch": torch.__version__,
+        "diffusers": diffusers.__version__,
+        "transformers": transformers.__version__,
+    }

@@ -1,0 +1,151 @@
+"""Load diffusers pipelines from local folders, offline, and keep the recent ones in memory.
+
+Called from worker threads and the CLI only: the first call imports torch and diffusers.
+"""
+
+import gc
+import json
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import ModelError
+from . import safetensors_header
+from .fingerprint import model_fingerprint
+from .registry import TEXT_TO_IMAGE, ModelInfo, weight_files
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LoadedModel:
+    info: ModelInfo
+    pipe: Any
+    device: str
+    dtype: str  # "float32", "float16", "bfloat16"
+    fingerprint: str
+    default_scheduler_config: dict  # as shipped, so switching samplers never accumulates options
+
+
+def pick_device(preference: str = "auto") -> str:
+    """cuda > mps > cpu for "auto"; an explicit choice that is unavailable is an error."""
+    import torch
+
+    available = {
+        "cpu": True,
+        "cuda": torch.cuda.is_available(),
+        "mps": getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(),
+    }
+    if preference == "auto":
+        return next(d for d in ("cuda", "mps", "cpu") if available[d])
+    if preference not in available:
+        raise ModelError(f"device {preference!r}: choose auto, cpu, cuda or mps")
+    if not available[preference]:
+        raise ModelError(f"device {preference!r} is not available on this machine; choose auto or cpu")
+    return preference
+
+
+def pick_dtype(device: str) -> str:
+    """Half precision on GPUs (bf16 where supported: it does not overflow), fp32 on the CPU."""
+    import torch
+
+    if device == "cuda":
+        return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
+    if device == "mps":
+        return "float16"
+    return "float32"
+
+
+def require_text_to_image(info: ModelInfo) -> None:
+    """Refuse, before any loading, a model that cannot make an image from a prompt."""
+    if info.kind != "image":
+        raise ModelError(
+            f"{info.id}: is an {info.kind} model ({info.pipeline}); choose an image model (see 'atelier models')"
+        )
+    if info.pipeline not in TEXT_TO_IMAGE:
+        raise ModelError(
+            f"{info.id}: {info.pipeline} cannot make an image from a prompt alone; choose a text-to-image model"
+        )
+
+
+def load_pipeline(info: ModelInfo, device: str, dtype: str) -> LoadedModel:
+    """Load a pipeline folder onto ``device``. Raises ModelError with a one-line reason."""
+    for file in weight_files(info.path):
+        if file.suffix == ".safetensors":
+            safetensors_header.check_complete(file)
+    fingerprint = model_fingerprint(info.path)
+
+    import diffusers
+    import torch
+    import transformers
+    from diffusers import DiffusionPipeline
+
+    # Loading bars belong on a terminal the user is watching, not in the app's stderr.
+    diffusers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.disable_progress_bar()
+
+    index = json.loads((Path(info.path) / "model_index.json").read_text(encoding="utf-8"))
+    options: dict[str, Any] = {"dtype": getattr(torch, dtype), "local_files_only": True}
+    if "safety_checker" in index:
+        # Artists' own offline tool: no safety checker, and none of its extra weights in memory.
+        options.update(safety_checker=None, feature_extractor=None, requires_safety_checker=False)
+    if info.pipeline.startswith("StableDiffusionXL"):
+        options["add_watermarker"] = False  # an invisible watermark would change the artist's pixels
+    try:
+        pipe = DiffusionPipeline.from_pretrained(str(info.path), **options)
+        pipe.to(device)
+    except Exception as exc:  # diffusers raises many types; the user needs one clear line
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"{info.path}: could not load {info.pipeline} ({reason}); copy the model again") from exc
+    pipe.set_progress_bar_config(disable=True)
+    scheduler_config = json.loads(json.dumps(dict(pipe.scheduler.config), default=str))
+    return LoadedModel(info, pipe, device, dtype, fingerprint, scheduler_config)
+
+
+class PipelineCache:
+    """The most recently used pipelines, keyed by (model path, device, dtype).
+
+    Eviction drops the pipeline, collects garbage and empties the CUDA cache so the memory
+    really comes back before the next model loads.
+    """
+
+    def __init__(self, capacity: int = 1):
+        self.capacity = max(1, capacity)
+        self._items: OrderedDict[tuple, LoadedModel] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, info: ModelInfo, device: str = "auto", dtype: str | None = None) -> LoadedModel:
+        device = pick_device(device)
+        dtype = dtype or pick_dtype(device)
+        key = (str(Path(info.path).resolve()), device, dtype)
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            # Make room first, so two large models are never in memory at once.
+            while len(self._items) >= self.capacity:
+                self._evict_oldest()
+            loaded = load_pipeline(info, device, dtype)
+            self._items[key] = loaded
+            return loaded
+
+    def clear(self) -> None:
+        with self._lock:
+            while self._items:
+                self._evict_oldest()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def _evict_oldest(self) -> None:
+        _key, loaded = self._items.popitem(last=False)
+        device = loaded.device
+        del loaded
+        gc.collect()
+        if device == "cuda":
+            import torch
+
+            torch.cuda.empty_cache()

@@ -1,0 +1,45 @@
+"""Where Atelier keeps things. Honours the XDG variables (platformdirs), so tests and users can
+redirect every location through the environment."""
+
+import sys
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "Atelier"
+
+
+def _dirs() -> platformdirs.PlatformDirs:
+    # Built per call: platformdirs reads the environment each time, which tests rely on.
+    return platformdirs.PlatformDirs(APP_NAME, appauthor=False)
+
+
+def data_dir() -> Path:
+    return Path(_dirs().user_data_dir)
+
+
+def config_dir() -> Path:
+    return Path(_dirs().user_config_dir)
+
+
+def cache_dir() -> Path:
+    return Path(_dirs().user_cache_dir)
+
+
+def models_dir() -> Path:
+    """The user's own model folder, scanned first."""
+    return data_dir() / "models"
+
+
+def outputs_dir() -> Path:
+    """Where the window writes each generated image as soon as it exists."""
+    return data_dir() / "outputs"
+
+
+def resource_path(*parts: str) -> Path:
+    """A file under ``resources/``, from the source tree or from a frozen bundle."""
+    if getattr(sys, "frozen", False):
+        base = Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent))
+    else:
+        base = Path(__file__).resolve().parents[2]
+    return base.joinpath("resources", *parts)

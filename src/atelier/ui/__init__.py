@@ -1,0 +1,1 @@
+"""The only home of PySide6. Never imports torch: the engine runs in worker threads."""

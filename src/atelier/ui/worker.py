@@ -1,0 +1,148 @@
+"""The bridge between the Qt window and the Qt-free engine.
+
+One long-lived QThread hosts an EngineWorker; the window sends it requests through queued
+signals and gets progress, previews and images back as signals. Only signals cross threads:
+the worker never touches a widget. Cancel is a threading.Event the UI sets directly, because
+the worker's own event loop is busy while it generates.
+"""
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtGui import QImage
+
+from ..core.errors import AtelierError, GenerationCancelled
+from ..core.jobs import ImageRequest
+from ..core.recipe import Recipe
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ImageOutput:
+    """An image that exists on disk (written before it is shown) and its QImage for display."""
+
+    path: Path
+    image: QImage
+    recipe: Recipe
+
+
+def pil_to_qimage(image: Image.Image) -> QImage:
+    """A QImage that owns its pixels (the copy detaches it from the Python bytes)."""
+    rgba = image.convert("RGBA")
+    data = rgba.tobytes()
+    return QImage(data, rgba.width, rgba.height, rgba.width * 4, QImage.Format.Format_RGBA8888).copy()
+
+
+class EngineWorker(QObject):
+    """Runs engine calls on its own thread. Slots are invoked through queued signals."""
+
+    models_found = Signal(object, object)  # list[ModelInfo], list[str] problems
+    status = Signal(str)  # "Loading model ..." and the like
+    step = Signal(int, int, int, int, float)  # image index, image count, step, total, elapsed s
+    preview = Signal(QImage)
+    image_ready = Signal(object)  # ImageOutput
+    job_failed = Signal(str)  # one-line message
+    job_cancelled = Signal(str)
+    job_done = Signal()  # the job ended, whatever the outcome
+
+    def __init__(self, output_dir: Path, device: str = "auto"):
+        super().__init__()
+        self.output_dir = output_dir
+        self.device = device
+        self.cancel_event = threading.Event()
+        self._cache = None  # PipelineCache, created on first use: that is when torch loads
+
+    @Slot(object)
+    def scan(self, extra_folders) -> None:
+        from ..engine import registry
+
+        result = registry.scan(extra_folders)
+        self.models_found.emit(result.models, result.problems)
+
+    @Slot(object, object)
+    def generate(self, info, request: ImageRequest) -> None:
+        try:
+            self._generate(info, request)
+        except GenerationCancelled as exc:
+            self.job_cancelled.emit(str(exc))
+        except AtelierError as exc:
+            self.job_failed.emit(str(exc))
+        except Exception as exc:  # a bug must not take the window down; the log has the details
+            log.exception("generation crashed")
+            self.job_failed.emit(f"unexpected error: {exc}")
+        finally:
+            self.job_done.emit()
+
+    def _generate(self, info, request: ImageRequest) -> None:
+        from ..core.metadata import save_png
+        from ..engine.image import generate_images
+        from ..engine.loader import PipelineCache, require_text_to_image
+
+        require_text_to_image(info)
+        if self._cache is None:
+            self.status.emit("Starting the engine (first time: loading torch) ...")
+            self._cache = PipelineCache()
+        self.status.emit(f"Loading {info.name} ...")
+        loaded = self._cache.get(info, self.device)
+        self.status.emit(f"Generating with {info.name} on {loaded.device} ...")
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+
+        def on_step(progress):
+            self.step.emit(progress.image_index, progress.image_count, progress.step, progress.total, progress.elapsed)
+            if progress.preview is not None:
+                self.preview.emit(pil_to_qimage(progress.preview))
+
+        def on_image(result):
+            path = _unique_path(self.output_dir, result.recipe)
+            save_png(result.image, path, result.recipe)
+            self.image_ready.emit(ImageOutput(path, pil_to_qimage(result.image), result.recipe))
+
+        generate_images(
+            loaded, request, on_step=on_step, on_image=on_image,
+            should_cancel=self.cancel_event.is_set, preview_every=1,
+        )
+
+
+def _unique_path(folder: Path, recipe: Recipe) -> Path:
+    stamp = recipe.created.replace(":", "").replace("-", "")[:15]
+    path = folder / f"{stamp}-{recipe.seed}.png"
+    counter = 2
+    while path.exists():
+        path = folder / f"{stamp}-{recipe.seed}-{counter}.png"
+        counter += 1
+    return path
+
+
+class EngineThread(QObject):
+    """Owns the worker thread for the window's lifetime; ``shutdown`` cancels and joins it."""
+
+    request_scan = Signal(object)
+    request_generate = Signal(object, object)
+
+    def __init__(self, output_dir: Path, device: str = "auto", parent=None):
+        super().__init__(parent)
+        self.thread = QThread()
+        self.thread.setObjectName("atelier-engine")
+        self.worker = EngineWorker(output_dir, device)
+        self.worker.moveToThread(self.thread)
+        self.request_scan.connect(self.worker.scan)
+        self.request_generate.connect(self.worker.generate)
+        self.thread.start()
+
+    def generate(self, info, request: ImageRequest) -> None:
+        self.worker.cancel_event.clear()
+        self.request_generate.emit(info, request)
+
+    def cancel(self) -> None:
+        self.worker.cancel_event.set()
+
+    def shutdown(self) -> None:
+        """Cancel any job (it stops within one step), then stop and join the thread."""
+        self.cancel()
+        self.thread.quit()
+        self.thread.wait()

@@ -1,0 +1,106 @@
+"""Suite-wide setup: no network, no real user folders, no display needed, tiny real models."""
+
+import os
+import socket
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(TESTS))  # for tiny_models
+
+# 1. Before anything imports atelier or Hugging Face code: offline, offscreen, and every
+#    per-user folder redirected into a throwaway home.
+_HOME = Path(tempfile.mkdtemp(prefix="atelier-tests-"))
+_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "HF_HOME": str(_HOME / "hf"),
+    "HF_HUB_CACHE": str(_HOME / "hf" / "hub"),
+    "XDG_DATA_HOME": str(_HOME / "data"),
+    "XDG_CONFIG_HOME": str(_HOME / "config"),
+    "XDG_CACHE_HOME": str(_HOME / "cache"),
+    "QT_QPA_PLATFORM": os.environ.get("ATELIER_TEST_QPA", "offscreen"),
+    "TQDM_DISABLE": "1",
+}
+os.environ.update(_ENV)
+
+
+# 2. The network guard: any attempt to connect outside this machine fails the test, even if
+#    the code under test swallows the exception.
+class NetworkBlocked(RuntimeError):
+    pass
+
+
+_attempts: list[str] = []
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _guard(sock, address):
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        _attempts.append(repr(address))
+        raise NetworkBlocked(f"test tried to connect to {address!r}")
+
+
+def _blocked_connect(self, address):
+    _guard(self, address)
+    return _real_connect(self, address)
+
+
+def _blocked_connect_ex(self, address):
+    _guard(self, address)
+    return _real_connect_ex(self, address)
+
+
+socket.socket.connect = _blocked_connect
+socket.socket.connect_ex = _blocked_connect_ex
+
+
+@pytest.fixture(autouse=True)
+def no_network():
+    start = len(_attempts)
+    yield
+    made = _attempts[start:]
+    assert not made, f"network connection attempted: {made}"
+
+
+@pytest.fixture
+def guard_env() -> dict:
+    """Environment for subprocesses: the same redirects, plus the socket guard preloaded."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(TESTS / "offline_guard"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    return env
+
+
+# 3. Tiny real models, built once per run.
+@pytest.fixture(scope="session")
+def sd15_dir(tmp_path_factory) -> Path:
+    import tiny_models
+
+    return tiny_models.build_sd15(tmp_path_factory.mktemp("models") / "tiny-sd15")
+
+
+@pytest.fixture(scope="session")
+def sdxl_dir(tmp_path_factory) -> Path:
+    import tiny_models
+
+    return tiny_models.build_sdxl(tmp_path_factory.mktemp("models") / "tiny-sdxl")
+
+
+@pytest.fixture(scope="session")
+def audio_dir(tmp_path_factory) -> Path:
+    import tiny_models
+
+    return tiny_models.write_audio_model_index(tmp_path_factory.mktemp("models") / "tiny-audioldm2")
+
+
+@pytest.fixture
+def user_home(tmp_path, monkeypatch) -> Path:
+    """A fresh per-test home: empty models folder, settings and HF cache of its own."""
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf" / "hub"))
+    return tmp_path

@@ -1,0 +1,178 @@
+"""Text-to-image through the engine API on real tiny pipelines."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from atelier.core.errors import GenerationCancelled, ModelError, RequestError
+from atelier.core.jobs import ImageRequest
+from atelier.core.schedulers import SCHEDULER_NAMES, SCHEDULERS
+from atelier.engine import registry
+from atelier.engine.image import generate_images
+from atelier.engine.loader import PipelineCache, require_text_to_image
+
+
+def tiny_request(**changes) -> ImageRequest:
+    values = dict(prompt="a photo of a cat", seed=7, steps=2, width=64, height=64)
+    return ImageRequest(**{**values, **changes})
+
+
+@pytest.fixture(scope="module")
+def cache():
+    cache = PipelineCache(capacity=2)
+    yield cache
+    cache.clear()
+
+
+@pytest.fixture(scope="module")
+def sd15(cache, sd15_dir):
+    return cache.get(registry.inspect_folder(sd15_dir), "cpu")
+
+
+def pixels(result) -> np.ndarray:
+    return np.asarray(result.image)
+
+
+def test_image_has_requested_size_and_full_recipe(sd15):
+    [result] = generate_images(sd15, tiny_request(width=64, height=48, negative_prompt="blurry"))
+    assert result.image.size == (64, 48)
+    recipe = result.recipe
+    assert (recipe.prompt, recipe.negative_prompt, recipe.seed, recipe.steps) == ("a photo of a cat", "blurry", 7, 2)
+    assert (recipe.width, recipe.height, recipe.guidance) == (64, 48, 7.0)
+    assert recipe.model.id == "tiny-sd15" and recipe.model.family == "sd15"
+    assert recipe.model.pipeline == "StableDiffusionPipeline" and len(recipe.model.fingerprint) == 64
+    assert recipe.scheduler == "Euler a" and recipe.scheduler_class == "EulerAncestralDiscreteScheduler"
+    assert recipe.scheduler_config["beta_schedule"] == "scaled_linear"
+    assert (recipe.device, recipe.dtype) == ("cpu", "float32")
+    assert set(recipe.versions) == {"atelier", "torch", "diffusers", "transformers"}
+
+
+def test_same_seed_same_pixels_and_other_seed_differs(sd15):
+    [first] = generate_images(sd15, tiny_request(seed=11))
+    [again] = generate_images(sd15, tiny_request(seed=11))
+    [other] = generate_images(sd15, tiny_request(seed=12))
+    assert np.array_equal(pixels(first), pixels(again))
+    assert not np.array_equal(pixels(first), pixels(other))
+
+
+def test_no_seed_draws_one_and_the_recipe_reproduces_it(sd15):
+    [drawn] = generate_images(sd15, tiny_request(seed=None))
+    assert 0 <= drawn.recipe.seed < 2**32
+    [remade] = generate_images(sd15, drawn.recipe.to_request())
+    assert np.array_equal(pixels(drawn), pixels(remade))
+
+
+def test_batch_gives_consecutive_seeds_each_reproducible_alone(sd15):
+    delivered = []
+    results = generate_images(sd15, tiny_request(seed=100, batch_size=3), on_image=delivered.append)
+    assert [r.recipe.seed for r in results] == [100, 101, 102]
+    assert [r.recipe.batch_index for r in results] == [0, 1, 2]
+    assert delivered == results
+    [alone] = generate_images(sd15, results[2].recipe.to_request())
+    assert np.array_equal(pixels(alone), pixels(results[2]))
+
+
+def test_progress_per_step_with_latent_previews(sd15):
+    seen = []
+    generate_images(sd15, tiny_request(steps=4), on_step=seen.append, preview_every=2)
+    assert [p.step for p in seen] == [1, 2, 3, 4]
+    assert all(p.total == 4 and p.elapsed > 0 for p in seen)
+    assert [p.preview is not None for p in seen] == [False, True, False, True]
+    assert seen[1].preview.size == (32, 32)  # one pixel per latent pixel: no VAE decode
+    assert seen[1].preview.mode == "RGB"
+
+
+@pytest.mark.parametrize("cancel_after", [1, 3])
+def test_cancel_after_step_k_stops_by_step_k_plus_1(sd15, cancel_after):
+    unet_calls = []
+    hook = sd15.pipe.unet.register_forward_hook(lambda *args: unet_calls.append(1))
+    steps = []
+    try:
+        with pytest.raises(GenerationCancelled) as err:
+            generate_images(
+                sd15, tiny_request(steps=10, batch_size=2), on_step=steps.append,
+                should_cancel=lambda: len(steps) >= cancel_after,
+            )
+    finally:
+        hook.remove()
+    assert len(unet_calls) <= cancel_after + 1
+    assert [p.step for p in steps] == list(range(1, cancel_after + 1))
+    assert (err.value.step, err.value.total) == (cancel_after, 10)
+
+
+def test_cancel_before_start_makes_nothing(sd15):
+    made = []
+    with pytest.raises(GenerationCancelled):
+        generate_images(sd15, tiny_request(), on_image=made.append, should_cancel=lambda: True)
+    assert made == []
+
+
+@pytest.mark.parametrize("name", SCHEDULER_NAMES)
+def test_every_named_scheduler_runs(sd15, name):
+    [result] = generate_images(sd15, tiny_request(scheduler=name))
+    spec = SCHEDULERS[name]
+    shipped = sd15.default_scheduler_config["_class_name"]
+    assert result.recipe.scheduler_class == (spec.class_name or shipped)
+    assert type(sd15.pipe.scheduler).__name__ == result.recipe.scheduler_class
+    for option, value in spec.options.items():
+        assert result.recipe.scheduler_config[option] == value
+    assert result.image.size == (64, 64)
+
+
+def test_switching_schedulers_does_not_carry_options_over(sd15):
+    [karras] = generate_images(sd15, tiny_request(scheduler="DPM++ 2M Karras"))
+    [plain] = generate_images(sd15, tiny_request(scheduler="DPM++ 2M"))
+    assert karras.recipe.scheduler_config["use_karras_sigmas"] is True
+    assert plain.recipe.scheduler_config["use_karras_sigmas"] is False
+
+
+def test_scheduler_names_are_case_insensitive_and_unknown_ones_refused():
+    assert tiny_request(scheduler="dpm++ 2m karras").scheduler == "DPM++ 2M Karras"
+    with pytest.raises(RequestError, match="unknown scheduler 'Euler b': choose one of"):
+        tiny_request(scheduler="Euler b")
+
+
+def test_sdxl_with_two_text_encoders_generates(cache, sdxl_dir):
+    loaded = cache.get(registry.inspect_folder(sdxl_dir), "cpu")
+    seen = []
+    [result] = generate_images(loaded, tiny_request(width=64, height=64), on_step=seen.append, preview_every=1)
+    assert result.image.size == (64, 64)
+    assert result.recipe.model.family == "sdxl"
+    assert seen[-1].preview is not None
+
+
+def test_cache_reuses_and_evicts(sd15_dir, sdxl_dir):
+    cache = PipelineCache(capacity=1)
+    sd15 = registry.inspect_folder(sd15_dir)
+    first = cache.get(sd15, "cpu")
+    assert cache.get(sd15, "cpu") is first
+    cache.get(registry.inspect_folder(sdxl_dir), "cpu")
+    assert len(cache) == 1
+    assert cache.get(sd15, "cpu") is not first  # it was evicted and loaded again
+    cache.clear()
+    assert len(cache) == 0
+
+
+def test_truncated_weights_are_refused_with_the_file_named(sd15_dir, tmp_path):
+    broken = shutil.copytree(sd15_dir, tmp_path / "broken")
+    weights = broken / "unet" / "diffusion_pytorch_model.safetensors"
+    data = weights.read_bytes()
+    weights.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelError, match="truncated") as err:
+        PipelineCache().get(registry.inspect_folder(broken), "cpu")
+    assert str(weights) in str(err.value)
+
+
+def test_audio_model_is_refused_for_images_before_loading(audio_dir):
+    with pytest.raises(ModelError, match="is an audio model .*choose an image model"):
+        require_text_to_image(registry.inspect_folder(audio_dir))
+
+
+def test_unavailable_device_is_a_clear_error(sd15_dir):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(ModelError, match="device 'cuda' is not available"):
+        PipelineCache().get(registry.inspect_folder(sd15_dir), "cuda")

@@ -1,0 +1,402 @@
+"""The command line end to end: real tiny models on disk, real PNGs written, real exit codes.
+
+Most tests call ``atelier.cli.main`` in-process (a subprocess pays seconds for importing torch);
+the last ones run ``python -m atelier`` in a child process behind the network guard.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+import tiny_models
+from atelier import __version__, paths
+from atelier.cli import main
+from atelier.core.metadata import read_recipe
+from atelier.engine.fingerprint import model_fingerprint
+
+PROMPT = "a photo of a cat"
+SEED = 1234
+TINY = ("--size", "64x48", "--steps", "2")  # not square, so a swapped width/height shows
+HOME_VARS = ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "HF_HOME", "HF_HUB_CACHE")
+
+
+@pytest.fixture(autouse=True)
+def home(user_home, monkeypatch):
+    """Every test: its own models folder, settings and caches, and a working directory where
+    no model id can be mistaken for a relative path."""
+    monkeypatch.chdir(user_home)
+    return user_home
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def run_cli(capsys, *argv) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of one in-process call; argparse's SystemExit is an exit code."""
+    try:
+        code = main([str(arg) for arg in argv])
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def generate(capsys, model, out, *options):
+    """``atelier generate`` at the tiny size; later options override the tiny defaults."""
+    return run_cli(capsys, "generate", "--model", model, "--prompt", PROMPT, *TINY, "--out", out, *options)
+
+
+def assert_fails(result, exit_code: int, *words: str) -> str:
+    """The call failed with ``exit_code`` and one error line holding all ``words``, no traceback."""
+    code, _out, err = result
+    assert code == exit_code, err
+    errors = [line for line in err.splitlines() if ": error: " in line]
+    assert len(errors) == 1, err
+    for word in words:
+        assert word in errors[0]
+    assert "Traceback" not in err
+    return errors[0]
+
+
+def pixels(path: Path) -> bytes:
+    with Image.open(path) as image:
+        return image.tobytes()
+
+
+def line_naming(out: str, path: Path) -> str:
+    """The stdout line that reports ``path`` as written."""
+    [line] = [line for line in out.splitlines() if str(path) in line]
+    return line
+
+
+def install(model_dir: Path, name: str | None = None) -> Path:
+    """Copy a model into the user's models folder, where ``atelier models`` finds it."""
+    return Path(shutil.copytree(model_dir, paths.models_dir() / (name or model_dir.name)))
+
+
+def install_hf(model_dir: Path, repo_id: str) -> Path:
+    """Lay a model out in the Hugging Face hub cache as ``repo_id``; return its snapshot."""
+    cache = Path(os.environ["HF_HUB_CACHE"])
+    return tiny_models.build_hf_cache_model(cache, repo_id, lambda folder: shutil.copytree(model_dir, folder))
+
+
+def copy_model(model_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of a session model, safe to damage."""
+    return Path(shutil.copytree(model_dir, tmp_path / model_dir.name))
+
+
+# --- generate: the happy paths -------------------------------------------------------------
+
+
+def test_generate_writes_png_with_parameters_and_recipe(capsys, tmp_path, sd15_dir):
+    out = tmp_path / "cat.png"
+    code, stdout, err = generate(capsys, sd15_dir, out, "--seed", SEED)
+
+    assert code == 0, err
+    assert "Traceback" not in err and ": error: " not in err
+    assert f"seed {SEED}" in line_naming(stdout, out)
+    with Image.open(out) as image:
+        assert (image.format, image.size) == ("PNG", (64, 48))
+        parameters = image.text["parameters"]
+    assert parameters.startswith(PROMPT + "\n")
+    assert f"Seed: {SEED}" in parameters and "Steps: 2" in parameters and "Size: 64x48" in parameters
+
+    recipe = read_recipe(out)
+    assert (recipe.prompt, recipe.seed, recipe.steps, recipe.width, recipe.height) == (PROMPT, SEED, 2, 64, 48)
+    assert recipe.model.fingerprint == model_fingerprint(sd15_dir)
+    assert len(recipe.model.fingerprint) == 64
+    assert f"Model hash: {recipe.model.fingerprint[:10]}" in parameters
+    assert (recipe.model.family, recipe.model.pipeline) == ("sd15", "StableDiffusionPipeline")
+    assert set(recipe.versions) == {"atelier", "torch", "diffusers", "transformers"}
+    assert recipe.versions["atelier"] == __version__
+    assert all(recipe.versions.values())
+
+
+def test_batch_writes_numbered_files_with_consecutive_seeds(capsys, tmp_path, sd15_dir):
+    out = tmp_path / "set.png"
+    code, stdout, err = generate(capsys, sd15_dir, out, "--seed", SEED, "--batch", 3)
+
+    assert code == 0, err
+    written = [tmp_path / f"set-{i}.png" for i in (1, 2, 3)]
+    assert sorted(tmp_path.glob("*.png")) == written  # numbered files only, no plain set.png
+    recipes = [read_recipe(path) for path in written]
+    assert [r.seed for r in recipes] == [SEED, SEED + 1, SEED + 2]
+    assert [(r.batch_index, r.batch_size) for r in recipes] == [(0, 3), (1, 3), (2, 3)]
+    for path, recipe in zip(written, recipes):
+        assert f"seed {recipe.seed}" in line_naming(stdout, path)
+        with Image.open(path) as image:
+            assert image.size == (64, 48)
+            assert f"Seed: {recipe.seed}" in image.text["parameters"]
+
+
+def test_same_seed_same_pixels_other_seed_differs(capsys, tmp_path, sd15_dir):
+    first, again, other = (tmp_path / name for name in ("first.png", "again.png", "other.png"))
+    for out, seed in ((first, 7), (again, 7), (other, 8)):
+        code, _out, err = generate(capsys, sd15_dir, out, "--seed", seed)
+        assert code == 0, err
+
+    assert pixels(first) == pixels(again)
+    assert pixels(first) != pixels(other)
+
+
+@pytest.mark.parametrize("where", ["models folder", "hf cache"])
+def test_generate_with_a_model_id(capsys, tmp_path, sd15_dir, where):
+    if where == "models folder":
+        model_id, folder = "tiny-sd15", install(sd15_dir)
+    else:
+        model_id = "atelier-test/tiny-sd15"
+        folder = install_hf(sd15_dir, model_id)
+    out = tmp_path / "by-id.png"
+
+    code, _out, err = generate(capsys, model_id, out, "--seed", SEED)
+
+    assert code == 0, err
+    assert f"Loading {model_id} ..." in err
+    recipe = read_recipe(out)
+    assert (recipe.model.id, recipe.model.path, recipe.seed) == (model_id, str(folder), SEED)
+
+
+# --- models --------------------------------------------------------------------------------
+
+
+def test_models_json_lists_folder_hf_cache_and_audio_models(capsys, sd15_dir, sdxl_dir, audio_dir):
+    sd15 = install(sd15_dir)
+    audio = install(audio_dir)
+    sdxl = install_hf(sdxl_dir, "atelier-test/tiny-sdxl")
+
+    code, out, err = run_cli(capsys, "models", "--json")
+
+    assert code == 0, err
+    assert "warning" not in err
+    listed = {m["id"]: m for m in json.loads(out)}
+    expected = {
+        "tiny-sd15": ("tiny-sd15", sd15, "image", "sd15", "StableDiffusionPipeline"),
+        "atelier-test/tiny-sdxl": ("tiny-sdxl", sdxl, "image", "sdxl", "StableDiffusionXLPipeline"),
+        "tiny-audioldm2": ("tiny-audioldm2", audio, "audio", "audioldm2", "AudioLDM2Pipeline"),
+    }
+    assert set(listed) == set(expected)
+    for model_id, (name, path, kind, family, pipeline) in expected.items():
+        m = listed[model_id]
+        fields = (m["name"], m["path"], m["kind"], m["family"], m["pipeline"])
+        assert fields == (name, str(path), kind, family, pipeline)
+    assert listed["tiny-sd15"]["source"] == "models folder"
+    assert listed["atelier-test/tiny-sdxl"]["source"] == "hf cache"
+
+
+def test_models_text_lists_good_models_and_warns_about_broken_ones(capsys, sd15_dir):
+    folder = install(sd15_dir)
+    broken = paths.models_dir() / "broken"
+    broken.mkdir()
+    (broken / "model_index.json").write_text("{not json", encoding="utf-8")
+
+    code, out, err = run_cli(capsys, "models")
+
+    assert code == 0
+    [line] = out.splitlines()
+    assert line.startswith("tiny-sd15\timage\tsd15\t") and line.endswith(f"\t{folder}")
+    [warning] = err.splitlines()
+    assert warning.startswith("atelier: warning: ") and "broken" in warning and "not valid JSON" in warning
+
+
+def test_models_with_none_installed_says_where_to_put_them(capsys):
+    code, out, err = run_cli(capsys, "models")
+
+    assert (code, out) == (0, "")
+    assert "No models found" in err and str(paths.models_dir()) in err
+
+
+# --- generate: bad input -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (["--scheduler", "Warp Drive"], ["unknown scheduler 'Warp Drive'", "Euler a"]),
+        (["--size", "100x64"], ["width 100", "multiple of 8"]),
+        (["--size", "64x4104"], ["height 4104", "4096"]),
+        (["--steps", "0"], ["steps 0", "between 1 and 500"]),
+        (["--steps", "501"], ["steps 501", "between 1 and 500"]),
+        (["--batch", "0"], ["batch 0", "between 1 and 64"]),
+        (["--size", "big"], ["--size", "'big'", "WIDTHxHEIGHT"]),
+        (["--size", "64x64x64"], ["--size", "WIDTHxHEIGHT"]),
+    ],
+    ids=["scheduler", "size-not-8", "size-too-big", "steps-0", "steps-501", "batch-0", "size-garbage", "size-3d"],
+)
+def test_bad_arguments_exit_2_before_loading(capsys, tmp_path, sd15_dir, options, words):
+    result = generate(capsys, sd15_dir, tmp_path / "out.png", *options)
+
+    assert_fails(result, 2, *words)
+    assert "Loading" not in result[2]  # refused before any model was touched
+    assert not list(tmp_path.glob("*.png"))
+
+
+def test_output_folder_that_does_not_exist_exits_2(capsys, tmp_path, sd15_dir):
+    out = tmp_path / "no-such-folder" / "out.png"
+
+    assert_fails(generate(capsys, sd15_dir, out), 2, str(out.parent), "does not exist")
+
+
+def test_output_that_is_not_png_exits_2(capsys, tmp_path, sd15_dir):
+    assert_fails(generate(capsys, sd15_dir, tmp_path / "out.jpg"), 2, "out.jpg", "must be a .png")
+
+
+@pytest.mark.parametrize(("folder_name", "batch"), [("out.png", 1), ("out-2.png", 3)], ids=["single", "batch"])
+def test_output_file_that_is_a_folder_exits_2_before_loading(capsys, tmp_path, sd15_dir, folder_name, batch):
+    (tmp_path / folder_name).mkdir()
+
+    result = generate(capsys, sd15_dir, tmp_path / "out.png", "--batch", batch)
+
+    assert_fails(result, 2, str(tmp_path / folder_name), "is a folder")
+    assert "Loading" not in result[2]
+    assert list(tmp_path.glob("*.png")) == [tmp_path / folder_name]  # nothing written
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="chmod cannot make a folder read-only on Windows")
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0,
+    reason="running as root: chmod 0o500 does not stop root writing, so the folder cannot be made read-only",
+)
+def test_read_only_output_folder_exits_2(capsys, tmp_path, sd15_dir):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        assert_fails(generate(capsys, sd15_dir, folder / "out.png"), 2, "not writable")
+        assert not list(folder.iterdir())
+    finally:
+        folder.chmod(0o700)
+
+
+def _missing(tmp_path):
+    return tmp_path / "nowhere"
+
+
+def _no_index(tmp_path):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    return folder
+
+
+def _bad_index(tmp_path):
+    folder = _no_index(tmp_path)
+    (folder / "model_index.json").write_text("{not json", encoding="utf-8")
+    return folder
+
+
+def _audio(tmp_path):
+    return tiny_models.write_audio_model_index(tmp_path / "tiny-audioldm2")
+
+
+@pytest.mark.parametrize(
+    ("make_model", "words"),
+    [
+        (_missing, ["nowhere", "no such model folder"]),
+        (_no_index, ["empty", "no model_index.json"]),
+        (_bad_index, ["model_index.json", "not valid JSON"]),
+        (_audio, ["tiny-audioldm2", "audio model", "choose an image model"]),
+        (lambda _tmp: "no-such-model", ["no model 'no-such-model'", "atelier models"]),
+    ],
+    ids=["missing-path", "no-model-index", "index-not-json", "audio-model", "unknown-id"],
+)
+def test_model_problems_exit_3(capsys, tmp_path, make_model, words):
+    model = make_model(tmp_path)
+
+    result = generate(capsys, model, tmp_path / "out.png")
+
+    assert_fails(result, 3, *words)
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_truncated_weights_exit_3_naming_the_file(capsys, tmp_path, sd15_dir):
+    model = copy_model(sd15_dir, tmp_path)
+    weights = model / "unet" / "diffusion_pytorch_model.safetensors"
+    with open(weights, "r+b") as fh:
+        fh.truncate(weights.stat().st_size // 2)
+
+    line = assert_fails(generate(capsys, model, tmp_path / "out.png"), 3, str(weights), "truncated")
+
+    assert "copy the model again" in line
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_failure_during_generation_exits_4(capsys, tmp_path, sd15_dir):
+    # A scheduler config diffusers accepts at load time but rejects at the first step.
+    model = copy_model(sd15_dir, tmp_path)
+    config_path = model / "scheduler" / "scheduler_config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config["prediction_type"] = "bogus"
+    config_path.write_text(json.dumps(config), encoding="utf-8")
+
+    result = generate(capsys, model, tmp_path / "out.png")
+
+    assert_fails(result, 4, "generation failed with tiny-sd15", "prediction_type")
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_debug_adds_the_traceback(capsys, tmp_path):
+    missing = tmp_path / "nowhere"
+
+    code, _out, err = run_cli(
+        capsys, "--debug", "generate", "--model", missing, "--prompt", PROMPT, "--out", tmp_path / "o.png"
+    )
+
+    assert code == 3
+    assert "Traceback (most recent call last)" in err and "ModelError" in err
+    assert err.splitlines()[-1].startswith("atelier: error: ") and "no such model folder" in err
+
+
+# --- the real entry point in a child process -----------------------------------------------
+
+
+@pytest.fixture
+def child_env(guard_env, home) -> dict:
+    """guard_env, pointed explicitly at this test's models folder and caches."""
+    return {**guard_env, **{name: os.environ[name] for name in HOME_VARS}}
+
+
+def run_child(env: dict, *argv, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *map(str, argv)], env=env, cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_child_processes_are_network_guarded(child_env, tmp_path):
+    # Without this, "NETWORK-BLOCKED not in stderr" below would prove nothing.
+    child = run_child(child_env, "-c", "import socket; socket.create_connection(('192.0.2.1', 80))", cwd=tmp_path)
+
+    assert child.returncode == 99
+    assert "NETWORK-BLOCKED" in child.stderr
+
+
+def test_entry_point_lists_models_as_json(child_env, tmp_path, sd15_dir):
+    folder = install(sd15_dir)
+
+    child = run_child(child_env, "-m", "atelier", "models", "--json", cwd=tmp_path)
+
+    assert child.returncode == 0, child.stderr
+    assert "NETWORK-BLOCKED" not in child.stderr
+    [model] = json.loads(child.stdout)
+    assert (model["id"], model["path"], model["family"]) == ("tiny-sd15", str(folder), "sd15")
+
+
+def test_entry_point_generates_a_png(child_env, tmp_path, sd15_dir):
+    install(sd15_dir)
+    out = tmp_path / "child.png"
+
+    child = run_child(
+        child_env, "-m", "atelier", "generate", "--model", "tiny-sd15", "--prompt", PROMPT, *TINY,
+        "--seed", SEED, "--out", out, cwd=tmp_path,
+    )
+
+    assert child.returncode == 0, child.stderr
+    assert "NETWORK-BLOCKED" not in child.stderr and "Traceback" not in child.stderr
+    assert f"seed {SEED}" in line_naming(child.stdout, out)
+    with Image.open(out) as image:
+        assert image.size == (64, 48)
+    assert read_recipe(out).seed == SEED

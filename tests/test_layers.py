@@ -1,0 +1,63 @@
+"""The architecture's import rules, checked on every test run (README, "Architecture")."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORE_MODULES = [
+    f"atelier.core.{p.stem}" for p in sorted((ROOT / "src/atelier/core").glob("*.py")) if p.stem != "__init__"
+]
+
+
+def test_import_linter_contracts_hold():
+    lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    assert lint, "import-linter is not installed in this environment (make test installs it)"
+    out = subprocess.run([lint, "--no-cache"], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "4 kept, 0 broken" in out.stdout
+
+
+def imported_after(code: str, env) -> set[str]:
+    probe = code + "\nimport sys; print(' '.join(sorted(m for m in sys.modules if '.' not in m)))"
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+def test_core_imports_neither_qt_nor_torch(guard_env):
+    loaded = imported_after("\n".join(f"import {m}" for m in CORE_MODULES), guard_env)
+    assert "atelier" in loaded
+    assert not loaded & {"PySide6", "torch", "diffusers", "transformers", "sounddevice"}
+
+
+def test_engine_modules_import_without_torch_or_qt(guard_env):
+    loaded = imported_after(
+        "import atelier.engine.registry, atelier.engine.loader, atelier.engine.image, atelier.engine.fingerprint",
+        guard_env,
+    )
+    assert not loaded & {"PySide6", "torch", "diffusers", "transformers"}
+
+
+def test_ui_and_cli_do_not_import_torch_at_import_time(guard_env):
+    loaded = imported_after("import atelier.ui.main_window, atelier.ui.app, atelier.cli, atelier.__main__", guard_env)
+    assert "PySide6" in loaded
+    assert not loaded & {"torch", "diffusers", "transformers"}
+
+
+def test_network_guard_catches_a_connection(no_network):
+    import socket
+
+    import conftest
+
+    before = len(conftest._attempts)
+    sock = socket.socket()
+    try:
+        try:
+            sock.connect(("192.0.2.1", 80))  # TEST-NET-1: never routed; the guard fires first
+        except conftest.NetworkBlocked:
+            pass
+    finally:
+        sock.close()
+    assert conftest._attempts[before:] == ["('192.0.2.1', 80)"]
+    del conftest._attempts[before:]  # this one was on purpose
