@@ -400,3 +400,118 @@ def test_entry_point_generates_a_png(child_env, tmp_path, sd15_dir):
     with Image.open(out) as image:
         assert image.size == (64, 48)
     assert read_recipe(out).seed == SEED
+
+
+# --- projects ------------------------------------------------------------------------------
+
+
+def project_info(capsys, project: Path) -> dict:
+    code, out, err = run_cli(capsys, "project", "info", project, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_generate_into_a_project_creates_it_and_appends(capsys, tmp_path, sd15_dir):
+    project = tmp_path / "work.atelier"
+    code, out, err = run_cli(capsys, "generate", "--model", sd15_dir, "--prompt", "灯台 at dusk", *TINY,
+                             "--seed", 9, "--batch", 2, "--project", project)
+    assert code == 0, err
+    assert out.count(f"{project}: image") == 2
+    code, _out, err = run_cli(capsys, "generate", "--model", sd15_dir, "--prompt", PROMPT, *TINY,
+                              "--seed", 30, "--project", project, "--out", tmp_path / "also.png")
+    assert code == 0, err
+    assert (tmp_path / "also.png").is_file()
+
+    info = project_info(capsys, project)
+    assert info["format_version"] == 1
+    assert [e["prompt"] for e in info["entries"]] == ["灯台 at dusk", PROMPT]
+    first, second = info["entries"]
+    assert [o["recipe"]["seed"] for o in first["outputs"]] == [9, 10]
+    assert [o["kind"] for o in first["outputs"]] == ["image", "image"]
+    assert all(o["asset"].startswith("assets/") and o["asset"].endswith(".png") for o in first["outputs"])
+    assert second["outputs"][0]["recipe"]["seed"] == 30
+    assert first["parameters"]["steps"] == 2 and first["model"]["family"] == "sd15"
+    # Every output was saved, so no working folder is left for recovery.
+    from atelier.core.session import sessions_dir
+
+    assert not sessions_dir().exists() or not any(sessions_dir().iterdir())
+
+
+def test_project_info_text(capsys, tmp_path, sd15_dir):
+    project = tmp_path / "p.atelier"
+    assert generate(capsys, sd15_dir, tmp_path / "x.png", "--project", project)[0] == 0
+    code, out, _err = run_cli(capsys, "project", "info", project)
+    assert code == 0
+    assert f"{project}: format 1, 1 entries, 1 outputs" in out
+
+
+def test_export_writes_files_with_metadata_and_a_listing(capsys, tmp_path, sd15_dir):
+    project = tmp_path / "p.atelier"
+    assert generate(capsys, sd15_dir, tmp_path / "x.png", "--seed", 77, "--project", project)[0] == 0
+    dest = tmp_path / "exported"
+    code, out, err = run_cli(capsys, "project", "export", project, dest)
+    assert code == 0, err
+    assert "exported 1 file(s)" in out
+    [image] = sorted(dest.glob("*.png"))
+    assert image.name == "0001-a-photo-of-a-cat-77.png"
+    assert read_recipe(image).seed == 77
+    listing = json.loads((dest / "prompts.json").read_text())
+    assert listing[0]["file"] == image.name and listing[0]["seed"] == 77 and listing[0]["prompt"] == PROMPT
+    assert (dest / "prompts.csv").read_text().splitlines()[1].startswith(f"{image.name},image,{PROMPT},")
+
+
+def test_import_image_recovers_a1111_settings(capsys, tmp_path):
+    from PIL.PngImagePlugin import PngInfo
+
+    made_elsewhere = tmp_path / "a1111.png"
+    meta = PngInfo()
+    meta.add_text("parameters", "a red fox\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, "
+                                "Seed: 42, Size: 64x64, Model: dreamshaper")
+    Image.new("RGB", (64, 64), "orange").save(made_elsewhere, pnginfo=meta)
+    plain = tmp_path / "plain.png"
+    Image.new("RGB", (32, 32), "blue").save(plain)
+    project = tmp_path / "imports.atelier"
+
+    code, out, err = run_cli(capsys, "project", "import-image", project, made_elsewhere, plain)
+    assert code == 0, err
+    assert "prompt: a red fox" in out and "(no recipe found)" in out
+    first, second = project_info(capsys, project)["entries"]
+    assert (first["prompt"], first["negative_prompt"]) == ("a red fox", "blurry")
+    assert first["outputs"][0]["recipe"]["seed"] == 42 and first["parameters"]["steps"] == 20
+    assert second["outputs"][0]["recipe"] is None
+
+
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda p: p, "no such project file"),
+        (lambda p: (p.write_text("not a zip"), p)[1], "not an Atelier project"),
+    ],
+)
+def test_bad_project_file_exits_5(capsys, tmp_path, make, words):
+    project = make(tmp_path / "bad.atelier")
+    assert_fails(run_cli(capsys, "project", "info", project), 5, str(project), words)
+
+
+def test_generate_into_a_damaged_project_exits_5_before_loading(capsys, tmp_path, sd15_dir):
+    project = tmp_path / "bad.atelier"
+    project.write_bytes(b"PK\x03\x04 damaged")
+    code, _out, err = generate(capsys, sd15_dir, tmp_path / "x.png", "--project", project)
+    assert_fails((code, _out, err), 5, str(project))
+    assert "Loading" not in err
+    assert project.read_bytes() == b"PK\x03\x04 damaged"  # nothing already saved is harmed
+
+
+def test_generate_needs_out_or_project(capsys, sd15_dir):
+    code, out, err = run_cli(capsys, "generate", "--model", sd15_dir, "--prompt", PROMPT)
+    assert_fails((code, out, err), 2, "--out", "--project")
+
+
+def test_import_of_a_missing_image_exits_5_and_leaves_the_project(capsys, tmp_path):
+    project = tmp_path / "p.atelier"
+    code, _out, err = run_cli(capsys, "project", "import-image", project, tmp_path / "nope.png")
+    assert_fails((code, _out, err), 5, "nope.png", "no such image file")
+    assert not project.exists()
+    from atelier.core.session import crashed_sessions
+
+    assert crashed_sessions() == []  # no half-made session left behind

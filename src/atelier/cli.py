@@ -1,6 +1,7 @@
 """Headless commands on the same engine and core as the window.
 
-Exit codes: 0 done, 2 bad arguments, 3 model problem, 4 generation failed, 130 cancelled.
+Exit codes: 0 done, 2 bad arguments, 3 model problem, 4 generation failed, 5 project file
+problem, 130 cancelled.
 Errors are one line on stderr; ``--debug`` adds the traceback.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 from . import __version__
 from .core.errors import AtelierError, RequestError
 from .core.jobs import ImageRequest
+from .core.project_io import SUFFIX
 from .core.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
 from .settings import DEVICES, Settings
 
@@ -45,10 +47,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--batch", type=int, default=1, help="number of images (files get numbered)")
     gen.add_argument("--device", choices=DEVICES, default=None, help="default: from settings (auto)")
-    gen.add_argument("--out", required=True, type=Path, help="output .png file")
+    gen.add_argument("--out", type=Path, help="output .png file (needed unless --project is given)")
+    gen.add_argument("--project", type=Path, help="add the request and each image to this .atelier project")
 
     models = commands.add_parser("models", help="list the models found on this machine")
     models.add_argument("--json", action="store_true", help="machine-readable output")
+
+    project = commands.add_parser("project", help="inspect, export or add to a .atelier project")
+    actions = project.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
+    info = actions.add_parser("info", help="format version, entries and outputs")
+    info.add_argument("file", type=Path)
+    info.add_argument("--json", action="store_true", help="machine-readable output")
+    export = actions.add_parser("export", help="write the outputs to a folder, with prompts.csv")
+    export.add_argument("file", type=Path)
+    export.add_argument("dest", type=Path)
+    export.add_argument("--audio-format", choices=("flac", "wav"), default="flac")
+    export.add_argument("--include-hidden", action="store_true")
+    imports = actions.add_parser("import-image", help="add images made elsewhere, with their prompts")
+    imports.add_argument("file", type=Path)
+    imports.add_argument("images", type=Path, nargs="+")
     return parser
 
 
@@ -60,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             return _generate(args)
         if args.command == "models":
             return _models(args)
+        if args.command == "project":
+            return _project(args)
         build_parser().print_help()
         return 2
     except AtelierError as exc:
@@ -114,12 +133,17 @@ def _generate(args) -> int:
         guidance=args.guidance, width=width, height=height, scheduler=args.scheduler,
         batch_size=args.batch,
     )
-    targets = _output_paths(args.out, request.batch_size)
+    if args.out is None and args.project is None:
+        raise RequestError("generate needs --out FILE.png, --project FILE.atelier, or both")
+    targets = _output_paths(args.out, request.batch_size) if args.out is not None else None
+    if args.project is not None and args.project.suffix != SUFFIX:
+        raise RequestError(f"--project {args.project}: must be a {SUFFIX} file")
     settings = Settings.load()
 
     from tqdm import tqdm
 
-    from .core.metadata import save_png
+    from .core.metadata import png_bytes, save_png
+    from .core.session import ProjectSession
     from .engine import registry
     from .engine.image import generate_images
     from .engine.loader import PipelineCache, require_text_to_image
@@ -127,9 +151,15 @@ def _generate(args) -> int:
     info = registry.resolve(args.model, settings.model_folders)
     require_text_to_image(info)
 
+    session = ProjectSession.open_or_create(args.project) if args.project is not None else None
+
     # 2. Load and generate; each image is written the moment it exists.
     print(f"Loading {info.id} ...", file=sys.stderr)
     loaded = PipelineCache().get(info, args.device or settings.device)
+    if session is not None:
+        parameters = {k: v for k, v in request.to_dict().items() if k not in ("prompt", "negative_prompt")}
+        entry = session.add_entry(request.prompt, request.negative_prompt, parameters,
+                                  {"id": info.id, "name": info.name, "family": info.family, "pipeline": info.pipeline})
     bar = tqdm(total=request.steps * request.batch_size, unit="step", file=sys.stderr, dynamic_ncols=True)
 
     def on_step(progress):
@@ -137,18 +167,83 @@ def _generate(args) -> int:
         bar.refresh()
 
     def on_image(result):
-        path = targets[result.recipe.batch_index]
-        try:
-            save_png(result.image, path, result.recipe)
-        except OSError as exc:
-            raise RequestError(f"{path}: cannot be written ({exc.strerror or exc}); choose another --out") from exc
-        bar.write(f"{path}  seed {result.recipe.seed}", file=sys.stdout)
+        if session is not None:
+            data = png_bytes(result.image, result.recipe)
+            session.add_output(entry, "image", data, "png", result.recipe.to_dict())
+            session.save()
+            bar.write(f"{session.path}: image {result.recipe.batch_index + 1}  seed {result.recipe.seed}", file=sys.stdout)
+        if targets is not None:
+            path = targets[result.recipe.batch_index]
+            try:
+                save_png(result.image, path, result.recipe)
+            except OSError as exc:
+                raise RequestError(f"{path}: cannot be written ({exc.strerror or exc}); choose another --out") from exc
+            bar.write(f"{path}  seed {result.recipe.seed}", file=sys.stdout)
 
     try:
         generate_images(loaded, request, on_step=on_step, on_image=on_image)
     finally:
         bar.close()
+        if session is not None:
+            _finish(session)
     return 0
+
+
+def _finish(session) -> None:
+    """Save what is unsaved (even a failed request is worth a record), then drop the working
+    folder; if saving fails, keep the folder so the app can recover it."""
+    from .core.errors import ProjectError
+
+    try:
+        if session.dirty:
+            session.save()
+    except ProjectError:
+        print(f"atelier: unsaved work kept in {session.folder}; the app offers to recover it", file=sys.stderr)
+        raise
+    session.close()
+
+
+def _project(args) -> int:
+    from .core.project_io import FORMAT_VERSION, ProjectArchive
+
+    if args.action == "import-image":
+        from .core.session import ProjectSession
+        from .core.transfer import import_images
+
+        session = ProjectSession.open_or_create(args.file)
+        try:
+            added = import_images(session, args.images)
+        except BaseException:
+            session.close()  # all or nothing: the project file was not touched
+            raise
+        _finish(session)
+        for output in added:
+            prompt = (output.recipe or {}).get("prompt", "")
+            print(f"imported {output.asset}  {'prompt: ' + prompt[:60] if prompt else '(no recipe found)'}")
+        return 0
+
+    with ProjectArchive(args.file) as archive:
+        project = archive.project
+        if args.action == "export":
+            from .core.transfer import export_outputs
+
+            written = export_outputs(project, archive.read, args.dest, audio_format=args.audio_format,
+                                     include_hidden=args.include_hidden)
+            print(f"exported {len(written)} file(s) to {args.dest} (with prompts.csv and prompts.json)")
+            return 0
+        outputs = sum(len(e.outputs) for e in project.entries)
+        if args.json:
+            summary = {"format_version": FORMAT_VERSION, "file": str(archive.path), "created": project.created,
+                       "modified": project.modified, "missing_assets": archive.missing_assets,
+                       "entries": [e.to_dict() for e in project.entries]}
+            print(json.dumps(summary, ensure_ascii=False, indent=2))
+            return 0
+        print(f"{archive.path}: format {FORMAT_VERSION}, {len(project.entries)} entries, {outputs} outputs")
+        for number, entry in enumerate(project.entries, start=1):
+            print(f"  {number}. {entry.prompt[:70]!r}: {len(entry.outputs)} output(s)")
+        for name in archive.missing_assets:
+            print(f"  warning: {name} is missing from the file", file=sys.stderr)
+        return 0
 
 
 def _output_paths(out: Path, count: int) -> list[Path]:

@@ -2,16 +2,18 @@
 
 import contextlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 
 @contextlib.contextmanager
-def atomic_writer(path: Path):
+def atomic_writer(path: Path, backup: Path | None = None):
     """Yield a binary file object; on success it replaces ``path`` in one step.
 
     Temp file in the same folder (same filesystem, so ``os.replace`` is atomic), fsync before
-    the rename, fsync the folder after it so the rename itself survives a power cut.
+    the rename, fsync the folder after it so the rename itself survives a power cut. With
+    ``backup``, the previous file is kept there; ``path`` itself is never missing meanwhile.
     """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
@@ -20,6 +22,8 @@ def atomic_writer(path: Path):
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        if backup is not None and path.exists():
+            _keep_backup(path, Path(backup))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -30,6 +34,18 @@ def atomic_writer(path: Path):
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     with atomic_writer(path) as fh:
         fh.write(data)
+
+
+def _keep_backup(path: Path, backup: Path) -> None:
+    """Make ``backup`` a second name for the current file (a hard link: instant, no copy),
+    falling back to a copy on filesystems without hard links."""
+    staging = backup.with_name(f".{backup.name}.tmp")
+    staging.unlink(missing_ok=True)
+    try:
+        os.link(path, staging)
+    except OSError:
+        shutil.copy2(path, staging)
+    os.replace(staging, backup)
 
 
 def _fsync_dir(folder: Path) -> None:

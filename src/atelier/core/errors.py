@@ -37,3 +37,9 @@ class GenerationCancelled(AtelierError):
         super().__init__(f"cancelled after step {step} of {total}")
         self.step = step
         self.total = total
+
+
+class ProjectError(AtelierError):
+    """A project file is damaged, too new, or cannot be written; the message says which."""
+
+    exit_code = 5

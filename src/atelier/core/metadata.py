@@ -10,6 +10,7 @@ Two text chunks go into each PNG:
 Pure Pillow; no Qt, no torch.
 """
 
+import io
 import json
 import logging
 from pathlib import Path
@@ -73,6 +74,13 @@ def save_png(image: Image.Image, path, recipe: Recipe) -> None:
     """Save ``image`` as a PNG carrying ``recipe``; atomic, so a crash never leaves half a file."""
     with atomic_writer(Path(path)) as fh:
         image.save(fh, format="PNG", pnginfo=png_info(recipe))
+
+
+def png_bytes(image: Image.Image, recipe: Recipe) -> bytes:
+    """The same PNG as ``save_png`` writes, in memory (for content-addressed project assets)."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", pnginfo=png_info(recipe))
+    return buffer.getvalue()
 
 
 def read_recipe(path_or_image) -> Recipe | None:

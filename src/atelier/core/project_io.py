@@ -1,0 +1,278 @@
+"""The ``.atelier`` file: a zip that never loses work.
+
+Layout (a person unzipping it by hand sees the same):
+
+    mimetype          "application/x-atelier+zip", first, stored, no newline
+    project.json      format_version, min_reader_version, app_version, times, the history
+    assets/<sha256>.png|.flac   outputs, named by content, stored (they are compressed already)
+    thumbnail.png     at most 256 px, the newest image
+
+Reading validates everything and raises only ProjectError. Writing is atomic (temp file,
+fsync, ``os.replace``) and keeps the previous file as ``NAME.atelier~``.
+"""
+
+import io
+import json
+import logging
+import re
+import zipfile
+import zlib
+from pathlib import Path, PurePosixPath
+
+from .. import __version__
+from .errors import ProjectError
+from .project import Project
+
+log = logging.getLogger(__name__)
+
+MIMETYPE = "application/x-atelier+zip"
+SUFFIX = ".atelier"
+FORMAT_VERSION = 1
+MIN_READER_VERSION = 1  # the oldest reader that understands what this version writes
+PROJECT_JSON = "project.json"
+THUMBNAIL = "thumbnail.png"
+THUMBNAIL_SIDE = 256
+MAX_JSON_BYTES = 256 * 1024 * 1024
+MAX_ASSET_BYTES = 8 * 1024**3
+MAX_MEMBERS = 500_000
+ASSET_NAME = re.compile(r"^assets/[0-9a-f]{64}\.[a-z0-9]{1,8}$")
+# What zipfile raises on a damaged archive or member: besides BadZipFile, zlib.error from a
+# damaged deflate stream and RuntimeError/NotImplementedError for flags, versions, encryption
+# or compression methods it cannot read.
+ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, zlib.error)
+
+
+def asset_name(digest: str, suffix: str) -> str:
+    return f"assets/{digest}.{suffix.lstrip('.').lower()}"
+
+
+class ProjectArchive:
+    """A validated, open ``.atelier`` file. Assets are read from it on demand, so opening a
+    project with thousands of outputs reads only its JSON."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            self._zip = zipfile.ZipFile(self.path)
+        except FileNotFoundError:
+            raise ProjectError(f"{self.path}: no such project file") from None
+        except IsADirectoryError:
+            raise ProjectError(f"{self.path}: is a folder, not a project file") from None
+        except ZIP_ERRORS as exc:
+            raise ProjectError(f"{self.path}: not an Atelier project or damaged ({exc})") from None
+        try:
+            self._members = self._validate_members()
+            self.project = self._read_project()
+        except BaseException:
+            self._zip.close()
+            raise
+        self.missing_assets = sorted(self.project.assets() - set(self._members))
+        for name in self.missing_assets:
+            log.warning("%s: %s is missing from the file; that output cannot be shown", self.path, name)
+
+    def names(self) -> list[str]:
+        return list(self._members)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._members
+
+    def read(self, name: str) -> bytes:
+        try:
+            info = self._members[name]
+        except KeyError:
+            raise ProjectError(f"{self.path}: has no member {name}") from None
+        return self._read_info(info)
+
+    def _read_info(self, info: zipfile.ZipInfo) -> bytes:
+        try:
+            return self._zip.read(info)
+        except ZIP_ERRORS as exc:
+            raise ProjectError(f"{self.path}: {info.filename} is damaged ({exc})") from None
+
+    def open_member(self, name: str):
+        return self._zip.open(self._members[name])
+
+    def size(self, name: str) -> int:
+        return self._members[name].file_size
+
+    def close(self) -> None:
+        self._zip.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _validate_members(self) -> dict[str, zipfile.ZipInfo]:
+        infos = self._zip.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise ProjectError(f"{self.path}: has {len(infos):,} members, more than any project should")
+        if not infos or infos[0].filename != "mimetype":
+            raise ProjectError(f"{self.path}: not an Atelier project (no mimetype first)")
+        members: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:
+            name = info.filename
+            if not _safe_name(name):
+                raise ProjectError(f"{self.path}: unsafe member name {name!r}; refusing to open")
+            if name in members:
+                raise ProjectError(f"{self.path}: member {name!r} appears twice; the file is damaged")
+            limit = MAX_JSON_BYTES if not name.startswith("assets/") else MAX_ASSET_BYTES
+            if info.file_size > limit:
+                raise ProjectError(f"{self.path}: member {name!r} is implausibly large ({info.file_size:,} bytes)")
+            members[name] = info
+        if self._read_info(infos[0]) != MIMETYPE.encode():
+            raise ProjectError(f"{self.path}: wrong mimetype; not an Atelier project")
+        if PROJECT_JSON not in members:
+            raise ProjectError(f"{self.path}: has no {PROJECT_JSON}; the file is damaged")
+        return members
+
+    def _read_project(self) -> Project:
+        raw = self.read(PROJECT_JSON)
+        return parse_project_json(raw, self.path)
+
+
+def parse_project_json(raw: bytes, where: Path) -> Project:
+    """Decode, version-check, migrate and build a Project; any problem is a ProjectError."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: absurd nesting
+        raise ProjectError(f"{where}: {PROJECT_JSON} is not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise ProjectError(f"{where}: {PROJECT_JSON} is not a JSON object")
+    data = migrate(data, where)
+    try:
+        return Project.from_dict(data)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise ProjectError(f"{where}: {PROJECT_JSON} is damaged ({exc})") from None
+
+
+def project_json_bytes(project: Project) -> bytes:
+    header = {
+        "format_version": FORMAT_VERSION,
+        "min_reader_version": MIN_READER_VERSION,
+        "app_version": __version__,
+    }
+    body = project.to_dict()
+    return json.dumps({**header, **body}, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+# ----- versions ---------------------------------------------------------------------------------
+
+
+def migrate(data: dict, where: Path) -> dict:
+    """Bring ``data`` to FORMAT_VERSION, one version at a time; refuse files from the future."""
+    version = data.get("format_version", 0)
+    needed = data.get("min_reader_version", version)
+    if not isinstance(version, int) or not isinstance(needed, int) or version < 0:
+        raise ProjectError(f"{where}: {PROJECT_JSON} has no valid format_version")
+    if needed > FORMAT_VERSION:
+        raise ProjectError(
+            f"{where}: was saved by a newer Atelier (format {version}, needs reader {needed}; "
+            f"this is {__version__}, reader {FORMAT_VERSION}); update Atelier to open it"
+        )
+    while version < FORMAT_VERSION:
+        try:
+            data = _MIGRATIONS[version](data)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise ProjectError(f"{where}: cannot upgrade format {version} ({exc})") from None
+        version += 1
+    for key in ("format_version", "min_reader_version", "app_version"):
+        data.pop(key, None)
+    return data
+
+
+def _v0_to_v1(data: dict) -> dict:
+    """v0 (pre-release): flat ``prompts`` and ``outputs`` lists, outputs pointing at prompts by
+    ``prompt_id`` and holding a bare ``file`` and ``seed``. v1 groups outputs into entries."""
+    if "entries" in data:  # v1 data without its format_version: damaged, not v0; never drop it
+        raise ValueError("it has entries but no format_version")
+    data = dict(data)
+    prompts = data.pop("prompts", [])
+    flat_outputs = data.pop("outputs", [])
+    entries = []
+    by_prompt = {}
+    for prompt in prompts:
+        prompt = dict(prompt)
+        entry = {
+            "id": prompt.pop("id"),
+            "prompt": prompt.pop("prompt", ""),
+            "negative_prompt": prompt.pop("negative_prompt", ""),
+            "parameters": prompt.pop("settings", {}),
+            "model": {"name": prompt.pop("model")} if "model" in prompt else {},
+            "outputs": [],
+            **prompt,
+        }
+        entries.append(entry)
+        by_prompt[entry["id"]] = entry
+    for output in flat_outputs:
+        output = dict(output)
+        entry = by_prompt[output.pop("prompt_id")]
+        seed = output.pop("seed", None)
+        recipe = {"prompt": entry["prompt"], "negative_prompt": entry["negative_prompt"], **entry["parameters"]}
+        if seed is not None:
+            recipe["seed"] = seed
+        entry["outputs"].append({"asset": output.pop("file"), "kind": output.pop("kind", "image"), "recipe": recipe, **output})
+    data["entries"] = entries
+    return data
+
+
+_MIGRATIONS = {0: _v0_to_v1}
+
+
+# ----- writing ----------------------------------------------------------------------------------
+
+
+def write_archive(fh, project: Project, read_asset, thumbnail: bytes | None, passthrough=()) -> None:
+    """Write a complete ``.atelier`` into the binary file ``fh``.
+
+    ``read_asset(name)`` returns a readable binary stream and its size for each asset; assets
+    are copied as they are, stored, never re-encoded. ``passthrough`` lists (name, stream, size)
+    members a newer version wrote that this one does not know: kept, not dropped.
+    """
+    with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+        zf.writestr(_info("mimetype"), MIMETYPE)
+        zf.writestr(_info(PROJECT_JSON, zipfile.ZIP_DEFLATED), project_json_bytes(project))
+        for name in sorted(project.assets()):
+            stream, size = read_asset(name)
+            _copy_member(zf, name, stream, size)
+        for name, stream, size in passthrough:
+            _copy_member(zf, name, stream, size)
+        if thumbnail is not None:
+            zf.writestr(_info(THUMBNAIL), thumbnail)
+
+
+def make_thumbnail(image_bytes: bytes) -> bytes | None:
+    """A PNG of at most THUMBNAIL_SIDE px on its long side; None if the image cannot be read."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(image_bytes)) as image:
+            image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+            out = io.BytesIO()
+            image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB").save(out, format="PNG")
+            return out.getvalue()
+    except (OSError, UnidentifiedImageError, ValueError) as exc:
+        log.warning("could not make a thumbnail: %s", exc)
+        return None
+
+
+def _copy_member(zf: zipfile.ZipFile, name: str, stream, size: int) -> None:
+    with stream, zf.open(_info(name), "w", force_zip64=size > 0x7FFFFFFF) as out:
+        while chunk := stream.read(1 << 20):
+            out.write(chunk)
+
+
+def _info(name: str, compression: int = zipfile.ZIP_STORED) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = compression
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def _safe_name(name: str) -> bool:
+    """No absolute paths, drive letters, backslashes or ``..``: nothing can escape a folder."""
+    if not name or name.startswith("/") or "\\" in name or "\0" in name or ":" in name:
+        return False
+    parts = PurePosixPath(name).parts
+    return all(part not in ("..", ".") for part in parts) and not name.endswith("/")

@@ -1,0 +1,301 @@
+"""An open project: a working folder that holds every change the moment it happens.
+
+While a project is open, its state lives unpacked under the user data folder:
+
+    sessions/<id>/lock.json      pid, host, start time, the project's path (None if untitled)
+    sessions/<id>/project.json   the whole history, rewritten atomically on every change
+    sessions/<id>/assets/...     outputs made since the last save, written before they're shown
+
+Assets already saved are read from the ``.atelier`` file itself, so opening is quick. Saving
+writes the ``.atelier`` atomically. A lock whose process is gone marks a crashed session,
+which ``crashed_sessions`` finds and ``recover`` reopens with nothing lost up to the last
+completed output.
+"""
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import paths
+from .atomic import atomic_write_bytes, atomic_writer
+from .errors import ProjectError
+from .project import Entry, Output, Project, now
+from .project_io import (
+    PROJECT_JSON,
+    THUMBNAIL,
+    ProjectArchive,
+    asset_name,
+    make_thumbnail,
+    parse_project_json,
+    project_json_bytes,
+    write_archive,
+)
+
+log = logging.getLogger(__name__)
+LOCK = "lock.json"
+
+
+def sessions_dir() -> Path:
+    return paths.data_dir() / "sessions"
+
+
+class ProjectSession:
+    """The one way to change a project. Every method that changes it persists the change to
+    the working folder before returning."""
+
+    def __init__(self, folder: Path, project: Project, path: Path | None, archive: ProjectArchive | None):
+        self.folder = folder
+        self.project = project
+        self.path = path
+        self._archive = archive
+        self._thumbnail_cache: tuple[str, bytes | None] | None = None
+        self.dirty = False  # changed since the last save to ``path``
+
+    # ----- opening --------------------------------------------------------------------------
+    @classmethod
+    def create(cls) -> "ProjectSession":
+        """A new untitled project: generating before saving is safe."""
+        session = cls(_new_folder(), Project(), None, None)
+        session._write_lock()
+        session.flush()
+        return session
+
+    @classmethod
+    def open(cls, path: Path) -> "ProjectSession":
+        path = Path(path).resolve()
+        archive = ProjectArchive(path)
+        session = cls(_new_folder(), archive.project, path, archive)
+        session._write_lock()
+        session.flush()
+        return session
+
+    @classmethod
+    def open_or_create(cls, path: Path) -> "ProjectSession":
+        """Open ``path``, or start a project that will be saved there if it does not exist."""
+        path = Path(path).resolve()
+        if path.exists():
+            return cls.open(path)
+        session = cls.create()
+        session.path = path
+        session._write_lock()
+        return session
+
+    # ----- changing -------------------------------------------------------------------------
+    def add_entry(self, prompt: str = "", negative_prompt: str = "", parameters: dict | None = None,
+                  model: dict | None = None) -> Entry:
+        entry = Entry(prompt=prompt, negative_prompt=negative_prompt, parameters=dict(parameters or {}),
+                      model=dict(model or {}))
+        self.project.entries.append(entry)
+        self._changed()
+        return entry
+
+    def add_output(self, entry: Entry, kind: str, data: bytes, suffix: str, recipe: dict | None = None,
+                   **fields) -> Output:
+        """Store ``data`` (an encoded PNG or FLAC) as a content-named asset, durably, then record it."""
+        name = asset_name(hashlib.sha256(data).hexdigest(), suffix)
+        target = self.folder / name
+        if not target.exists() and not (self._archive and name in self._archive):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(target, data)
+        output = Output(kind=kind, asset=name, recipe=recipe, **fields)
+        entry.outputs.append(output)
+        self._changed()
+        return output
+
+    def update_output(self, output: Output, **marks) -> None:
+        """Change an output's marks (favourite, rating, note, hidden)."""
+        allowed = {"favourite", "rating", "note", "hidden"}
+        unknown = set(marks) - allowed
+        if unknown:
+            raise ValueError(f"cannot set {', '.join(sorted(unknown))} on an output")
+        if "rating" in marks and not (type(marks["rating"]) is int and 0 <= marks["rating"] <= 5):
+            raise ValueError(f"rating {marks['rating']!r} must be 0 to 5")
+        # A wrong type would be written to disk and make the saved file refuse to open.
+        for key, kind in (("favourite", bool), ("hidden", bool), ("note", str)):
+            if key in marks and not isinstance(marks[key], kind):
+                raise ValueError(f"{key} must be a {kind.__name__}, not {marks[key]!r}")
+        for key, value in marks.items():
+            setattr(output, key, value)
+        self._changed()
+
+    def read_asset(self, name: str) -> bytes:
+        local = self.folder / name
+        if local.exists():
+            return local.read_bytes()
+        if self._archive is not None and name in self._archive:
+            return self._archive.read(name)
+        raise ProjectError(f"asset {name} is missing from the project")
+
+    def flush(self) -> None:
+        """Persist the history to the working folder (atomic)."""
+        atomic_write_bytes(self.folder / PROJECT_JSON, project_json_bytes(self.project))
+
+    # ----- saving ---------------------------------------------------------------------------
+    def save(self, path: Path | None = None) -> Path:
+        """Write the ``.atelier`` atomically, keeping the previous one as ``NAME.atelier~``.
+
+        Unchanged assets are copied byte for byte from the old file: never re-encoded or
+        re-hashed. On failure the old file is untouched and the error says why.
+        """
+        target = Path(path).resolve() if path is not None else self.path
+        if target is None:
+            raise ProjectError("this project has no file yet; choose where to save it")
+        self.project.modified = now()
+        passthrough = self._unknown_members()
+        try:
+            with atomic_writer(target, backup=target.with_name(target.name + "~")) as fh:
+                write_archive(fh, self.project, self._asset_stream, self._thumbnail(), passthrough)
+        except OSError as exc:
+            raise ProjectError(
+                f"{target}: could not save ({exc.strerror or exc}); the previous file is unchanged. "
+                "Free some disk space or save somewhere else"
+            ) from exc
+        # Later reads come from the new file; the working copies of saved assets can go.
+        old = self._archive
+        self._archive = ProjectArchive(target)
+        if old is not None:
+            old.close()
+        self.path = target
+        self.dirty = False
+        self._write_lock()
+        shutil.rmtree(self.folder / "assets", ignore_errors=True)
+        return target
+
+    def close(self) -> None:
+        """End the session and delete its working folder. Save first to keep the work."""
+        if self._archive is not None:
+            self._archive.close()
+            self._archive = None
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    # ----- internals ------------------------------------------------------------------------
+    def _changed(self) -> None:
+        self.dirty = True
+        self.flush()
+
+    def _asset_stream(self, name: str):
+        local = self.folder / name
+        if local.exists():
+            return open(local, "rb"), local.stat().st_size
+        if self._archive is not None and name in self._archive:
+            return self._archive.open_member(name), self._archive.size(name)
+        raise ProjectError(f"cannot save: asset {name} is missing from the working folder and the old file")
+
+    def _unknown_members(self):
+        if self._archive is None:
+            return []
+        known = {"mimetype", PROJECT_JSON, THUMBNAIL} | self.project.assets()
+        names = [n for n in self._archive.names() if n not in known and not n.startswith("assets/")]
+        return [(n, self._archive.open_member(n), self._archive.size(n)) for n in names]
+
+    def _thumbnail(self) -> bytes | None:
+        newest = next(
+            (o.asset for _e, o in reversed(list(self.project.outputs())) if o.kind == "image" and not o.hidden),
+            None,
+        )
+        if newest is None:
+            return None
+        if self._thumbnail_cache is None or self._thumbnail_cache[0] != newest:
+            self._thumbnail_cache = (newest, make_thumbnail(self.read_asset(newest)))
+        return self._thumbnail_cache[1]
+
+    def _write_lock(self) -> None:
+        lock = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": _process_start(os.getpid()),
+            "project_path": str(self.path) if self.path else None,
+        }
+        atomic_write_bytes(self.folder / LOCK, json.dumps(lock).encode())
+
+
+# ----- crash recovery ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CrashedSession:
+    folder: Path
+    project_path: Path | None
+    outputs: int
+    modified: str
+
+
+def crashed_sessions() -> list[CrashedSession]:
+    """Working folders left by a process that is gone: work the artist may want back."""
+    found = []
+    root = sessions_dir()
+    if not root.is_dir():
+        return found
+    for folder in sorted(root.iterdir()):
+        try:
+            lock = json.loads((folder / LOCK).read_text(encoding="utf-8"))
+            if not isinstance(lock, dict):
+                raise ValueError(f"{LOCK} is not a JSON object")
+            project = parse_project_json((folder / PROJECT_JSON).read_bytes(), folder)
+        except (OSError, ValueError, ProjectError) as exc:
+            log.warning("ignoring unreadable session folder %s: %s", folder, exc)
+            continue
+        if _alive(lock):
+            continue
+        path = lock.get("project_path")
+        found.append(CrashedSession(folder, Path(path) if path else None, sum(1 for _ in project.outputs()),
+                                    project.modified))
+    return found
+
+
+def recover(crashed: CrashedSession) -> ProjectSession:
+    """Reopen a crashed session in place; its unsaved outputs are all there. Save to keep it."""
+    project = parse_project_json((crashed.folder / PROJECT_JSON).read_bytes(), crashed.folder)
+    archive = None
+    if crashed.project_path is not None and crashed.project_path.exists():
+        try:
+            archive = ProjectArchive(crashed.project_path)
+        except ProjectError as exc:
+            log.warning("recovering without the saved file: %s", exc)
+    session = ProjectSession(crashed.folder, project, crashed.project_path, archive)
+    session.dirty = True
+    session._write_lock()
+    return session
+
+
+def discard(crashed: CrashedSession) -> None:
+    shutil.rmtree(crashed.folder, ignore_errors=True)
+
+
+def _new_folder() -> Path:
+    folder = sessions_dir() / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{os.urandom(3).hex()}"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _alive(lock: dict) -> bool:
+    """True if the process that wrote ``lock`` still runs (same host, same pid and start time)."""
+    if lock.get("host") != socket.gethostname():
+        return True  # another machine's session (shared home folder): not ours to judge
+    pid = lock.get("pid")
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # The pid exists, but pids are reused: compare start times where the OS tells us.
+    started = _process_start(pid)
+    return started is None or lock.get("started") in (None, started)
+
+
+def _process_start(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (Linux); None elsewhere."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
