@@ -204,7 +204,7 @@ def _finish(session) -> None:
 
 
 def _project(args) -> int:
-    from .core.project_io import FORMAT_VERSION, ProjectArchive
+    from .core.project_io import ProjectArchive
 
     if args.action == "import-image":
         from .core.session import ProjectSession
@@ -233,12 +233,12 @@ def _project(args) -> int:
             return 0
         outputs = sum(len(e.outputs) for e in project.entries)
         if args.json:
-            summary = {"format_version": FORMAT_VERSION, "file": str(archive.path), "created": project.created,
+            summary = {"format_version": archive.format_version, "file": str(archive.path), "created": project.created,
                        "modified": project.modified, "missing_assets": archive.missing_assets,
                        "entries": [e.to_dict() for e in project.entries]}
             print(json.dumps(summary, ensure_ascii=False, indent=2))
             return 0
-        print(f"{archive.path}: format {FORMAT_VERSION}, {len(project.entries)} entries, {outputs} outputs")
+        print(f"{archive.path}: format {archive.format_version}, {len(project.entries)} entries, {outputs} outputs")
         for number, entry in enumerate(project.entries, start=1):
             print(f"  {number}. {entry.prompt[:70]!r}: {len(entry.outputs)} output(s)")
         for name in archive.missing_assets:

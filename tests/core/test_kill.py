@@ -7,6 +7,7 @@ is half-written; the killed session's working folder is found by ``crashed_sessi
 
 import hashlib
 import io
+import json
 import os
 import random
 import signal
@@ -199,9 +200,12 @@ def test_sigkill_at_random_moments_never_loses_a_saved_output(tmp_path, writer_e
     assert len(ids) >= waited, f"only {len(ids)} outputs after {waited} runs that each saved one"
     # Stale temp files (one per kill inside a save at most, see above) never hid the project.
     assert len(temps) <= KILLS
-    # Every killed session is found as crashed (each folder's history parsed, lock's pid gone).
+    # Every killed session holding unsaved work is found as crashed (history parsed, pid gone);
+    # one whose lock says all was saved holds nothing the file lacks, and is cleaned away.
+    unsaved = {f for f in folders if (f / "lock.json").exists() and not json.loads((f / "lock.json").read_text())["saved"]}
     crashed = {c.folder for c in crashed_sessions()}
-    assert set(folders) <= crashed
+    assert unsaved and unsaved <= crashed
+    assert all(not f.exists() for f in set(folders) - crashed)
     print(
         f"\n{KILLS} kills in {time.monotonic() - started:.1f}s: {len(ids)} outputs, "
         f"{path.stat().st_size / 1e6:.1f} MB; {mid_save} kills left a save's temp file, "

@@ -723,3 +723,98 @@ def test_marks_persist_and_bad_values_are_refused(sessions, user_home):
     assert (o.favourite, o.rating, o.note, o.hidden, o.asset) == (True, 5, "ノート ✍", True, again.asset)
     with pytest.raises(ValueError, match="rating"):
         Output(kind="image", asset="a", rating=True)
+
+
+# ----- what the kill tests taught: clean sessions, conflicts, temp files, modes --------------------
+
+
+def test_a_crashed_session_with_nothing_unsaved_is_cleaned_not_offered(sessions, user_home):
+    session = sessions("create")
+    session.add_output(session.add_entry("saved"), "image", png("red"), "png")
+    session.save(user_home / "clean.atelier")
+    fake_crash(session.folder)
+    assert crashed_sessions() == []
+    assert not session.folder.exists()
+
+
+def test_the_first_change_after_a_save_marks_the_lock_unsaved(sessions, user_home):
+    session = sessions("create")
+    session.save(user_home / "p.atelier")
+    lock = lambda: json.loads((session.folder / "lock.json").read_text())  # noqa: E731
+    assert lock()["saved"] is True
+    session.add_entry("new idea")
+    assert lock()["saved"] is False
+
+
+def test_recovering_over_a_file_saved_since_asks_for_a_new_name(sessions, user_home):
+    path = user_home / "shared.atelier"
+    first = sessions("create")
+    first.add_output(first.add_entry("one"), "image", png("red"), "png")
+    first.save(path)
+    first.add_output(first.project.entries[0], "image", png("blue"), "png")  # unsaved when it "dies"
+    fake_crash(first.folder)
+    later = sessions("open", path)
+    later.add_output(later.add_entry("two"), "image", png("green"), "png")
+    later.save()
+
+    [crashed] = crashed_sessions()
+    assert crashed.conflict and crashed.project_path == path
+    recovered = recover(crashed)
+    assert recovered.path is None  # never silently replaces what the other session saved
+    with pytest.raises(ProjectError, match="choose where to save"):
+        recovered.save()
+    recovered.save(user_home / "recovered.atelier")
+    assert len(list(ProjectArchive(user_home / "recovered.atelier").project.outputs())) == 2
+    assert len(list(ProjectArchive(path).project.outputs())) == 2
+
+
+def test_a_project_with_a_lost_asset_still_saves_everything_else(sessions, user_home):
+    path = user_home / "lost.atelier"
+    session = sessions("create")
+    entry = session.add_entry("two images")
+    kept = session.add_output(entry, "image", png("red"), "png")
+    lost = session.add_output(entry, "image", png("blue"), "png")
+    session.save(path)
+    members = {n: d for n, (_i, d) in zip_members(path).items() if n != lost.asset}
+    write(path, make_zip(list(members.items())))
+
+    reopened = sessions("open", path)
+    assert ProjectArchive(path).missing_assets == [lost.asset]
+    reopened.update_output(reopened.project.find_output(kept.id), favourite=True)
+    reopened.save()
+    again = ProjectArchive(path)
+    assert [o.id for _e, o in again.project.outputs()] == [kept.id, lost.id]  # the record stays
+    assert again.read(kept.asset) == png("red") and again.missing_assets == [lost.asset]
+
+
+def test_stale_temp_files_of_killed_saves_are_removed(sessions, user_home):
+    path = user_home / "p.atelier"
+    stale = user_home / ".p.atelier-abc123.tmp"
+    fresh = user_home / ".p.atelier-def456.tmp"
+    stale.write_bytes(b"half a zip")
+    fresh.write_bytes(b"a save in progress elsewhere")
+    os.utime(stale, (0, 0))
+    sessions("create").save(path)
+    assert not stale.exists() and fresh.exists()
+
+
+def test_saved_files_get_a_normal_mode_and_keep_it(sessions, user_home):
+    path = user_home / "p.atelier"
+    session = sessions("create")
+    session.save(path)
+    assert path.stat().st_mode & 0o777 == 0o644
+    path.chmod(0o664)
+    session.save()
+    assert path.stat().st_mode & 0o777 == 0o664
+
+
+def test_canvas_documents_keep_their_mask_and_source(sessions, user_home):
+    session = sessions("create")
+    entry = session.add_entry("a cat")
+    source = session.add_output(entry, "image", png("red"), "png", {"seed": 1})
+    edited = session.add_canvas_document(entry, source, png("blue"), png("white"))
+    session.save(user_home / "canvas.atelier")
+    archive = ProjectArchive(user_home / "canvas.atelier")
+    doc = archive.project.find_output(edited.id)
+    assert doc.source == source.id
+    assert archive.read(doc.mask) == png("white") and archive.read(doc.asset) == png("blue")

@@ -18,6 +18,8 @@ def atomic_writer(path: Path, backup: Path | None = None):
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
     try:
+        # mkstemp makes 0600 files; a document keeps its old mode, or gets the usual 0644.
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o644)
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()

@@ -128,18 +128,29 @@ class ProjectArchive:
         return members
 
     def _read_project(self) -> Project:
-        raw = self.read(PROJECT_JSON)
-        return parse_project_json(raw, self.path)
+        data = _decode(self.read(PROJECT_JSON), self.path)
+        version = data.get("format_version", 0)
+        project = _build(data, self.path)
+        self.format_version = version  # as written in the file, before any migration
+        return project
 
 
 def parse_project_json(raw: bytes, where: Path) -> Project:
     """Decode, version-check, migrate and build a Project; any problem is a ProjectError."""
+    return _build(_decode(raw, where), where)
+
+
+def _decode(raw: bytes, where: Path) -> dict:
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: absurd nesting
         raise ProjectError(f"{where}: {PROJECT_JSON} is not valid JSON ({exc})") from None
     if not isinstance(data, dict):
         raise ProjectError(f"{where}: {PROJECT_JSON} is not a JSON object")
+    return data
+
+
+def _build(data: dict, where: Path) -> Project:
     data = migrate(data, where)
     try:
         return Project.from_dict(data)
@@ -226,16 +237,19 @@ _MIGRATIONS = {0: _v0_to_v1}
 def write_archive(fh, project: Project, read_asset, thumbnail: bytes | None, passthrough=()) -> None:
     """Write a complete ``.atelier`` into the binary file ``fh``.
 
-    ``read_asset(name)`` returns a readable binary stream and its size for each asset; assets
-    are copied as they are, stored, never re-encoded. ``passthrough`` lists (name, stream, size)
+    ``read_asset(name)`` returns a readable binary stream and its size for each asset (None if
+    it is missing); assets are copied as they are, stored, never re-encoded. ``passthrough`` lists (name, stream, size)
     members a newer version wrote that this one does not know: kept, not dropped.
     """
     with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
         zf.writestr(_info("mimetype"), MIMETYPE)
         zf.writestr(_info(PROJECT_JSON, zipfile.ZIP_DEFLATED), project_json_bytes(project))
         for name in sorted(project.assets()):
-            stream, size = read_asset(name)
-            _copy_member(zf, name, stream, size)
+            found = read_asset(name)
+            if found is None:  # already lost before this save; the record of it is kept
+                log.warning("saving without missing asset %s", name)
+                continue
+            _copy_member(zf, name, *found)
         for name, stream, size in passthrough:
             _copy_member(zf, name, stream, size)
         if thumbnail is not None:

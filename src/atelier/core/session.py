@@ -28,6 +28,7 @@ from .errors import ProjectError
 from .project import Entry, Output, Project, now
 from .project_io import (
     PROJECT_JSON,
+    ZIP_ERRORS,
     THUMBNAIL,
     ProjectArchive,
     asset_name,
@@ -55,6 +56,7 @@ class ProjectSession:
         self.path = path
         self._archive = archive
         self._thumbnail_cache: tuple[str, bytes | None] | None = None
+        self._saved_modified: str | None = None  # project.modified as last written to ``path``
         self.dirty = False  # changed since the last save to ``path``
 
     # ----- opening --------------------------------------------------------------------------
@@ -71,6 +73,7 @@ class ProjectSession:
         path = Path(path).resolve()
         archive = ProjectArchive(path)
         session = cls(_new_folder(), archive.project, path, archive)
+        session._saved_modified = archive.project.modified
         session._write_lock()
         session.flush()
         return session
@@ -98,15 +101,16 @@ class ProjectSession:
     def add_output(self, entry: Entry, kind: str, data: bytes, suffix: str, recipe: dict | None = None,
                    **fields) -> Output:
         """Store ``data`` (an encoded PNG or FLAC) as a content-named asset, durably, then record it."""
-        name = asset_name(hashlib.sha256(data).hexdigest(), suffix)
-        target = self.folder / name
-        if not target.exists() and not (self._archive and name in self._archive):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(target, data)
-        output = Output(kind=kind, asset=name, recipe=recipe, **fields)
+        output = Output(kind=kind, asset=self._store_asset(data, suffix), recipe=recipe, **fields)
         entry.outputs.append(output)
         self._changed()
         return output
+
+    def add_canvas_document(self, entry: Entry, source: Output, image_png: bytes, mask_png: bytes | None,
+                            recipe: dict | None = None) -> Output:
+        """An image the artist edited (with its painted mask), linked to the output it came from."""
+        mask = self._store_asset(mask_png, "png") if mask_png is not None else None
+        return self.add_output(entry, "image", image_png, "png", recipe, source=source.id, mask=mask)
 
     def update_output(self, output: Output, **marks) -> None:
         """Change an output's marks (favourite, rating, note, hidden)."""
@@ -146,14 +150,16 @@ class ProjectSession:
         target = Path(path).resolve() if path is not None else self.path
         if target is None:
             raise ProjectError("this project has no file yet; choose where to save it")
+        _remove_stale_temp_files(target)
         self.project.modified = now()
-        passthrough = self._unknown_members()
         try:
+            passthrough = self._unknown_members()
             with atomic_writer(target, backup=target.with_name(target.name + "~")) as fh:
                 write_archive(fh, self.project, self._asset_stream, self._thumbnail(), passthrough)
-        except OSError as exc:
+        except ZIP_ERRORS as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             raise ProjectError(
-                f"{target}: could not save ({exc.strerror or exc}); the previous file is unchanged. "
+                f"{target}: could not save ({reason}); the previous file is unchanged. "
                 "Free some disk space or save somewhere else"
             ) from exc
         # Later reads come from the new file; the working copies of saved assets can go.
@@ -163,6 +169,8 @@ class ProjectSession:
             old.close()
         self.path = target
         self.dirty = False
+        self._saved_modified = self.project.modified
+        self.flush()
         self._write_lock()
         shutil.rmtree(self.folder / "assets", ignore_errors=True)
         return target
@@ -176,8 +184,23 @@ class ProjectSession:
 
     # ----- internals ------------------------------------------------------------------------
     def _changed(self) -> None:
-        self.dirty = True
+        if not self.dirty:
+            # Mark the lock unsaved before the change lands, so a crash can never look clean.
+            self.dirty = True
+            self._write_lock()
         self.flush()
+
+    def _has_asset(self, name: str) -> bool:
+        return (self.folder / name).exists() or (self._archive is not None and name in self._archive)
+
+    def _store_asset(self, data: bytes, suffix: str) -> str:
+        """Write ``data`` durably under its content name (once) and return that name."""
+        name = asset_name(hashlib.sha256(data).hexdigest(), suffix)
+        target = self.folder / name
+        if not self._has_asset(name):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(target, data)
+        return name
 
     def _asset_stream(self, name: str):
         local = self.folder / name
@@ -185,7 +208,7 @@ class ProjectSession:
             return open(local, "rb"), local.stat().st_size
         if self._archive is not None and name in self._archive:
             return self._archive.open_member(name), self._archive.size(name)
-        raise ProjectError(f"cannot save: asset {name} is missing from the working folder and the old file")
+        return None
 
     def _unknown_members(self):
         if self._archive is None:
@@ -196,7 +219,8 @@ class ProjectSession:
 
     def _thumbnail(self) -> bytes | None:
         newest = next(
-            (o.asset for _e, o in reversed(list(self.project.outputs())) if o.kind == "image" and not o.hidden),
+            (o.asset for _e, o in reversed(list(self.project.outputs()))
+             if o.kind == "image" and not o.hidden and self._has_asset(o.asset)),
             None,
         )
         if newest is None:
@@ -211,6 +235,8 @@ class ProjectSession:
             "host": socket.gethostname(),
             "started": _process_start(os.getpid()),
             "project_path": str(self.path) if self.path else None,
+            "saved": not self.dirty and self.path is not None,
+            "saved_modified": self._saved_modified,
         }
         atomic_write_bytes(self.folder / LOCK, json.dumps(lock).encode())
 
@@ -224,10 +250,16 @@ class CrashedSession:
     project_path: Path | None
     outputs: int
     modified: str
+    # The project file was saved by someone else after this session last saved it: recovering
+    # must not overwrite it, so the recovered session is saved under a new name.
+    conflict: bool = False
 
 
 def crashed_sessions() -> list[CrashedSession]:
-    """Working folders left by a process that is gone: work the artist may want back."""
+    """Working folders left by a process that is gone, holding work the artist may want back.
+
+    A folder whose lock says everything was saved holds nothing the file lacks: it is removed.
+    """
     found = []
     root = sessions_dir()
     if not root.is_dir():
@@ -243,10 +275,23 @@ def crashed_sessions() -> list[CrashedSession]:
             continue
         if _alive(lock):
             continue
-        path = lock.get("project_path")
-        found.append(CrashedSession(folder, Path(path) if path else None, sum(1 for _ in project.outputs()),
-                                    project.modified))
+        path = Path(lock["project_path"]) if isinstance(lock.get("project_path"), str) else None
+        if lock.get("saved") is True:
+            shutil.rmtree(folder, ignore_errors=True)
+            continue
+        found.append(CrashedSession(folder, path, sum(1 for _ in project.outputs()), project.modified,
+                                    _saved_elsewhere(path, lock.get("saved_modified"))))
     return found
+
+
+def _saved_elsewhere(path: Path | None, saved_modified) -> bool:
+    if path is None or not path.exists():
+        return False
+    try:
+        with ProjectArchive(path) as archive:
+            return archive.project.modified != saved_modified
+    except ProjectError:
+        return False
 
 
 def recover(crashed: CrashedSession) -> ProjectSession:
@@ -258,7 +303,8 @@ def recover(crashed: CrashedSession) -> ProjectSession:
             archive = ProjectArchive(crashed.project_path)
         except ProjectError as exc:
             log.warning("recovering without the saved file: %s", exc)
-    session = ProjectSession(crashed.folder, project, crashed.project_path, archive)
+    path = None if crashed.conflict else crashed.project_path
+    session = ProjectSession(crashed.folder, project, path, archive)
     session.dirty = True
     session._write_lock()
     return session
@@ -266,6 +312,17 @@ def recover(crashed: CrashedSession) -> ProjectSession:
 
 def discard(crashed: CrashedSession) -> None:
     shutil.rmtree(crashed.folder, ignore_errors=True)
+
+
+def _remove_stale_temp_files(target: Path, older_than: float = 60.0) -> None:
+    """Temp files of saves that were killed midway; a live save touches its file constantly."""
+    cutoff = time.time() - older_than
+    for stale in target.parent.glob(f".{target.name}-*.tmp"):
+        try:
+            if stale.stat().st_mtime < cutoff:
+                stale.unlink()
+        except OSError:
+            pass
 
 
 def _new_folder() -> Path:
