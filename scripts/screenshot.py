@@ -18,7 +18,7 @@ os.environ["HF_HUB_CACHE"] = str(home / "hf")
 
 import tiny_models  # noqa: E402  (after the environment is redirected)
 from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from atelier import paths  # noqa: E402
 from atelier.ui.app import dark_palette  # noqa: E402
@@ -29,6 +29,7 @@ app = QApplication([])
 app.setStyle("Fusion")
 app.setPalette(dark_palette())
 window = MainWindow()
+window.ask_unsaved = lambda doing: QMessageBox.StandardButton.Discard  # a throwaway project
 window.show()
 
 

@@ -31,11 +31,6 @@ def models_dir() -> Path:
     return data_dir() / "models"
 
 
-def outputs_dir() -> Path:
-    """Where the window writes each generated image as soon as it exists."""
-    return data_dir() / "outputs"
-
-
 def resource_path(*parts: str) -> Path:
     """A file under ``resources/``, from the source tree or from a frozen bundle."""
     if getattr(sys, "frozen", False):

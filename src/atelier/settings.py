@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 class Settings:
     model_folders: list[str] = field(default_factory=list)  # extra folders to scan for models
     device: str = "auto"
+    autosave_seconds: int = 120  # the longest unsaved changes wait before the project file is saved; 0: off
+    recent_projects: list[str] = field(default_factory=list)  # newest first
+    window_geometry: str = ""  # Qt's saveGeometry(), base64
+    window_state: str = ""  # Qt's saveState() (dock layout), base64
 
     @staticmethod
     def path() -> Path:
@@ -42,9 +46,16 @@ class Settings:
         settings = cls(**{k: v for k, v in data.items() if k in known})
         if settings.device not in DEVICES:
             settings.device = "auto"
-        if not isinstance(settings.model_folders, list):
-            settings.model_folders = []
+        defaults = cls()
+        for f in fields(cls):
+            if not isinstance(getattr(settings, f.name), type(getattr(defaults, f.name))):
+                log.warning("settings file %s: %s has the wrong type; using the default", path, f.name)
+                setattr(settings, f.name, getattr(defaults, f.name))
         return settings
+
+    def add_recent(self, project: Path, keep: int = 10) -> None:
+        path = str(project)
+        self.recent_projects = [path] + [p for p in self.recent_projects if p != path][: keep - 1]
 
     def save(self) -> None:
         path = self.path()

@@ -1,26 +1,56 @@
 """The walking-skeleton window, driven like a person would with qtbot, on the real engine."""
 
+import io
 import shutil
 import subprocess
 import sys
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
 from atelier import paths
 from atelier.core.metadata import read_recipe
+from atelier.core.project_io import ProjectArchive
+from atelier.core.session import crashed_sessions, sessions_dir
 from atelier.ui.main_window import MainWindow
 
 
 @pytest.fixture
 def window(qtbot, user_home, sd15_dir):
     shutil.copytree(sd15_dir, paths.models_dir() / "tiny-sd15")
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.model_combo.isEnabled(), timeout=10_000)
+    win = open_window(qtbot)
     yield win
+    close_window(qtbot, win)
+
+
+def open_window(qtbot, unsaved=QMessageBox.StandardButton.Discard, recover=False) -> MainWindow:
+    """A shown window whose questions are answered by the test instead of modal dialogs."""
+    win = MainWindow()
+    win.asked = []
+    win.ask_unsaved = lambda doing: (win.asked.append(doing), unsaved)[1]
+    win.ask_recover = lambda crashed: (win.asked.append(crashed), recover)[1]
+    win.show()
+    qtbot.waitUntil(lambda: win.model_combo.isEnabled() or "No image models" in win.message_label.text(),
+                    timeout=10_000)
+    return win
+
+
+_closed: set[int] = set()
+
+
+def close_window(qtbot, win) -> None:
+    """Close and wait: with unsaved work the close completes after the project thread answers.
+    Then delete the window on the GUI thread: left to Python's garbage collector, a widget could
+    be destroyed during a collection that happens to run on a worker thread, and crash."""
+    if id(win) in _closed:
+        return
+    _closed.add(id(win))
     win.close()
+    qtbot.waitUntil(lambda: win.projects.thread.isFinished(), timeout=20_000)
+    assert win.engine.thread.isFinished()
+    win.deleteLater()
+    qtbot.wait(10)
 
 
 def fill(qtbot, win, prompt="a photo of a cat", steps=2, size=(64, 64), seed=5):
@@ -31,17 +61,27 @@ def fill(qtbot, win, prompt="a photo of a cat", steps=2, size=(64, 64), seed=5):
     win.seed_spin.setValue(seed)
 
 
-def test_generate_shows_the_image_and_writes_it_with_its_recipe(qtbot, window):
+def generate_and_wait(qtbot, win, count=1):
+    """Click Generate; wait until the job ended and its images are stored and shown."""
+    with qtbot.waitSignal(win.engine.worker.job_done, timeout=60_000):
+        qtbot.mouseClick(win.generate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: sum(len(e.outputs) for e in win.project.entries) >= count, timeout=10_000)
+
+
+def test_generate_stores_the_image_in_the_project_then_shows_it(qtbot, window):
     assert window.model_combo.currentText().startswith("tiny-sd15")
     fill(qtbot, window, size=(64, 48))
-    with qtbot.waitSignal(window.engine.worker.job_done, timeout=60_000):
-        qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
+    generate_and_wait(qtbot, window)
     assert window.message_label.text() == ""
     assert window.canvas.image_size() == (64, 48)
-    output = window.last_output
-    assert output.path.parent == paths.outputs_dir() and output.path.is_file()
-    recipe = read_recipe(output.path)
+    [entry] = window.project.entries
+    [output] = entry.outputs
+    assert entry.prompt == "a photo of a cat" and entry.model["id"] == "tiny-sd15"
+    session = window.projects.worker.session
+    assert (session.folder / output.asset).is_file()  # on disk in the working folder
+    recipe = read_recipe(io.BytesIO(session.read_asset(output.asset)))
     assert (recipe.prompt, recipe.seed, recipe.width, recipe.height) == ("a photo of a cat", 5, 64, 48)
+    assert window.isWindowModified() and window.windowTitle().startswith("Untitled")
     assert window.generate_button.isEnabled() and not window.cancel_button.isEnabled()
     assert window.progress_bar.value() == window.progress_bar.maximum()
 
@@ -68,8 +108,7 @@ def test_cancel_stops_the_job_and_the_window_keeps_working(qtbot, window):
     assert window.progress_bar.text() == "Cancelled"
     # and it still generates afterwards
     fill(qtbot, window)
-    with qtbot.waitSignal(window.engine.worker.job_done, timeout=60_000):
-        qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
+    generate_and_wait(qtbot, window)
     assert window.canvas.image_size() == (64, 64)
 
 
@@ -93,28 +132,92 @@ def test_broken_model_fails_in_the_window_and_the_app_keeps_running(qtbot, windo
     assert window.progress_bar.text() == "Failed"
 
 
-def test_closing_during_generation_cancels_and_joins_the_thread(qtbot, user_home, sd15_dir):
-    shutil.copytree(sd15_dir, paths.models_dir() / "tiny-sd15")
-    win = MainWindow()
-    win.show()
-    qtbot.waitUntil(lambda: win.model_combo.isEnabled(), timeout=10_000)
-    fill(qtbot, win, steps=400)
+def test_closing_during_generation_cancels_and_joins_the_thread(qtbot, window):
+    fill(qtbot, window, steps=400)
     steps = []
-    win.engine.worker.step.connect(lambda *args: steps.append(args[2]))
-    with qtbot.waitSignal(win.engine.worker.step, timeout=60_000):
-        qtbot.mouseClick(win.generate_button, Qt.MouseButton.LeftButton)
-    win.close()
-    assert win.engine.thread.isFinished()
+    window.engine.worker.step.connect(lambda *args: steps.append(args[2]))
+    with qtbot.waitSignal(window.engine.worker.step, timeout=60_000):
+        qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
+    close_window(qtbot, window)
+    assert window.asked == ["closing"]  # the begun request is unsaved work
     assert max(steps) < 400
 
 
 def test_no_models_says_where_to_put_them(qtbot, user_home):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    qtbot.waitUntil(lambda: "No image models found" in win.message_label.text(), timeout=10_000)
+    win = open_window(qtbot)
     assert str(paths.models_dir()) in win.message_label.text()
     assert not win.generate_button.isEnabled()
-    win.close()
+    close_window(qtbot, win)
+
+
+def test_save_close_reopen_shows_the_same_history(qtbot, window, user_home):
+    fill(qtbot, window, seed=21)
+    window.batch_spin.setValue(2)
+    generate_and_wait(qtbot, window, count=2)
+    path = user_home / "work.atelier"
+    with qtbot.waitSignal(window.projects.worker.saved, timeout=10_000):
+        window.save_project_as(path)
+    assert not window.isWindowModified() and window.windowTitle().startswith("work")
+    before = window.project.to_dict()
+    close_window(qtbot, window)
+    assert window.asked == []  # nothing unsaved: no question
+    assert crashed_sessions() == [] and not any(sessions_dir().iterdir())
+
+    again = open_window(qtbot)
+    assert again.settings.recent_projects[0] == str(path)
+    with qtbot.waitSignal(again.projects.worker.opened, timeout=10_000):
+        again.open_project(path)
+    assert again.project.entries[0].to_dict()["outputs"] == before["entries"][0]["outputs"]
+    assert [o.recipe["seed"] for o in again.project.entries[0].outputs] == [21, 22]
+    assert again.windowTitle().startswith("work")
+    close_window(qtbot, again)
+
+
+def test_closing_with_unsaved_work_can_save_it(qtbot, window, user_home):
+    fill(qtbot, window)
+    generate_and_wait(qtbot, window)
+    path = user_home / "kept.atelier"
+    window.ask_unsaved = lambda doing: QMessageBox.StandardButton.Save
+    window.save_project_as_dialog = lambda: (window.save_project_as(path), True)[1]
+    close_window(qtbot, window)
+    assert len(list(ProjectArchive(path).project.outputs())) == 1
+
+
+def test_closing_with_unsaved_work_can_be_cancelled(qtbot, window):
+    fill(qtbot, window)
+    generate_and_wait(qtbot, window)
+    window.ask_unsaved = lambda doing: QMessageBox.StandardButton.Cancel
+    window.close()
+    assert window.isVisible() and not window.projects.thread.isFinished()
+    window.ask_unsaved = lambda doing: QMessageBox.StandardButton.Discard
+
+
+def test_a_crashed_session_is_offered_and_recovered(qtbot, user_home, guard_env, tmp_path):
+    # A real crash: a process adds outputs to an untitled project and is killed.
+    script = tmp_path / "crash.py"
+    script.write_text(
+        "import io, os, signal\n"
+        "from PIL import Image\n"
+        "from atelier.core.session import ProjectSession\n"
+        "s = ProjectSession.create()\n"
+        "e = s.add_entry('lost at sea')\n"
+        "for c in ('red', 'blue'):\n"
+        "    b = io.BytesIO(); Image.new('RGB', (8, 8), c).save(b, 'PNG')\n"
+        "    s.add_output(e, 'image', b.getvalue(), 'png', {'seed': 1})\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    crashed = subprocess.run([sys.executable, str(script)], env=guard_env, capture_output=True)
+    assert crashed.returncode == -9, crashed.stderr
+
+    win = open_window(qtbot, recover=True)
+    qtbot.waitUntil(lambda: len(win.project.entries) == 1, timeout=10_000)
+    assert win.asked[0].outputs == 2
+    assert win.project.entries[0].prompt == "lost at sea" and len(win.project.entries[0].outputs) == 2
+    assert win.isWindowModified()
+    with qtbot.waitSignal(win.projects.worker.saved, timeout=10_000):
+        win.save_project_as(user_home / "rescued.atelier")
+    assert len(list(ProjectArchive(user_home / "rescued.atelier").project.outputs())) == 2
+    close_window(qtbot, win)
 
 
 def test_window_is_shown_before_torch_is_imported(guard_env):

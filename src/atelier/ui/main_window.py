@@ -1,36 +1,45 @@
-"""The main window (walking skeleton): model picker, prompt, settings, Generate/Cancel,
-progress, and the canvas. Generation runs in the engine thread; this file never imports torch."""
+"""The main window: the canvas in the centre, the prompt panel docked beside it, a project
+menu, and two worker threads (engine and project) so the window never waits on either."""
 
 import time
+import uuid
+from pathlib import Path
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QImage, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
+    QDockWidget,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSpinBox,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from .. import __version__, paths
+from ..core.autosave import AutosaveClock
 from ..core.errors import RequestError
 from ..core.jobs import MAX_BATCH, MAX_SEED, MAX_SIDE, MAX_STEPS, ImageRequest
+from ..core.project import Project
+from ..core.project_io import SUFFIX
 from ..core.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
 from ..settings import Settings
 from .canvas import CanvasView
+from .project_worker import ProjectThread
 from .worker import EngineThread, ImageOutput
 
 # Native size per family: what the model was trained at, and what artists expect by default.
 _NATIVE_SIDE = {"sd15": 512, "sd2": 768, "sdxl": 1024, "sd3": 1024, "flux": 1024, "pixart": 1024}
+_FILE_FILTER = f"Atelier projects (*{SUFFIX})"
 
 
 class MainWindow(QMainWindow):
@@ -38,23 +47,27 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or Settings.load()
         self.setObjectName("mainWindow")
-        self.setWindowTitle(f"Atelier {__version__}")
-        self.resize(1180, 760)
+        self.resize(1280, 800)
         self._models = []
         self._running = False
         self._request: ImageRequest | None = None
+        self._token = ""
+        self._pending: dict[str, ImageOutput] = {}  # images waiting to be stored before shown
+        self._job_started = 0.0
+        self._closing = False
+        self.project: Project = Project()
+        self.project_path: Path | None = None
         self.last_output: ImageOutput | None = None
+        self.autosave = AutosaveClock(interval=float(self.settings.autosave_seconds))
 
         self.canvas = CanvasView()
-        splitter = QSplitter()
-        splitter.addWidget(self._build_panel())
-        splitter.addWidget(self.canvas)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([340, 840])
-        self.setCentralWidget(splitter)
+        self.setCentralWidget(self.canvas)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
+        self.prompt_dock = self._dock("Prompt", "promptDock", self._build_prompt_panel(), Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._build_menus()
         self.statusBar().showMessage("Looking for models ...")
 
-        self.engine = EngineThread(paths.outputs_dir(), self.settings.device, parent=self)
+        self.engine = EngineThread(self.settings.device, parent=self)
         worker = self.engine.worker
         worker.models_found.connect(self._on_models_found)
         worker.status.connect(self._on_status)
@@ -64,10 +77,60 @@ class MainWindow(QMainWindow):
         worker.job_failed.connect(self._on_failed)
         worker.job_cancelled.connect(self._on_cancelled)
         worker.job_done.connect(self._on_job_done)
+
+        self.projects = ProjectThread(parent=self)
+        pw = self.projects.worker
+        pw.opened.connect(self._on_project_opened)
+        pw.output_stored.connect(self._on_output_stored)
+        pw.saved.connect(self._on_project_saved)
+        pw.dirty_changed.connect(self._on_dirty_changed)
+        pw.crashed_found.connect(self._on_crashed_found)
+        pw.failed.connect(self._on_project_failed)
+        pw.closed.connect(self._on_project_closed)
+
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.setInterval(1000)
+        self._autosave_timer.timeout.connect(self._maybe_autosave)
+        self._autosave_timer.start()
+
+        self._restore_layout()
+        self._update_title()
         self.engine.request_scan.emit(list(self.settings.model_folders))
+        self.projects.request_start.emit()
 
     # ----- building -------------------------------------------------------------------------
-    def _build_panel(self) -> QWidget:
+    def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.new_action = self._action(file_menu, "&New Project", "newAction", QKeySequence.StandardKey.New, self.new_project)
+        self.open_action = self._action(file_menu, "&Open...", "openAction", QKeySequence.StandardKey.Open, self.open_project_dialog)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.setObjectName("recentMenu")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        self.save_action = self._action(file_menu, "&Save", "saveAction", QKeySequence.StandardKey.Save, self.save_project)
+        self.save_as_action = self._action(file_menu, "Save &As...", "saveAsAction", QKeySequence.StandardKey.SaveAs,
+                                           self.save_project_as_dialog)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", "quitAction", QKeySequence.StandardKey.Quit, self.close)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.prompt_dock.toggleViewAction())
+
+    def _action(self, menu, text, name, shortcut, slot) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_prompt_panel(self) -> QWidget:
         panel = QWidget()
         panel.setMinimumWidth(300)
         layout = QVBoxLayout(panel)
@@ -146,7 +209,7 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel_generation)
         return panel
 
-    # ----- actions ---------------------------------------------------------------------------
+    # ----- generation ------------------------------------------------------------------------
     @Slot()
     def start_generation(self) -> None:
         """Snapshot the form into an immutable request and hand it to the engine thread."""
@@ -172,6 +235,10 @@ class MainWindow(QMainWindow):
             self._show_message(str(exc), error=True)
             return
         self._request = request
+        self._token = uuid.uuid4().hex
+        parameters = {k: v for k, v in request.to_dict().items() if k not in ("prompt", "negative_prompt")}
+        model = {"id": info.id, "name": info.name, "family": info.family, "pipeline": info.pipeline}
+        self.projects.request_begin.emit(self._token, request.prompt, request.negative_prompt, parameters, model)
         self._set_running(True)
         self._job_started = time.perf_counter()
         self.progress_bar.setRange(0, 0)  # busy until the first step arrives
@@ -184,6 +251,93 @@ class MainWindow(QMainWindow):
         if self._running:
             self.engine.cancel()
             self.progress_bar.setFormat("Cancelling ...")
+
+    # ----- projects --------------------------------------------------------------------------
+    @Slot()
+    def new_project(self) -> None:
+        if self._confirm_leaving("starting a new project"):
+            self.projects.request_new.emit()
+
+    @Slot()
+    def open_project_dialog(self) -> None:
+        start = str(Path(self.settings.recent_projects[0]).parent) if self.settings.recent_projects else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", start, _FILE_FILTER)
+        if path:
+            self.open_project(Path(path))
+
+    def open_project(self, path: Path) -> None:
+        if self._confirm_leaving(f"opening {Path(path).name}"):
+            self.projects.request_open.emit(Path(path))
+
+    @Slot()
+    def save_project(self) -> bool:
+        """Save, asking for a name if the project has none; False if the artist backed out."""
+        if self.project_path is None:
+            return self.save_project_as_dialog()
+        self.projects.request_save.emit(None)
+        return True
+
+    @Slot()
+    def save_project_as_dialog(self) -> bool:
+        start = str(self.project_path or Path.home() / f"Untitled{SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(self, "Save project as", start, _FILE_FILTER)
+        if path:
+            self.save_project_as(Path(path))
+        return bool(path)
+
+    def save_project_as(self, path: Path) -> None:
+        path = Path(path)
+        if path.suffix != SUFFIX:
+            path = path.with_name(path.name + SUFFIX)
+        self.projects.request_save.emit(path)
+
+    def ask_unsaved(self, doing: str) -> QMessageBox.StandardButton:
+        """Save, Discard or Cancel; a method so tests can answer without a modal dialog."""
+        name = self.project_path.name if self.project_path else "Untitled"
+        return QMessageBox.question(
+            self, "Unsaved changes", f"{name} has unsaved changes. Save them before {doing}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+
+    def ask_recover(self, crashed) -> bool:
+        """Whether to bring back a crashed session's work; a method so tests can answer."""
+        name = crashed.project_path.name if crashed.project_path else "an untitled project"
+        answer = QMessageBox.question(
+            self, "Recover work",
+            f"Atelier closed unexpectedly while working on {name}.\n"
+            f"{crashed.outputs} output(s) can be recovered, as of {crashed.modified[:19].replace('T', ' ')}.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard, QMessageBox.StandardButton.Yes,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _confirm_leaving(self, doing: str) -> bool:
+        if not self.isWindowModified():
+            return True
+        answer = self.ask_unsaved(doing)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save_project()  # queued before what follows, on the same thread
+        return answer == QMessageBox.StandardButton.Discard
+
+    @Slot()
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for recent in self.settings.recent_projects:
+            action = self.recent_menu.addAction(recent)
+            action.setData(recent)
+            action.triggered.connect(self._open_recent)
+        if not self.settings.recent_projects:
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+
+    @Slot()
+    def _open_recent(self) -> None:
+        self.open_project(Path(self.sender().data()))
+
+    @Slot()
+    def _maybe_autosave(self) -> None:
+        if self.project_path is not None and self.autosave.due(time.monotonic()):
+            self.autosave.saved()
+            self.projects.request_save.emit(None)
 
     # ----- engine signals ---------------------------------------------------------------------
     @Slot(object, object)
@@ -232,9 +386,10 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_image_ready(self, output: ImageOutput) -> None:
-        self.last_output = output
-        self.canvas.show_image(output.image)
-        self.statusBar().showMessage(f"Saved {output.path}  (seed {output.recipe.seed})")
+        """Store first, show after: the image is on disk before the artist sees it."""
+        key = f"{self._token}:{output.recipe.batch_index}"
+        self._pending[key] = output
+        self.projects.request_store.emit(self._token, output.png, output.recipe.to_dict())
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
@@ -257,7 +412,88 @@ class MainWindow(QMainWindow):
             self.progress_bar.setValue(100)
             self.progress_bar.setFormat(f"Done in {time.perf_counter() - self._job_started:.1f} s")
 
+    # ----- project signals --------------------------------------------------------------------
+    @Slot(object, object)
+    def _on_project_opened(self, project: Project, path) -> None:
+        self.project = project
+        self.project_path = path
+        self._pending.clear()
+        if path is not None:
+            self._remember_recent(path)
+        self._update_title()
+        count = sum(1 for _ in project.outputs())
+        self.statusBar().showMessage(f"Opened {path.name if path else 'a new project'}: {count} output(s)", 5000)
+
+    @Slot(str, object, object)
+    def _on_output_stored(self, token: str, entry, output) -> None:
+        existing = self.project.find_entry(entry.id)
+        if existing is None:
+            existing = entry
+            self.project.entries.append(existing)
+        existing.outputs.append(output)
+        shown = self._pending.pop(f"{token}:{(output.recipe or {}).get('batch_index', 0)}", None)
+        if shown is not None:
+            self.last_output = shown
+            self.canvas.show_image(shown.image)
+            self.statusBar().showMessage(f"Image stored in the project (seed {shown.recipe.seed})", 5000)
+        self.autosave.changed(time.monotonic())
+
+    @Slot(object)
+    def _on_project_saved(self, path: Path) -> None:
+        self.project_path = path
+        self.autosave.saved()
+        self._remember_recent(path)
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        if self._closing:
+            self.close()
+
+    @Slot(bool)
+    def _on_dirty_changed(self, dirty: bool) -> None:
+        self.setWindowModified(dirty)
+        if dirty:
+            self.autosave.changed(time.monotonic())
+
+    @Slot(object)
+    def _on_crashed_found(self, crashed: list) -> None:
+        for session in crashed:
+            if self.ask_recover(session):
+                self.projects.request_recover.emit(session)
+                break  # one recovered project at a time; the rest are offered next start
+            self.projects.request_discard_crashed.emit(session)
+
+    @Slot(str)
+    def _on_project_failed(self, message: str) -> None:
+        self._closing = False
+        self._show_message(message, error=True)
+        self.statusBar().showMessage(message, 15000)
+
+    @Slot()
+    def _on_project_closed(self) -> None:
+        if self._closing:
+            self.close()
+
     # ----- helpers ---------------------------------------------------------------------------
+    def _update_title(self) -> None:
+        name = self.project_path.stem if self.project_path else "Untitled"
+        self.setWindowTitle(f"{name}[*] — Atelier {__version__}")
+
+    def _remember_recent(self, path: Path) -> None:
+        self.settings.add_recent(path)
+        self._save_settings()
+
+    def _save_settings(self) -> None:
+        try:
+            self.settings.save()
+        except OSError as exc:
+            self.statusBar().showMessage(f"Could not save settings: {exc}", 10000)
+
+    def _restore_layout(self) -> None:
+        if self.settings.window_geometry:
+            self.restoreGeometry(QByteArray.fromBase64(self.settings.window_geometry.encode()))
+        if self.settings.window_state:
+            self.restoreState(QByteArray.fromBase64(self.settings.window_state.encode()))
+
     def _set_running(self, running: bool) -> None:
         self._running = running
         self._update_buttons()
@@ -272,8 +508,32 @@ class MainWindow(QMainWindow):
         self.message_label.setStyleSheet("color: #ff8a80;" if error else "")
 
     def closeEvent(self, event) -> None:
-        # Cancel any job; it stops within one step, then the engine thread is joined.
+        # 1. Unsaved work: ask; saving or discarding finishes asynchronously, then closes again.
+        if not self._closing and self.isWindowModified():
+            answer = self.ask_unsaved("closing")
+            if answer == QMessageBox.StandardButton.Cancel:
+                event.ignore()
+                return
+            if answer == QMessageBox.StandardButton.Save:
+                if not self.save_project():
+                    event.ignore()
+                    return
+            else:
+                self.projects.request_close.emit()
+            self._closing = True
+            self.engine.cancel()
+            event.ignore()
+            return
+        # 2. Nothing unsaved: stop the engine (within one step), end the session, join threads.
+        self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
+        self.settings.window_state = bytes(self.saveState().toBase64()).decode()
+        self._save_settings()
+        self._autosave_timer.stop()
         self.engine.shutdown()
+        self.projects.shutdown()
+        session = self.projects.worker.session  # its thread has ended: safe to touch here
+        if session is not None and not session.dirty:
+            session.close()  # everything is in the file; a dirty one stays for recovery
         super().closeEvent(event)
 
 

@@ -9,7 +9,6 @@ the worker's own event loop is busy while it generates.
 import logging
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 from PIL import Image
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -24,9 +23,10 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ImageOutput:
-    """An image that exists on disk (written before it is shown) and its QImage for display."""
+    """A finished image: its PNG (metadata included, encoded off the UI thread), a QImage
+    for display, and its recipe. The window stores the PNG in the project before showing it."""
 
-    path: Path
+    png: bytes
     image: QImage
     recipe: Recipe
 
@@ -50,9 +50,8 @@ class EngineWorker(QObject):
     job_cancelled = Signal(str)
     job_done = Signal()  # the job ended, whatever the outcome
 
-    def __init__(self, output_dir: Path, device: str = "auto"):
+    def __init__(self, device: str = "auto"):
         super().__init__()
-        self.output_dir = output_dir
         self.device = device
         self.cancel_event = threading.Event()
         self._cache = None  # PipelineCache, created on first use: that is when torch loads
@@ -79,7 +78,7 @@ class EngineWorker(QObject):
             self.job_done.emit()
 
     def _generate(self, info, request: ImageRequest) -> None:
-        from ..core.metadata import save_png
+        from ..core.metadata import png_bytes
         from ..engine.image import generate_images
         from ..engine.loader import PipelineCache, require_text_to_image
 
@@ -90,7 +89,6 @@ class EngineWorker(QObject):
         self.status.emit(f"Loading {info.name} ...")
         loaded = self._cache.get(info, self.device)
         self.status.emit(f"Generating with {info.name} on {loaded.device} ...")
-        self.output_dir.mkdir(parents=True, exist_ok=True)
 
         def on_step(progress):
             self.step.emit(progress.image_index, progress.image_count, progress.step, progress.total, progress.elapsed)
@@ -98,24 +96,13 @@ class EngineWorker(QObject):
                 self.preview.emit(pil_to_qimage(progress.preview))
 
         def on_image(result):
-            path = _unique_path(self.output_dir, result.recipe)
-            save_png(result.image, path, result.recipe)
-            self.image_ready.emit(ImageOutput(path, pil_to_qimage(result.image), result.recipe))
+            png = png_bytes(result.image, result.recipe)
+            self.image_ready.emit(ImageOutput(png, pil_to_qimage(result.image), result.recipe))
 
         generate_images(
             loaded, request, on_step=on_step, on_image=on_image,
             should_cancel=self.cancel_event.is_set, preview_every=1,
         )
-
-
-def _unique_path(folder: Path, recipe: Recipe) -> Path:
-    stamp = recipe.created.replace(":", "").replace("-", "")[:15]
-    path = folder / f"{stamp}-{recipe.seed}.png"
-    counter = 2
-    while path.exists():
-        path = folder / f"{stamp}-{recipe.seed}-{counter}.png"
-        counter += 1
-    return path
 
 
 class EngineThread(QObject):
@@ -124,11 +111,11 @@ class EngineThread(QObject):
     request_scan = Signal(object)
     request_generate = Signal(object, object)
 
-    def __init__(self, output_dir: Path, device: str = "auto", parent=None):
+    def __init__(self, device: str = "auto", parent=None):
         super().__init__(parent)
         self.thread = QThread()
         self.thread.setObjectName("atelier-engine")
-        self.worker = EngineWorker(output_dir, device)
+        self.worker = EngineWorker(device)
         self.worker.moveToThread(self.thread)
         self.request_scan.connect(self.worker.scan)
         self.request_generate.connect(self.worker.generate)
