@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from atelier import paths
+from atelier.core.jobs import JobState
 from atelier.core.metadata import read_recipe
 from atelier.core.project_io import ProjectArchive
 from atelier.core.session import crashed_sessions, sessions_dir
@@ -100,16 +101,52 @@ def test_cancel_stops_the_job_and_the_window_keeps_working(qtbot, window):
     fill(qtbot, window, steps=400)
     with qtbot.waitSignal(window.engine.worker.step, timeout=60_000):
         qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
-    assert window.cancel_button.isEnabled() and not window.generate_button.isEnabled()
+    assert window.cancel_button.isEnabled() and window.generate_button.isEnabled()  # more can queue
     with qtbot.waitSignal(window.engine.worker.job_cancelled, timeout=10_000):
         qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(window.generate_button.isEnabled, timeout=5_000)
+    qtbot.waitUntil(lambda: window.running_job is None, timeout=5_000)
     assert window.message_label.text().startswith("Generation cancelled after step")
-    assert window.progress_bar.text() == "Cancelled"
+    assert window.progress_bar.text() == "Cancelled" and not window.cancel_button.isEnabled()
+    assert window.queue.model.jobs[0].state is JobState.CANCELLED
     # and it still generates afterwards
     fill(qtbot, window)
     generate_and_wait(qtbot, window)
     assert window.canvas.image_size() == (64, 64)
+
+
+def test_queue_three_jobs_and_cancel_the_second(qtbot, window):
+    seeds = (101, 202, 303)
+    for seed in seeds:
+        fill(qtbot, window, seed=seed, steps=3)
+        qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
+    first, second, third = window.queue.model.jobs
+    assert [j.request.seed for j in (first, second, third)] == list(seeds)
+    assert second.state is JobState.QUEUED and window.running_job is first
+    window.queue.select(second)
+    qtbot.mouseClick(window.queue.cancel_button, Qt.MouseButton.LeftButton)
+    assert second.state is JobState.CANCELLED
+    qtbot.waitUntil(lambda: third.state.finished, timeout=60_000)
+    assert (first.state, third.state) == (JobState.DONE, JobState.DONE)
+    qtbot.waitUntil(lambda: sum(len(e.outputs) for e in window.project.entries) == 2, timeout=10_000)
+    stored = [e.outputs[0].recipe["seed"] for e in window.project.entries if e.outputs]
+    assert stored == [101, 303]
+    labels = [window.queue.model.index(i).data() for i in range(3)]
+    assert labels[1].endswith("· cancelled") and labels[2].endswith("· done")
+
+
+def test_a_failing_model_shows_its_error_in_the_queue_and_the_next_job_runs(qtbot, window, sd15_dir):
+    weights = paths.models_dir() / "tiny-sd15" / "unet" / "diffusion_pytorch_model.safetensors"
+    good = weights.read_bytes()
+    weights.write_bytes(good[:1000])
+    fill(qtbot, window)
+    qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
+    [broken] = window.queue.model.jobs
+    qtbot.waitUntil(lambda: broken.state.finished, timeout=60_000)
+    assert broken.state is JobState.FAILED and "truncated" in broken.message
+    assert "failed:" in window.queue.model.index(0).data()
+    weights.write_bytes(good)
+    generate_and_wait(qtbot, window)
+    assert window.queue.model.jobs[1].state is JobState.DONE
 
 
 def test_bad_field_is_reported_in_the_window_not_raised(qtbot, window):
@@ -128,8 +165,8 @@ def test_broken_model_fails_in_the_window_and_the_app_keeps_running(qtbot, windo
     with qtbot.waitSignal(window.engine.worker.job_failed, timeout=60_000) as failed:
         qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
     assert "truncated" in failed.args[0] and str(weights) in failed.args[0]
-    qtbot.waitUntil(window.generate_button.isEnabled, timeout=5_000)
-    assert window.progress_bar.text() == "Failed"
+    qtbot.waitUntil(lambda: window.running_job is None, timeout=5_000)
+    assert window.progress_bar.text() == "Failed" and window.generate_button.isEnabled()
 
 
 def test_closing_during_generation_cancels_and_joins_the_thread(qtbot, window):

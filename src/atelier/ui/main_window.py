@@ -2,7 +2,6 @@
 menu, and two worker threads (engine and project) so the window never waits on either."""
 
 import time
-import uuid
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Slot
@@ -28,13 +27,14 @@ from PySide6.QtWidgets import (
 from .. import __version__, paths
 from ..core.autosave import AutosaveClock
 from ..core.errors import RequestError
-from ..core.jobs import MAX_BATCH, MAX_SEED, MAX_SIDE, MAX_STEPS, ImageRequest
+from ..core.jobs import MAX_BATCH, MAX_SEED, MAX_SIDE, MAX_STEPS, ImageRequest, Job, JobState
 from ..core.project import Project
 from ..core.project_io import SUFFIX
 from ..core.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
 from ..settings import Settings
 from .canvas import CanvasView
 from .project_worker import ProjectThread
+from .queue import QueueView
 from .worker import EngineThread, ImageOutput
 
 # Native size per family: what the model was trained at, and what artists expect by default.
@@ -49,11 +49,9 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.resize(1280, 800)
         self._models = []
-        self._running = False
-        self._request: ImageRequest | None = None
-        self._token = ""
+        self._job_models: dict[str, object] = {}  # job id -> ModelInfo
+        self.running_job: Job | None = None
         self._pending: dict[str, ImageOutput] = {}  # images waiting to be stored before shown
-        self._job_started = 0.0
         self._closing = False
         self.project: Project = Project()
         self.project_path: Path | None = None
@@ -64,6 +62,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.canvas)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
         self.prompt_dock = self._dock("Prompt", "promptDock", self._build_prompt_panel(), Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.queue = QueueView()
+        self.queue.cancel_requested.connect(self.cancel_job)
+        self.queue_dock = self._dock("Queue", "queueDock", self.queue, Qt.DockWidgetArea.RightDockWidgetArea)
         self._build_menus()
         self.statusBar().showMessage("Looking for models ...")
 
@@ -121,6 +122,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", "quitAction", QKeySequence.StandardKey.Quit, self.close)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.prompt_dock.toggleViewAction())
+        view_menu.addAction(self.queue_dock.toggleViewAction())
 
     def _action(self, menu, text, name, shortcut, slot) -> QAction:
         action = QAction(text, self)
@@ -212,9 +214,7 @@ class MainWindow(QMainWindow):
     # ----- generation ------------------------------------------------------------------------
     @Slot()
     def start_generation(self) -> None:
-        """Snapshot the form into an immutable request and hand it to the engine thread."""
-        if self._running:
-            return
+        """Snapshot the form into an immutable request and queue it; it runs when its turn comes."""
         info = self.model_combo.currentData()
         if info is None:
             self._show_message("Choose a model first.", error=True)
@@ -234,23 +234,53 @@ class MainWindow(QMainWindow):
         except RequestError as exc:
             self._show_message(str(exc), error=True)
             return
-        self._request = request
-        self._token = uuid.uuid4().hex
+        job = Job(request, info.id, info.name)
+        self._job_models[job.id] = info
+        self.queue.model.add(job)
+        self._show_message("")
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        """Start the next queued job if the engine is free."""
+        if self.running_job is not None or self._closing:
+            return
+        job = next((j for j in self.queue.model.jobs if j.state is JobState.QUEUED), None)
+        if job is None:
+            self._update_buttons()
+            return
+        info = self._job_models[job.id]
+        self.running_job = job
+        job.total = job.request.steps * job.request.batch_size
+        job.move(JobState.LOADING)
+        self.queue.model.changed(job)
+        request = job.request
         parameters = {k: v for k, v in request.to_dict().items() if k not in ("prompt", "negative_prompt")}
         model = {"id": info.id, "name": info.name, "family": info.family, "pipeline": info.pipeline}
-        self.projects.request_begin.emit(self._token, request.prompt, request.negative_prompt, parameters, model)
-        self._set_running(True)
+        self.projects.request_begin.emit(job.id, request.prompt, request.negative_prompt, parameters, model)
         self._job_started = time.perf_counter()
         self.progress_bar.setRange(0, 0)  # busy until the first step arrives
         self.progress_bar.setFormat("Starting ...")
-        self._show_message("")
+        self._update_buttons()
         self.engine.generate(info, request)
 
     @Slot()
     def cancel_generation(self) -> None:
-        if self._running:
+        """Cancel the running job (Esc)."""
+        if self.running_job is not None:
+            self.cancel_job(self.running_job.id)
+
+    @Slot(str)
+    def cancel_job(self, job_id: str) -> None:
+        """A queued job is dropped at once; the running one stops at the end of its step."""
+        job = next((j for j in self.queue.model.jobs if j.id == job_id), None)
+        if job is None or job.state.finished:
+            return
+        if job is self.running_job:
             self.engine.cancel()
             self.progress_bar.setFormat("Cancelling ...")
+        else:
+            job.move(JobState.CANCELLED)
+            self.queue.model.changed(job)
 
     # ----- projects --------------------------------------------------------------------------
     @Slot()
@@ -373,44 +403,68 @@ class MainWindow(QMainWindow):
 
     @Slot(int, int, int, int, float)
     def _on_step(self, index: int, count: int, step: int, total: int, elapsed: float) -> None:
+        job = self.running_job
+        if job is None:
+            return
+        if job.state is JobState.LOADING:
+            job.move(JobState.RUNNING)
+        job.step = index * total + step
+        job.elapsed = time.perf_counter() - self._job_started
+        self.queue.model.changed(job)
         self.progress_bar.setRange(0, total * count)
-        self.progress_bar.setValue(index * total + step)
+        self.progress_bar.setValue(job.step)
         eta = elapsed / step * (total - step) if step else 0.0
         image = f"image {index + 1}/{count}, " if count > 1 else ""
         self.progress_bar.setFormat(f"{image}step {step}/{total}  ·  {eta:.0f} s left")
 
     @Slot(QImage)
     def _on_preview(self, image: QImage) -> None:
-        if self._request is not None:
-            self.canvas.show_image(image, (self._request.width, self._request.height))
+        if self.running_job is not None:
+            request = self.running_job.request
+            self.canvas.show_image(image, (request.width, request.height))
 
     @Slot(object)
     def _on_image_ready(self, output: ImageOutput) -> None:
         """Store first, show after: the image is on disk before the artist sees it."""
-        key = f"{self._token}:{output.recipe.batch_index}"
-        self._pending[key] = output
-        self.projects.request_store.emit(self._token, output.png, output.recipe.to_dict())
+        job_id = self.running_job.id
+        self._pending[f"{job_id}:{output.recipe.batch_index}"] = output
+        self.projects.request_store.emit(job_id, output.png, output.recipe.to_dict())
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
+        self._finish_job(JobState.FAILED, message)
         self._show_message(message, error=True)
 
     @Slot(str)
     def _on_cancelled(self, message: str) -> None:
+        self._finish_job(JobState.CANCELLED, message)
         self._show_message(f"Generation {message}.")
 
     @Slot()
     def _on_job_done(self) -> None:
-        self._set_running(False)
+        job = self.running_job
+        if job is not None and not job.state.finished:
+            self._finish_job(JobState.DONE)
         self.progress_bar.setRange(0, 100)
-        if self.message_label.property("error"):
+        if job is not None and job.state is JobState.FAILED:
             self.progress_bar.setValue(0)
             self.progress_bar.setFormat("Failed")
-        elif self.message_label.text().startswith("Generation cancelled"):
+        elif job is not None and job.state is JobState.CANCELLED:
             self.progress_bar.setFormat("Cancelled")
         else:
             self.progress_bar.setValue(100)
             self.progress_bar.setFormat(f"Done in {time.perf_counter() - self._job_started:.1f} s")
+        self.running_job = None
+        self._dispatch()
+
+    def _finish_job(self, state: JobState, message: str = "") -> None:
+        job = self.running_job
+        if job is None or job.state.finished:
+            return
+        if state is JobState.DONE and job.state is JobState.LOADING:
+            job.move(JobState.RUNNING)
+        job.move(state, message)
+        self.queue.model.changed(job)
 
     # ----- project signals --------------------------------------------------------------------
     @Slot(object, object)
@@ -494,13 +548,9 @@ class MainWindow(QMainWindow):
         if self.settings.window_state:
             self.restoreState(QByteArray.fromBase64(self.settings.window_state.encode()))
 
-    def _set_running(self, running: bool) -> None:
-        self._running = running
-        self._update_buttons()
-
     def _update_buttons(self) -> None:
-        self.generate_button.setEnabled(not self._running and bool(self._models))
-        self.cancel_button.setEnabled(self._running)
+        self.generate_button.setEnabled(bool(self._models))  # more can be queued while one runs
+        self.cancel_button.setEnabled(self.running_job is not None)
 
     def _show_message(self, text: str, error: bool = False) -> None:
         self.message_label.setText(text)

@@ -1,0 +1,100 @@
+"""The queue panel: every request in order, with its state, progress and ETA.
+
+It only reads Job objects (the window moves them) and asks the window to cancel one.
+"""
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, Signal, Slot
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QHBoxLayout, QListView, QPushButton, QVBoxLayout, QWidget
+
+from ..core.jobs import Job, JobState
+
+_STATE_COLOURS = {
+    JobState.QUEUED: QColor(160, 160, 170),
+    JobState.LOADING: QColor(230, 190, 90),
+    JobState.RUNNING: QColor(120, 170, 255),
+    JobState.DONE: QColor(120, 200, 140),
+    JobState.CANCELLED: QColor(160, 160, 170),
+    JobState.FAILED: QColor(255, 138, 128),
+}
+JOB_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class QueueModel(QAbstractListModel):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.jobs: list[Job] = []
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.jobs)
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        job = self.jobs[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            prompt = job.request.prompt.replace("\n", " ") or "(no prompt)"
+            if len(prompt) > 48:
+                prompt = prompt[:47] + "…"
+            count = f" ×{job.request.batch_size}" if job.request.batch_size > 1 else ""
+            return f"{prompt}{count}\n{job.model_name} · {job.describe()}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{job.request.prompt}\n{job.model_name}\n{job.describe()}"
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return _STATE_COLOURS[job.state]
+        if role == JOB_ID_ROLE:
+            return job.id
+        return None
+
+    def add(self, job: Job) -> None:
+        self.beginInsertRows(QModelIndex(), len(self.jobs), len(self.jobs))
+        self.jobs.append(job)
+        self.endInsertRows()
+
+    def changed(self, job: Job) -> None:
+        row = self.jobs.index(job)
+        self.dataChanged.emit(self.index(row), self.index(row))
+
+    def clear_finished(self) -> None:
+        self.beginResetModel()
+        self.jobs = [j for j in self.jobs if not j.state.finished]
+        self.endResetModel()
+
+
+class QueueView(QWidget):
+    cancel_requested = Signal(str)  # job id
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("queueView")
+        self.setAccessibleName("Queue")
+        self.model = QueueModel(self)
+        self.list = QListView()
+        self.list.setObjectName("queueList")
+        self.list.setModel(self.model)
+        self.list.setAlternatingRowColors(True)
+        self.list.setWordWrap(True)
+        self.list.setSpacing(2)
+        self.cancel_button = QPushButton("Cancel job")
+        self.cancel_button.setObjectName("cancelJobButton")
+        self.cancel_button.setAccessibleName("Cancel the selected job")
+        self.cancel_button.clicked.connect(self._cancel_selected)
+        self.clear_button = QPushButton("Clear finished")
+        self.clear_button.setObjectName("clearQueueButton")
+        self.clear_button.clicked.connect(self.model.clear_finished)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.clear_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.list)
+        layout.addLayout(buttons)
+
+    def select(self, job: Job) -> None:
+        self.list.setCurrentIndex(self.model.index(self.model.jobs.index(job)))
+
+    @Slot()
+    def _cancel_selected(self) -> None:
+        index = self.list.currentIndex()
+        if index.isValid():
+            self.cancel_requested.emit(index.data(JOB_ID_ROLE))
