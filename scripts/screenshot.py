@@ -21,7 +21,7 @@ from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from atelier import paths  # noqa: E402
-from atelier.ui.app import dark_palette  # noqa: E402
+from atelier.ui.theme import dark_palette  # noqa: E402
 from atelier.ui.main_window import MainWindow  # noqa: E402
 
 tiny_models.build_sd15(paths.models_dir() / "tiny-sd15")

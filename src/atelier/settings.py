@@ -1,8 +1,12 @@
 """User settings: a small typed record stored as JSON in the config folder.
 
-A missing or unreadable file gives the defaults (and a one-line warning), never a crash.
+A missing or unreadable file gives the defaults (and a one-line warning), never a crash. A
+value of the wrong type or outside its choices falls back to its default, with a warning; the
+rest of the file is kept. Keys this version does not know (written by a newer Atelier) are kept
+as they are and written back on save, so going back and forth between versions loses nothing.
 """
 
+import copy
 import json
 import logging
 from dataclasses import asdict, dataclass, field, fields
@@ -13,17 +17,36 @@ from .core.atomic import atomic_write_bytes
 
 SETTINGS_SCHEMA = 1
 DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("auto", "fp32", "fp16", "bf16")
+MEMORY_MODES = ("normal", "vae-tiling", "cpu-offload")
+THEMES = ("system", "light", "dark")
+# Fields whose value must be one of a fixed set of strings.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "device": DEVICES,
+    "precision": PRECISIONS,
+    "memory_mode": MEMORY_MODES,
+    "theme": THEMES,
+}
+# Integer fields with a lower bound.
+MINIMUMS: dict[str, int] = {"autosave_seconds": 0, "preview_every": 1}
+_EXTRA = "unknown_keys"  # the field holding keys from a newer version; never a key in the file
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Settings:
     model_folders: list[str] = field(default_factory=list)  # extra folders to scan for models
-    device: str = "auto"
+    device: str = "auto"  # one of DEVICES; "auto" picks CUDA, then MPS, then CPU
     autosave_seconds: int = 120  # the longest unsaved changes wait before the project file is saved; 0: off
     recent_projects: list[str] = field(default_factory=list)  # newest first
     window_geometry: str = ""  # Qt's saveGeometry(), base64
     window_state: str = ""  # Qt's saveState() (dock layout), base64
+    precision: str = "auto"  # one of PRECISIONS: weights' dtype; "auto" picks per device and model
+    memory_mode: str = "normal"  # one of MEMORY_MODES: trade speed for memory on big images or small GPUs
+    previews: bool = True  # show live previews while an image is being generated
+    preview_every: int = 1  # steps between live previews, >= 1
+    theme: str = "system"  # one of THEMES
+    unknown_keys: dict[str, object] = field(default_factory=dict)  # keys from a newer version, written back as read
 
     @staticmethod
     def path() -> Path:
@@ -42,16 +65,30 @@ class Settings:
         if not isinstance(data, dict):
             log.warning("settings file %s is not a JSON object; using defaults", path)
             return cls()
-        known = {f.name for f in fields(cls)}
-        settings = cls(**{k: v for k, v in data.items() if k in known})
-        if settings.device not in DEVICES:
-            settings.device = "auto"
-        defaults = cls()
-        for f in fields(cls):
-            if not isinstance(getattr(settings, f.name), type(getattr(defaults, f.name))):
-                log.warning("settings file %s: %s has the wrong type; using the default", path, f.name)
-                setattr(settings, f.name, getattr(defaults, f.name))
+        return cls.from_dict(data, source=f"settings file {path}")
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "settings") -> "Settings":
+        """Settings from a decoded JSON object, checking every value (see the module docstring)."""
+        settings = cls()
+        known = [f.name for f in fields(cls) if f.name != _EXTRA]
+        settings.unknown_keys = {k: v for k, v in data.items() if k not in known and k != "schema"}
+        for name in (n for n in known if n in data):
+            value = _checked(name, data[name], getattr(settings, name), source)
+            if value is not None:
+                setattr(settings, name, value)
         return settings
+
+    def to_dict(self) -> dict:
+        """The JSON object written by save(): schema, every field, then the unknown keys."""
+        known = asdict(self)
+        extra = known.pop(_EXTRA)
+        newer = {k: v for k, v in extra.items() if k not in known and k != "schema"}
+        return {"schema": SETTINGS_SCHEMA, **known, **newer}
+
+    def copy(self) -> "Settings":
+        """A deep copy: editing its lists or unknown keys leaves this one alone."""
+        return copy.deepcopy(self)
 
     def add_recent(self, project: Path, keep: int = 10) -> None:
         path = str(project)
@@ -60,5 +97,35 @@ class Settings:
     def save(self) -> None:
         path = self.path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps({"schema": SETTINGS_SCHEMA, **asdict(self)}, indent=2)
+        payload = json.dumps(self.to_dict(), indent=2)
         atomic_write_bytes(path, payload.encode("utf-8"))
+
+
+def _checked(name: str, value, default, source: str):
+    """``value`` if it is good for field ``name``, a cleaned copy for lists, or None (use the
+    default) after a warning."""
+    if isinstance(default, bool):
+        ok = type(value) is bool
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)  # JSON true is not a number
+    else:
+        ok = isinstance(value, type(default))
+    if not ok:
+        log.warning("%s: %s has the wrong type (%s); using the default %r",
+                    source, name, type(value).__name__, default)
+        return None
+    if name in CHOICES and value not in CHOICES[name]:
+        log.warning("%s: %s=%r is not one of %s; using the default %r",
+                    source, name, value, ", ".join(CHOICES[name]), default)
+        return None
+    if name in MINIMUMS and value < MINIMUMS[name]:
+        log.warning("%s: %s=%r is below %d; using the default %r",
+                    source, name, value, MINIMUMS[name], default)
+        return None
+    if isinstance(value, list):
+        strings = [item for item in value if isinstance(item, str)]
+        if len(strings) != len(value):
+            log.warning("%s: %s has %d entries that are not text; dropped them",
+                        source, name, len(value) - len(strings))
+        return strings
+    return value

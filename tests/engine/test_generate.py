@@ -176,3 +176,22 @@ def test_unavailable_device_is_a_clear_error(sd15_dir):
         pytest.skip("this machine has CUDA")
     with pytest.raises(ModelError, match="device 'cuda' is not available"):
         PipelineCache().get(registry.inspect_folder(sd15_dir), "cuda")
+
+
+def test_memory_modes_and_precision(sd15_dir):
+    from atelier.engine.loader import dtype_for
+
+    info = registry.inspect_folder(sd15_dir)
+    cache = PipelineCache(capacity=2)
+    tiled = cache.get(info, "cpu", memory_mode="vae-tiling")
+    assert tiled.pipe.vae.use_tiling is True
+    plain = cache.get(info, "cpu")
+    assert plain is not tiled and plain.pipe.vae.use_tiling is False
+    [image] = generate_images(tiled, tiny_request())
+    assert image.image.size == (64, 64)
+    assert (dtype_for("auto"), dtype_for("fp16"), dtype_for("bf16")) == (None, "float16", "bfloat16")
+    with pytest.raises(ModelError, match="precision 'fp8'"):
+        dtype_for("fp8")
+    with pytest.raises(ModelError, match="memory mode 'tiny'"):
+        PipelineCache().get(info, "cpu", memory_mode="tiny")
+    cache.clear()

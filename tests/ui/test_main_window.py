@@ -7,7 +7,7 @@ import sys
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from atelier import paths
 from atelier.core.jobs import JobState
@@ -270,3 +270,33 @@ def test_window_is_shown_before_torch_is_imported(guard_env):
     out = subprocess.run([sys.executable, "-c", code], env=guard_env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["True", "False", "False"]
+
+
+def test_status_bar_shows_the_loaded_model_device_and_memory(qtbot, window):
+    assert window.engine_label.text() == "Engine: not started"
+    fill(qtbot, window)
+    generate_and_wait(qtbot, window)
+    assert window.engine_label.text() == "tiny-sd15 · cpu · float32"
+    qtbot.waitUntil(lambda: window.memory_label.text().startswith("Memory "), timeout=3_000)
+    assert float(window.memory_label.text().split()[1]) > 0.1  # GB: torch alone is more
+
+
+def test_settings_from_the_dialog_are_saved_and_applied(qtbot, window):
+    from PySide6.QtWidgets import QApplication
+
+    from atelier.settings import Settings
+
+    window.open_settings()
+    dialog = window.findChild(QWidget, "settingsDialog")
+    dialog.theme_combo.setCurrentIndex(dialog.theme_combo.findData("light"))
+    dialog.autosave_spin.setValue(300)
+    dialog.previews_check.setChecked(False)
+    dialog.button_box.button(dialog.button_box.StandardButton.Ok).click()
+    assert Settings.load().theme == "light" and window.settings.autosave_seconds == 300
+    assert window.autosave.interval == 300.0 and window.engine.worker.preview_every == 0
+    app = QApplication.instance()
+    assert app.palette().color(app.palette().ColorRole.Window).lightness() > 128
+    dark = Settings.load().copy()
+    dark.theme = "dark"
+    window.apply_settings(dark)
+    assert app.palette().color(app.palette().ColorRole.Window).lightness() < 128

@@ -71,8 +71,24 @@ def require_text_to_image(info: ModelInfo) -> None:
         )
 
 
-def load_pipeline(info: ModelInfo, device: str, dtype: str) -> LoadedModel:
-    """Load a pipeline folder onto ``device``. Raises ModelError with a one-line reason."""
+MEMORY_MODES = ("normal", "vae-tiling", "cpu-offload")
+_PRECISIONS = {"auto": None, "fp32": "float32", "fp16": "float16", "bf16": "bfloat16"}
+
+
+def dtype_for(precision: str) -> str | None:
+    """The dtype a precision setting asks for; None lets pick_dtype choose for the device."""
+    if precision not in _PRECISIONS:
+        raise ModelError(f"precision {precision!r}: choose auto, fp32, fp16 or bf16")
+    return _PRECISIONS[precision]
+
+
+def load_pipeline(info: ModelInfo, device: str, dtype: str, memory_mode: str = "normal") -> LoadedModel:
+    """Load a pipeline folder onto ``device``. Raises ModelError with a one-line reason.
+
+    ``memory_mode``: "vae-tiling" decodes large images tile by tile; "cpu-offload" keeps each
+    component on the CPU until it runs (for small GPUs; on the CPU it changes nothing)."""
+    if memory_mode not in MEMORY_MODES:
+        raise ModelError(f"memory mode {memory_mode!r}: choose one of {', '.join(MEMORY_MODES)}")
     for file in weight_files(info.path):
         if file.suffix == ".safetensors":
             safetensors_header.check_complete(file)
@@ -96,7 +112,12 @@ def load_pipeline(info: ModelInfo, device: str, dtype: str) -> LoadedModel:
         options["add_watermarker"] = False  # an invisible watermark would change the artist's pixels
     try:
         pipe = DiffusionPipeline.from_pretrained(str(info.path), **options)
-        pipe.to(device)
+        if memory_mode == "cpu-offload" and device != "cpu":
+            pipe.enable_model_cpu_offload(device=device)
+        else:
+            pipe.to(device)
+        if memory_mode == "vae-tiling" and hasattr(pipe, "vae"):
+            pipe.vae.enable_tiling()
     except Exception as exc:  # diffusers raises many types; the user needs one clear line
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"{info.path}: could not load {info.pipeline} ({reason}); copy the model again") from exc
@@ -106,7 +127,7 @@ def load_pipeline(info: ModelInfo, device: str, dtype: str) -> LoadedModel:
 
 
 class PipelineCache:
-    """The most recently used pipelines, keyed by (model path, device, dtype).
+    """The most recently used pipelines, keyed by (model path, device, dtype, memory mode).
 
     Eviction drops the pipeline, collects garbage and empties the CUDA cache so the memory
     really comes back before the next model loads.
@@ -117,10 +138,11 @@ class PipelineCache:
         self._items: OrderedDict[tuple, LoadedModel] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, info: ModelInfo, device: str = "auto", dtype: str | None = None) -> LoadedModel:
+    def get(self, info: ModelInfo, device: str = "auto", dtype: str | None = None,
+            memory_mode: str = "normal") -> LoadedModel:
         device = pick_device(device)
         dtype = dtype or pick_dtype(device)
-        key = (str(Path(info.path).resolve()), device, dtype)
+        key = (str(Path(info.path).resolve()), device, dtype, memory_mode)
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -128,7 +150,7 @@ class PipelineCache:
             # Make room first, so two large models are never in memory at once.
             while len(self._items) >= self.capacity:
                 self._evict_oldest()
-            loaded = load_pipeline(info, device, dtype)
+            loaded = load_pipeline(info, device, dtype, memory_mode)
             self._items[key] = loaded
             return loaded
 

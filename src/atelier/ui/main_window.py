@@ -1,6 +1,7 @@
 """The main window: the canvas in the centre, the prompt panel docked beside it, a project
 menu, and two worker threads (engine and project) so the window never waits on either."""
 
+import os
 import time
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QApplication,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +37,8 @@ from ..settings import Settings
 from .canvas import CanvasView
 from .project_worker import ProjectThread
 from .queue import QueueView
+from .settings_dialog import SettingsDialog
+from .theme import apply_theme
 from .worker import EngineThread, ImageOutput
 
 # Native size per family: what the model was trained at, and what artists expect by default.
@@ -67,11 +71,14 @@ class MainWindow(QMainWindow):
         self.queue_dock = self._dock("Queue", "queueDock", self.queue, Qt.DockWidgetArea.RightDockWidgetArea)
         self._build_menus()
         self.statusBar().showMessage("Looking for models ...")
+        self.engine_label = self._status_label("engineLabel", "Engine: not started")
+        self.memory_label = self._status_label("memoryLabel", "")
 
-        self.engine = EngineThread(self.settings.device, parent=self)
+        self.engine = EngineThread(self.settings, parent=self)
         worker = self.engine.worker
         worker.models_found.connect(self._on_models_found)
         worker.status.connect(self._on_status)
+        worker.model_loaded.connect(self._on_model_loaded)
         worker.step.connect(self._on_step)
         worker.preview.connect(self._on_preview)
         worker.image_ready.connect(self._on_image_ready)
@@ -92,6 +99,7 @@ class MainWindow(QMainWindow):
         self._autosave_timer = QTimer(self)
         self._autosave_timer.setInterval(1000)
         self._autosave_timer.timeout.connect(self._maybe_autosave)
+        self._autosave_timer.timeout.connect(self._show_memory)
         self._autosave_timer.start()
 
         self._restore_layout()
@@ -120,9 +128,18 @@ class MainWindow(QMainWindow):
                                            self.save_project_as_dialog)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", "quitAction", QKeySequence.StandardKey.Quit, self.close)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self._action(edit_menu, "&Settings...", "settingsAction", QKeySequence.StandardKey.Preferences,
+                     self.open_settings)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.prompt_dock.toggleViewAction())
         view_menu.addAction(self.queue_dock.toggleViewAction())
+
+    def _status_label(self, name: str, text: str) -> QLabel:
+        label = _named(QLabel(text), name, name.removesuffix("Label").capitalize())
+        label.setContentsMargins(8, 0, 8, 0)
+        self.statusBar().addPermanentWidget(label)
+        return label
 
     def _action(self, menu, text, name, shortcut, slot) -> QAction:
         action = QAction(text, self)
@@ -350,6 +367,25 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Discard
 
     @Slot()
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        dialog.settings_accepted.connect(self.apply_settings)
+        dialog.open()  # window-modal, not a nested event loop
+
+    @Slot(object)
+    def apply_settings(self, settings: Settings) -> None:
+        """Keep the new settings and apply each where it lives."""
+        folders_changed = settings.model_folders != self.settings.model_folders
+        self.settings = settings
+        self._save_settings()
+        self.engine.worker.configure(settings)
+        self.autosave.interval = float(settings.autosave_seconds)
+        apply_theme(QApplication.instance(), settings.theme)
+        if folders_changed:
+            self.statusBar().showMessage("Looking for models ...")
+            self.engine.request_scan.emit(list(settings.model_folders))
+
+    @Slot()
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         for recent in self.settings.recent_projects:
@@ -400,6 +436,16 @@ class MainWindow(QMainWindow):
     def _on_status(self, text: str) -> None:
         self.statusBar().showMessage(text)
         self.progress_bar.setFormat(text)
+
+    @Slot(str, str, str)
+    def _on_model_loaded(self, model: str, device: str, dtype: str) -> None:
+        self.engine_label.setText(f"{model} · {device} · {dtype}")
+
+    @Slot()
+    def _show_memory(self) -> None:
+        rss = _resident_bytes()
+        if rss:
+            self.memory_label.setText(f"Memory {rss / 2**30:.1f} GB")
 
     @Slot(int, int, int, int, float)
     def _on_step(self, index: int, count: int, step: int, total: int, elapsed: float) -> None:
@@ -585,6 +631,15 @@ class MainWindow(QMainWindow):
         if session is not None and not session.dirty:
             session.close()  # everything is in the file; a dirty one stays for recovery
         super().closeEvent(event)
+
+
+def _resident_bytes() -> int:
+    """This process's resident memory, cheaply (Linux /proc); 0 where unknown."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _named(widget, name: str, accessible: str):

@@ -43,6 +43,7 @@ class EngineWorker(QObject):
 
     models_found = Signal(object, object)  # list[ModelInfo], list[str] problems
     status = Signal(str)  # "Loading model ..." and the like
+    model_loaded = Signal(str, str, str)  # model name, device, dtype
     step = Signal(int, int, int, int, float)  # image index, image count, step, total, elapsed s
     preview = Signal(QImage)
     image_ready = Signal(object)  # ImageOutput
@@ -50,11 +51,18 @@ class EngineWorker(QObject):
     job_cancelled = Signal(str)
     job_done = Signal()  # the job ended, whatever the outcome
 
-    def __init__(self, device: str = "auto"):
+    def __init__(self, settings):
         super().__init__()
-        self.device = device
+        self.configure(settings)
         self.cancel_event = threading.Event()
         self._cache = None  # PipelineCache, created on first use: that is when torch loads
+
+    def configure(self, settings) -> None:
+        """Take engine settings; they apply from the next job (plain attributes read at its start)."""
+        self.device = settings.device
+        self.precision = settings.precision
+        self.memory_mode = settings.memory_mode
+        self.preview_every = settings.preview_every if settings.previews else 0
 
     @Slot(object)
     def scan(self, extra_folders) -> None:
@@ -80,14 +88,15 @@ class EngineWorker(QObject):
     def _generate(self, info, request: ImageRequest) -> None:
         from ..core.metadata import png_bytes
         from ..engine.image import generate_images
-        from ..engine.loader import PipelineCache, require_text_to_image
+        from ..engine.loader import PipelineCache, dtype_for, require_text_to_image
 
         require_text_to_image(info)
         if self._cache is None:
             self.status.emit("Starting the engine (first time: loading torch) ...")
             self._cache = PipelineCache()
         self.status.emit(f"Loading {info.name} ...")
-        loaded = self._cache.get(info, self.device)
+        loaded = self._cache.get(info, self.device, dtype_for(self.precision), self.memory_mode)
+        self.model_loaded.emit(info.name, loaded.device, loaded.dtype)
         self.status.emit(f"Generating with {info.name} on {loaded.device} ...")
 
         def on_step(progress):
@@ -101,7 +110,7 @@ class EngineWorker(QObject):
 
         generate_images(
             loaded, request, on_step=on_step, on_image=on_image,
-            should_cancel=self.cancel_event.is_set, preview_every=1,
+            should_cancel=self.cancel_event.is_set, preview_every=self.preview_every,
         )
 
 
@@ -111,11 +120,11 @@ class EngineThread(QObject):
     request_scan = Signal(object)
     request_generate = Signal(object, object)
 
-    def __init__(self, device: str = "auto", parent=None):
+    def __init__(self, settings, parent=None):
         super().__init__(parent)
         self.thread = QThread()
         self.thread.setObjectName("atelier-engine")
-        self.worker = EngineWorker(device)
+        self.worker = EngineWorker(settings)
         self.worker.moveToThread(self.thread)
         self.request_scan.connect(self.worker.scan)
         self.request_generate.connect(self.worker.generate)
