@@ -34,22 +34,22 @@ window.show()
 
 
 def generate():
-    if not window.model_combo.isEnabled():
+    if not window.panel.model_combo.isEnabled():
         QTimer.singleShot(100, generate)
         return
-    window.prompt_edit.setPlainText("a lighthouse on a cliff at dusk, oil painting, warm light")
-    window.negative_edit.setPlainText("blurry, low quality")
-    window.steps_spin.setValue(4)
-    window.width_spin.setValue(256)
-    window.height_spin.setValue(256)
-    window.seed_spin.setValue(42)
+    window.panel.prompt_edit.setPlainText("a lighthouse on a cliff at dusk, oil painting, warm light")
+    window.panel.negative_edit.setPlainText("blurry, low quality")
+    window.panel.steps_spin.setValue(4)
+    window.panel.width_spin.setValue(256)
+    window.panel.height_spin.setValue(256)
+    window.panel.seed_spin.setValue(42)
     window.start_generation()
     QTimer.singleShot(100, wait_for_image)
 
 
 def wait_for_image():
     # Polled on the GUI thread: a lambda on the worker's signal would run on the worker thread.
-    if window.last_output is None or not window.generate_button.isEnabled():
+    if window.last_output is None or not window.panel.generate_button.isEnabled():
         QTimer.singleShot(100, wait_for_image)
         return
     out = ROOT / "docs" / "screenshot.png"

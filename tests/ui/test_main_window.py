@@ -32,7 +32,7 @@ def open_window(qtbot, unsaved=QMessageBox.StandardButton.Discard, recover=False
     win.ask_unsaved = lambda doing: (win.asked.append(doing), unsaved)[1]
     win.ask_recover = lambda crashed: (win.asked.append(crashed), recover)[1]
     win.show()
-    qtbot.waitUntil(lambda: win.model_combo.isEnabled() or "No image models" in win.message_label.text(),
+    qtbot.waitUntil(lambda: win.panel.model_combo.isEnabled() or "No image models" in win.panel.message_label.text(),
                     timeout=10_000)
     return win
 
@@ -55,25 +55,25 @@ def close_window(qtbot, win) -> None:
 
 
 def fill(qtbot, win, prompt="a photo of a cat", steps=2, size=(64, 64), seed=5):
-    win.prompt_edit.setPlainText(prompt)
-    win.steps_spin.setValue(steps)
-    win.width_spin.setValue(size[0])
-    win.height_spin.setValue(size[1])
-    win.seed_spin.setValue(seed)
+    win.panel.prompt_edit.setPlainText(prompt)
+    win.panel.steps_spin.setValue(steps)
+    win.panel.width_spin.setValue(size[0])
+    win.panel.height_spin.setValue(size[1])
+    win.panel.seed_spin.setValue(seed)
 
 
 def generate_and_wait(qtbot, win, count=1):
     """Click Generate; wait until the job ended and its images are stored and shown."""
     with qtbot.waitSignal(win.engine.worker.job_done, timeout=60_000):
-        qtbot.mouseClick(win.generate_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(win.panel.generate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: sum(len(e.outputs) for e in win.project.entries) >= count, timeout=10_000)
 
 
 def test_generate_stores_the_image_in_the_project_then_shows_it(qtbot, window):
-    assert window.model_combo.currentText().startswith("tiny-sd15")
+    assert window.panel.model_combo.currentText().startswith("tiny-sd15")
     fill(qtbot, window, size=(64, 48))
     generate_and_wait(qtbot, window)
-    assert window.message_label.text() == ""
+    assert window.panel.message_label.text() == ""
     assert window.canvas.image_size() == (64, 48)
     [entry] = window.project.entries
     [output] = entry.outputs
@@ -83,8 +83,8 @@ def test_generate_stores_the_image_in_the_project_then_shows_it(qtbot, window):
     recipe = read_recipe(io.BytesIO(session.read_asset(output.asset)))
     assert (recipe.prompt, recipe.seed, recipe.width, recipe.height) == ("a photo of a cat", 5, 64, 48)
     assert window.isWindowModified() and window.windowTitle().startswith("Untitled")
-    assert window.generate_button.isEnabled() and not window.cancel_button.isEnabled()
-    assert window.progress_bar.value() == window.progress_bar.maximum()
+    assert window.panel.generate_button.isEnabled() and not window.panel.cancel_button.isEnabled()
+    assert window.panel.progress_bar.value() == window.panel.progress_bar.maximum()
 
 
 def test_ctrl_enter_generates_and_shows_previews_while_running(qtbot, window):
@@ -92,7 +92,7 @@ def test_ctrl_enter_generates_and_shows_previews_while_running(qtbot, window):
     previews = []
     window.engine.worker.preview.connect(previews.append)
     with qtbot.waitSignal(window.engine.worker.job_done, timeout=60_000):
-        qtbot.keyClick(window.prompt_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(window.panel.prompt_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert len(previews) == 3
     assert window.canvas.image_size() == (64, 64)
 
@@ -100,13 +100,13 @@ def test_ctrl_enter_generates_and_shows_previews_while_running(qtbot, window):
 def test_cancel_stops_the_job_and_the_window_keeps_working(qtbot, window):
     fill(qtbot, window, steps=400)
     with qtbot.waitSignal(window.engine.worker.step, timeout=60_000):
-        qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
-    assert window.cancel_button.isEnabled() and window.generate_button.isEnabled()  # more can queue
+        qtbot.mouseClick(window.panel.generate_button, Qt.MouseButton.LeftButton)
+    assert window.panel.cancel_button.isEnabled() and window.panel.generate_button.isEnabled()  # more can queue
     with qtbot.waitSignal(window.engine.worker.job_cancelled, timeout=10_000):
-        qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.panel.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.running_job is None, timeout=5_000)
-    assert window.message_label.text().startswith("Generation cancelled after step")
-    assert window.progress_bar.text() == "Cancelled" and not window.cancel_button.isEnabled()
+    assert window.panel.message_label.text().startswith("Generation cancelled after step")
+    assert window.panel.progress_bar.text() == "Cancelled" and not window.panel.cancel_button.isEnabled()
     assert window.queue.model.jobs[0].state is JobState.CANCELLED
     # and it still generates afterwards
     fill(qtbot, window)
@@ -118,7 +118,7 @@ def test_queue_three_jobs_and_cancel_the_second(qtbot, window):
     seeds = (101, 202, 303)
     for seed in seeds:
         fill(qtbot, window, seed=seed, steps=3)
-        qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.panel.generate_button, Qt.MouseButton.LeftButton)
     first, second, third = window.queue.model.jobs
     assert [j.request.seed for j in (first, second, third)] == list(seeds)
     assert second.state is JobState.QUEUED and window.running_job is first
@@ -139,7 +139,7 @@ def test_a_failing_model_shows_its_error_in_the_queue_and_the_next_job_runs(qtbo
     good = weights.read_bytes()
     weights.write_bytes(good[:1000])
     fill(qtbot, window)
-    qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.panel.generate_button, Qt.MouseButton.LeftButton)
     [broken] = window.queue.model.jobs
     qtbot.waitUntil(lambda: broken.state.finished, timeout=60_000)
     assert broken.state is JobState.FAILED and "truncated" in broken.message
@@ -151,11 +151,11 @@ def test_a_failing_model_shows_its_error_in_the_queue_and_the_next_job_runs(qtbo
 
 def test_bad_field_is_reported_in_the_window_not_raised(qtbot, window):
     fill(qtbot, window)
-    window.scheduler_combo.addItem("Nonsense")
-    window.scheduler_combo.setCurrentText("Nonsense")
-    qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
-    assert "unknown scheduler 'Nonsense'" in window.message_label.text()
-    assert window.generate_button.isEnabled()
+    window.panel.scheduler_combo.addItem("Nonsense")
+    window.panel.scheduler_combo.setCurrentText("Nonsense")
+    qtbot.mouseClick(window.panel.generate_button, Qt.MouseButton.LeftButton)
+    assert "unknown scheduler 'Nonsense'" in window.panel.message_label.text()
+    assert window.panel.generate_button.isEnabled()
 
 
 def test_broken_model_fails_in_the_window_and_the_app_keeps_running(qtbot, window):
@@ -163,10 +163,10 @@ def test_broken_model_fails_in_the_window_and_the_app_keeps_running(qtbot, windo
     weights.write_bytes(weights.read_bytes()[:1000])
     fill(qtbot, window)
     with qtbot.waitSignal(window.engine.worker.job_failed, timeout=60_000) as failed:
-        qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.panel.generate_button, Qt.MouseButton.LeftButton)
     assert "truncated" in failed.args[0] and str(weights) in failed.args[0]
     qtbot.waitUntil(lambda: window.running_job is None, timeout=5_000)
-    assert window.progress_bar.text() == "Failed" and window.generate_button.isEnabled()
+    assert window.panel.progress_bar.text() == "Failed" and window.panel.generate_button.isEnabled()
 
 
 def test_closing_during_generation_cancels_and_joins_the_thread(qtbot, window):
@@ -174,7 +174,7 @@ def test_closing_during_generation_cancels_and_joins_the_thread(qtbot, window):
     steps = []
     window.engine.worker.step.connect(lambda *args: steps.append(args[2]))
     with qtbot.waitSignal(window.engine.worker.step, timeout=60_000):
-        qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.panel.generate_button, Qt.MouseButton.LeftButton)
     close_window(qtbot, window)
     assert window.asked == ["closing"]  # the begun request is unsaved work
     assert max(steps) < 400
@@ -182,14 +182,14 @@ def test_closing_during_generation_cancels_and_joins_the_thread(qtbot, window):
 
 def test_no_models_says_where_to_put_them(qtbot, user_home):
     win = open_window(qtbot)
-    assert str(paths.models_dir()) in win.message_label.text()
-    assert not win.generate_button.isEnabled()
+    assert str(paths.models_dir()) in win.panel.message_label.text()
+    assert not win.panel.generate_button.isEnabled()
     close_window(qtbot, win)
 
 
 def test_save_close_reopen_shows_the_same_history(qtbot, window, user_home):
     fill(qtbot, window, seed=21)
-    window.batch_spin.setValue(2)
+    window.panel.batch_spin.setValue(2)
     generate_and_wait(qtbot, window, count=2)
     path = user_home / "work.atelier"
     with qtbot.waitSignal(window.projects.worker.saved, timeout=10_000):

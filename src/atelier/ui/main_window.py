@@ -8,41 +8,31 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
+    QApplication,
     QDockWidget,
-    QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QPlainTextEdit,
-    QProgressBar,
-    QPushButton,
-    QSpinBox,
-    QApplication,
-    QVBoxLayout,
     QWidget,
 )
 
 from .. import __version__, paths
 from ..core.autosave import AutosaveClock
 from ..core.errors import RequestError
-from ..core.jobs import MAX_BATCH, MAX_SEED, MAX_SIDE, MAX_STEPS, ImageRequest, Job, JobState
+from ..core.jobs import Job, JobState
 from ..core.project import Project
 from ..core.project_io import SUFFIX
-from ..core.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
 from ..settings import Settings
 from .canvas import CanvasView
 from .project_worker import ProjectThread
+from .prompt_panel import PromptPanel
 from .queue import QueueView
 from .settings_dialog import SettingsDialog
 from .theme import apply_theme
+from .widgets import named
 from .worker import EngineThread, ImageOutput
 
-# Native size per family: what the model was trained at, and what artists expect by default.
-_NATIVE_SIDE = {"sd15": 512, "sd2": 768, "sdxl": 1024, "sd3": 1024, "flux": 1024, "pixart": 1024}
 _FILE_FILTER = f"Atelier projects (*{SUFFIX})"
 
 
@@ -65,7 +55,13 @@ class MainWindow(QMainWindow):
         self.canvas = CanvasView()
         self.setCentralWidget(self.canvas)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
-        self.prompt_dock = self._dock("Prompt", "promptDock", self._build_prompt_panel(), Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.panel = PromptPanel()
+        self.panel.generate_requested.connect(self.start_generation)
+        self.panel.cancel_requested.connect(self.cancel_generation)
+        self.prompt_dock = self._dock("Prompt", "promptDock", self.panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        QShortcut(QKeySequence("Ctrl+Return"), self, self.start_generation)
+        QShortcut(QKeySequence("Ctrl+Enter"), self, self.start_generation)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel_generation)
         self.queue = QueueView()
         self.queue.cancel_requested.connect(self.cancel_job)
         self.queue_dock = self._dock("Queue", "queueDock", self.queue, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -136,7 +132,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.queue_dock.toggleViewAction())
 
     def _status_label(self, name: str, text: str) -> QLabel:
-        label = _named(QLabel(text), name, name.removesuffix("Label").capitalize())
+        label = named(QLabel(text), name, name.removesuffix("Label").capitalize())
         label.setContentsMargins(8, 0, 8, 0)
         self.statusBar().addPermanentWidget(label)
         return label
@@ -149,108 +145,20 @@ class MainWindow(QMainWindow):
         menu.addAction(action)
         return action
 
-    def _build_prompt_panel(self) -> QWidget:
-        panel = QWidget()
-        panel.setMinimumWidth(300)
-        layout = QVBoxLayout(panel)
-
-        self.model_combo = _named(QComboBox(), "modelCombo", "Model")
-        self.model_combo.setEnabled(False)
-        self.model_combo.addItem("Looking for models ...")
-        self.model_combo.currentIndexChanged.connect(self._on_model_changed)
-        self.prompt_edit = _named(QPlainTextEdit(), "promptEdit", "Prompt")
-        self.prompt_edit.setPlaceholderText("Describe the image ...  (Ctrl+Enter generates)")
-        self.negative_edit = _named(QPlainTextEdit(), "negativePromptEdit", "Negative prompt")
-        self.negative_edit.setPlaceholderText("What to avoid (optional)")
-        self.negative_edit.setMaximumHeight(70)
-
-        # QSpinBox is 32-bit signed; seeds go to 2**32 - 1, which a 0-decimal double holds exactly.
-        self.seed_spin = _named(QDoubleSpinBox(), "seedSpin", "Seed")
-        self.seed_spin.setDecimals(0)
-        self.seed_spin.setRange(-1, MAX_SEED)
-        self.seed_spin.setValue(-1)
-        self.seed_spin.setSpecialValueText("Random")
-        self.steps_spin = _spin("stepsSpin", "Steps", 1, MAX_STEPS, 25)
-        self.guidance_spin = _named(QDoubleSpinBox(), "guidanceSpin", "Guidance (CFG scale)")
-        self.guidance_spin.setRange(0.0, 50.0)
-        self.guidance_spin.setSingleStep(0.5)
-        self.guidance_spin.setValue(7.0)
-        self.scheduler_combo = _named(QComboBox(), "schedulerCombo", "Sampler")
-        self.scheduler_combo.addItems(SCHEDULER_NAMES)
-        self.scheduler_combo.setCurrentText(DEFAULT_SCHEDULER)
-        self.width_spin = _spin("widthSpin", "Width", 8, MAX_SIDE, 512, step=8)
-        self.height_spin = _spin("heightSpin", "Height", 8, MAX_SIDE, 512, step=8)
-        self.batch_spin = _spin("batchSpin", "Images", 1, MAX_BATCH, 1)
-
-        size_row = QHBoxLayout()
-        size_row.addWidget(self.width_spin)
-        size_row.addWidget(QLabel("x"))
-        size_row.addWidget(self.height_spin)
-        form = QFormLayout()
-        form.addRow("Seed", self.seed_spin)
-        form.addRow("Steps", self.steps_spin)
-        form.addRow("Guidance", self.guidance_spin)
-        form.addRow("Sampler", self.scheduler_combo)
-        form.addRow("Size", size_row)
-        form.addRow("Images", self.batch_spin)
-
-        self.generate_button = _named(QPushButton("Generate"), "generateButton", "Generate")
-        self.generate_button.setDefault(True)
-        self.generate_button.setMinimumHeight(36)
-        self.generate_button.clicked.connect(self.start_generation)
-        self.cancel_button = _named(QPushButton("Cancel"), "cancelButton", "Cancel generation")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel_generation)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.generate_button, 3)
-        buttons.addWidget(self.cancel_button, 1)
-        self.progress_bar = _named(QProgressBar(), "progressBar", "Progress")
-        self.progress_bar.setTextVisible(True)
-        self.progress_bar.setFormat("Idle")
-        self.progress_bar.setValue(0)
-        self.message_label = _named(QLabel(""), "messageLabel", "Message")
-        self.message_label.setWordWrap(True)
-
-        layout.addWidget(QLabel("Model"))
-        layout.addWidget(self.model_combo)
-        layout.addWidget(QLabel("Prompt"))
-        layout.addWidget(self.prompt_edit, 2)
-        layout.addWidget(QLabel("Negative prompt"))
-        layout.addWidget(self.negative_edit, 1)
-        layout.addLayout(form)
-        layout.addLayout(buttons)
-        layout.addWidget(self.progress_bar)
-        layout.addWidget(self.message_label)
-        layout.addStretch(0)
-
-        QShortcut(QKeySequence("Ctrl+Return"), self, self.start_generation)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, self.start_generation)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel_generation)
-        return panel
-
     # ----- generation ------------------------------------------------------------------------
     @Slot()
     def start_generation(self) -> None:
         """Snapshot the form into an immutable request and queue it; it runs when its turn comes."""
-        info = self.model_combo.currentData()
+        info = self.panel.current_model()
         if info is None:
             self._show_message("Choose a model first.", error=True)
             return
         try:
-            request = ImageRequest(
-                prompt=self.prompt_edit.toPlainText().strip(),
-                negative_prompt=self.negative_edit.toPlainText().strip(),
-                seed=None if self.seed_spin.value() < 0 else int(self.seed_spin.value()),
-                steps=self.steps_spin.value(),
-                guidance=self.guidance_spin.value(),
-                width=self.width_spin.value(),
-                height=self.height_spin.value(),
-                scheduler=self.scheduler_combo.currentText(),
-                batch_size=self.batch_spin.value(),
-            )
+            request = self.panel.request()
         except RequestError as exc:
             self._show_message(str(exc), error=True)
             return
+        self.panel.remember_prompt(request.prompt)
         job = Job(request, info.id, info.name)
         self._job_models[job.id] = info
         self.queue.model.add(job)
@@ -275,8 +183,8 @@ class MainWindow(QMainWindow):
         model = {"id": info.id, "name": info.name, "family": info.family, "pipeline": info.pipeline}
         self.projects.request_begin.emit(job.id, request.prompt, request.negative_prompt, parameters, model)
         self._job_started = time.perf_counter()
-        self.progress_bar.setRange(0, 0)  # busy until the first step arrives
-        self.progress_bar.setFormat("Starting ...")
+        self.panel.progress_bar.setRange(0, 0)  # busy until the first step arrives
+        self.panel.progress_bar.setFormat("Starting ...")
         self._update_buttons()
         self.engine.generate(info, request)
 
@@ -294,7 +202,7 @@ class MainWindow(QMainWindow):
             return
         if job is self.running_job:
             self.engine.cancel()
-            self.progress_bar.setFormat("Cancelling ...")
+            self.panel.progress_bar.setFormat("Cancelling ...")
         else:
             job.move(JobState.CANCELLED)
             self.queue.model.changed(job)
@@ -409,33 +317,19 @@ class MainWindow(QMainWindow):
     @Slot(object, object)
     def _on_models_found(self, models, problems) -> None:
         self._models = [m for m in models if m.kind == "image"]
-        self.model_combo.clear()
-        for model in self._models:
-            self.model_combo.addItem(f"{model.name}  [{model.family}]", model)
-            self.model_combo.setItemData(self.model_combo.count() - 1, str(model.path), Qt.ItemDataRole.ToolTipRole)
+        self.panel.set_models(self._models)
         if self._models:
-            self.model_combo.setEnabled(True)
             self.statusBar().showMessage(f"{len(self._models)} image model(s) found", 5000)
         else:
-            self.model_combo.addItem("No models found")
-            self.model_combo.setEnabled(False)
             self._show_message(f"No image models found. Put diffusers model folders in {paths.models_dir()}", error=True)
         if problems:
             self.statusBar().showMessage(f"{len(problems)} model folder(s) skipped: {problems[0]}", 15000)
         self._update_buttons()
 
-    @Slot(int)
-    def _on_model_changed(self, _index: int) -> None:
-        info = self.model_combo.currentData()
-        if info is not None and info.family.split("-")[0] in _NATIVE_SIDE:
-            side = _NATIVE_SIDE[info.family.split("-")[0]]
-            self.width_spin.setValue(side)
-            self.height_spin.setValue(side)
-
     @Slot(str)
     def _on_status(self, text: str) -> None:
         self.statusBar().showMessage(text)
-        self.progress_bar.setFormat(text)
+        self.panel.progress_bar.setFormat(text)
 
     @Slot(str, str, str)
     def _on_model_loaded(self, model: str, device: str, dtype: str) -> None:
@@ -457,11 +351,11 @@ class MainWindow(QMainWindow):
         job.step = index * total + step
         job.elapsed = time.perf_counter() - self._job_started
         self.queue.model.changed(job)
-        self.progress_bar.setRange(0, total * count)
-        self.progress_bar.setValue(job.step)
+        self.panel.progress_bar.setRange(0, total * count)
+        self.panel.progress_bar.setValue(job.step)
         eta = elapsed / step * (total - step) if step else 0.0
         image = f"image {index + 1}/{count}, " if count > 1 else ""
-        self.progress_bar.setFormat(f"{image}step {step}/{total}  ·  {eta:.0f} s left")
+        self.panel.progress_bar.setFormat(f"{image}step {step}/{total}  ·  {eta:.0f} s left")
 
     @Slot(QImage)
     def _on_preview(self, image: QImage) -> None:
@@ -491,15 +385,15 @@ class MainWindow(QMainWindow):
         job = self.running_job
         if job is not None and not job.state.finished:
             self._finish_job(JobState.DONE)
-        self.progress_bar.setRange(0, 100)
+        self.panel.progress_bar.setRange(0, 100)
         if job is not None and job.state is JobState.FAILED:
-            self.progress_bar.setValue(0)
-            self.progress_bar.setFormat("Failed")
+            self.panel.progress_bar.setValue(0)
+            self.panel.progress_bar.setFormat("Failed")
         elif job is not None and job.state is JobState.CANCELLED:
-            self.progress_bar.setFormat("Cancelled")
+            self.panel.progress_bar.setFormat("Cancelled")
         else:
-            self.progress_bar.setValue(100)
-            self.progress_bar.setFormat(f"Done in {time.perf_counter() - self._job_started:.1f} s")
+            self.panel.progress_bar.setValue(100)
+            self.panel.progress_bar.setFormat(f"Done in {time.perf_counter() - self._job_started:.1f} s")
         self.running_job = None
         self._dispatch()
 
@@ -534,6 +428,7 @@ class MainWindow(QMainWindow):
         shown = self._pending.pop(f"{token}:{(output.recipe or {}).get('batch_index', 0)}", None)
         if shown is not None:
             self.last_output = shown
+            self.panel.remember_seed(shown.recipe.seed)
             self.canvas.show_image(shown.image)
             self.statusBar().showMessage(f"Image stored in the project (seed {shown.recipe.seed})", 5000)
         self.autosave.changed(time.monotonic())
@@ -595,13 +490,11 @@ class MainWindow(QMainWindow):
             self.restoreState(QByteArray.fromBase64(self.settings.window_state.encode()))
 
     def _update_buttons(self) -> None:
-        self.generate_button.setEnabled(bool(self._models))  # more can be queued while one runs
-        self.cancel_button.setEnabled(self.running_job is not None)
+        self.panel.generate_button.setEnabled(bool(self._models))  # more can be queued while one runs
+        self.panel.cancel_button.setEnabled(self.running_job is not None)
 
     def _show_message(self, text: str, error: bool = False) -> None:
-        self.message_label.setText(text)
-        self.message_label.setProperty("error", error)
-        self.message_label.setStyleSheet("color: #ff8a80;" if error else "")
+        self.panel.set_message(text, error)
 
     def closeEvent(self, event) -> None:
         # 1. Unsaved work: ask; saving or discarding finishes asynchronously, then closes again.
@@ -640,17 +533,3 @@ def _resident_bytes() -> int:
             return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
-
-
-def _named(widget, name: str, accessible: str):
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
-    return widget
-
-
-def _spin(name: str, accessible: str, low: int, high: int, value: int, step: int = 1) -> QSpinBox:
-    spin = _named(QSpinBox(), name, accessible)
-    spin.setRange(low, high)
-    spin.setSingleStep(step)
-    spin.setValue(value)
-    return spin

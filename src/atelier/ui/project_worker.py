@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from ..core.errors import AtelierError
-from ..core.project import Entry, Output, Project
+from ..core.project import Entry
 from ..core.session import CrashedSession, ProjectSession, crashed_sessions, discard, recover
 
 log = logging.getLogger(__name__)

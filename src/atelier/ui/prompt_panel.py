@@ -1,0 +1,271 @@
+"""The prompt panel: model, prompt, negative prompt, seed, steps, guidance, sampler, size and
+count; Generate and Cancel; the running job's progress. It turns the form into an immutable
+ImageRequest and knows nothing about threads."""
+
+import secrets
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+    QWidgetAction,
+)
+
+from ..core.jobs import MAX_BATCH, MAX_SEED, MAX_SIDE, MAX_STEPS, ImageRequest
+from ..core.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
+from .widgets import named, spin_box
+
+# Sizes each family was trained around (width, height); the first is its default.
+SIZE_PRESETS = {
+    "sd15": [(512, 512), (512, 768), (768, 512), (640, 448), (448, 640)],
+    "sd2": [(768, 768), (768, 1024), (1024, 768), (512, 512)],
+    "sdxl": [(1024, 1024), (832, 1216), (1216, 832), (896, 1152), (1152, 896), (768, 1344), (1344, 768)],
+    "sd3": [(1024, 1024), (832, 1216), (1216, 832), (768, 1344), (1344, 768)],
+    "flux": [(1024, 1024), (832, 1216), (1216, 832), (768, 1344), (1344, 768)],
+    "pixart": [(1024, 1024), (832, 1216), (1216, 832)],
+}
+_HISTORY_SHOWN = 30
+
+
+class PromptPanel(QWidget):
+    generate_requested = Signal()
+    cancel_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setMinimumWidth(300)
+        self.prompt_history: list[str] = []  # newest first, no duplicates
+        self._last_seed: int | None = None
+        layout = QVBoxLayout(self)
+
+        self.model_combo = named(QComboBox(), "modelCombo", "Model")
+        self.model_combo.setEnabled(False)
+        self.model_combo.addItem("Looking for models ...")
+        self.model_combo.currentIndexChanged.connect(self._on_model_changed)
+
+        self.prompt_edit = named(QPlainTextEdit(), "promptEdit", "Prompt")
+        self.prompt_edit.setPlaceholderText("Describe the image ...  (Ctrl+Enter generates)")
+        self.history_button = named(QToolButton(), "promptHistoryButton", "Earlier prompts")
+        self.history_button.setText("History")
+        self.history_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.history_menu = QMenu(self.history_button)
+        self.history_menu.aboutToShow.connect(self._fill_history_menu)
+        self.history_button.setMenu(self.history_menu)
+        self.negative_edit = named(QPlainTextEdit(), "negativePromptEdit", "Negative prompt")
+        self.negative_edit.setPlaceholderText("What to avoid (optional)")
+        self.negative_edit.setMaximumHeight(70)
+
+        # QSpinBox is 32-bit signed; seeds go to 2**32 - 1, which a 0-decimal double holds exactly.
+        self.seed_spin = named(QDoubleSpinBox(), "seedSpin", "Seed")
+        self.seed_spin.setDecimals(0)
+        self.seed_spin.setRange(-1, MAX_SEED)
+        self.seed_spin.setValue(-1)
+        self.seed_spin.setSpecialValueText("Random")
+        self.dice_button = named(QToolButton(), "seedDiceButton", "Random seed")
+        self.dice_button.setText("🎲")
+        self.dice_button.setToolTip("A new random seed each time")
+        self.dice_button.clicked.connect(lambda: self.seed_spin.setValue(-1))
+        self.lock_button = named(QToolButton(), "seedLockButton", "Keep the last seed")
+        self.lock_button.setText("🔒")
+        self.lock_button.setToolTip("Keep the seed of the last image")
+        self.lock_button.clicked.connect(self._lock_seed)
+        self.steps_spin = spin_box("stepsSpin", "Steps", 1, MAX_STEPS, 25)
+        self.guidance_spin = named(QDoubleSpinBox(), "guidanceSpin", "Guidance (CFG scale)")
+        self.guidance_spin.setRange(0.0, 50.0)
+        self.guidance_spin.setSingleStep(0.5)
+        self.guidance_spin.setValue(7.0)
+        self.scheduler_combo = named(QComboBox(), "schedulerCombo", "Sampler")
+        self.scheduler_combo.addItems(SCHEDULER_NAMES)
+        self.scheduler_combo.setCurrentText(DEFAULT_SCHEDULER)
+        self.size_combo = named(QComboBox(), "sizePresetCombo", "Size preset")
+        self.size_combo.activated.connect(self._on_preset_chosen)
+        self.width_spin = spin_box("widthSpin", "Width", 8, MAX_SIDE, 512, step=8)
+        self.height_spin = spin_box("heightSpin", "Height", 8, MAX_SIDE, 512, step=8)
+        self.width_spin.valueChanged.connect(self._sync_preset)
+        self.height_spin.valueChanged.connect(self._sync_preset)
+        self.batch_spin = spin_box("batchSpin", "Images", 1, MAX_BATCH, 1)
+        self._fill_presets("sd15")
+
+        prompt_row = QHBoxLayout()
+        prompt_row.addWidget(QLabel("Prompt"))
+        prompt_row.addStretch(1)
+        prompt_row.addWidget(self.history_button)
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed_spin, 1)
+        seed_row.addWidget(self.dice_button)
+        seed_row.addWidget(self.lock_button)
+        size_row = QHBoxLayout()
+        size_row.addWidget(self.width_spin)
+        size_row.addWidget(QLabel("x"))
+        size_row.addWidget(self.height_spin)
+        form = QFormLayout()
+        form.addRow("Seed", seed_row)
+        form.addRow("Steps", self.steps_spin)
+        form.addRow("Guidance", self.guidance_spin)
+        form.addRow("Sampler", self.scheduler_combo)
+        form.addRow("Size", self.size_combo)
+        form.addRow("", size_row)
+        form.addRow("Images", self.batch_spin)
+
+        self.generate_button = named(QPushButton("Generate"), "generateButton", "Generate")
+        self.generate_button.setDefault(True)
+        self.generate_button.setMinimumHeight(36)
+        self.generate_button.clicked.connect(self.generate_requested)
+        self.cancel_button = named(QPushButton("Cancel"), "cancelButton", "Cancel generation")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.generate_button, 3)
+        buttons.addWidget(self.cancel_button, 1)
+        self.progress_bar = named(QProgressBar(), "progressBar", "Progress")
+        self.progress_bar.setTextVisible(True)
+        self.progress_bar.setFormat("Idle")
+        self.progress_bar.setValue(0)
+        self.message_label = named(QLabel(""), "messageLabel", "Message")
+        self.message_label.setWordWrap(True)
+
+        layout.addWidget(QLabel("Model"))
+        layout.addWidget(self.model_combo)
+        layout.addLayout(prompt_row)
+        layout.addWidget(self.prompt_edit, 2)
+        layout.addWidget(QLabel("Negative prompt"))
+        layout.addWidget(self.negative_edit, 1)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.message_label)
+
+    # ----- reading the form -----------------------------------------------------------------
+    def request(self) -> ImageRequest:
+        """The form as an immutable request; RequestError names a bad field."""
+        return ImageRequest(
+            prompt=self.prompt_edit.toPlainText().strip(),
+            negative_prompt=self.negative_edit.toPlainText().strip(),
+            seed=None if self.seed_spin.value() < 0 else int(self.seed_spin.value()),
+            steps=self.steps_spin.value(),
+            guidance=self.guidance_spin.value(),
+            width=self.width_spin.value(),
+            height=self.height_spin.value(),
+            scheduler=self.scheduler_combo.currentText(),
+            batch_size=self.batch_spin.value(),
+        )
+
+    def current_model(self):
+        return self.model_combo.currentData()
+
+    # ----- filling the form -----------------------------------------------------------------
+    def set_models(self, models: list) -> None:
+        self.model_combo.clear()
+        for model in models:
+            self.model_combo.addItem(f"{model.name}  [{model.family}]", model)
+            self.model_combo.setItemData(self.model_combo.count() - 1, str(model.path), Qt.ItemDataRole.ToolTipRole)
+        if not models:
+            self.model_combo.addItem("No models found")
+        self.model_combo.setEnabled(bool(models))
+
+    def remember_prompt(self, prompt: str) -> None:
+        if prompt:
+            self.prompt_history = [prompt] + [p for p in self.prompt_history if p != prompt]
+
+    def remember_seed(self, seed: int) -> None:
+        self._last_seed = seed
+
+    def use_prompt(self, prompt: str, negative: str) -> None:
+        self.prompt_edit.setPlainText(prompt)
+        self.negative_edit.setPlainText(negative)
+
+    def use_seed(self, seed: int) -> None:
+        self.seed_spin.setValue(seed)
+
+    def set_message(self, text: str, error: bool = False) -> None:
+        self.message_label.setText(text)
+        self.message_label.setProperty("error", error)
+        self.message_label.setStyleSheet("color: #ff8a80;" if error else "")
+
+    # ----- internals -------------------------------------------------------------------------
+    @Slot()
+    def _lock_seed(self) -> None:
+        if self._last_seed is not None:
+            self.seed_spin.setValue(self._last_seed)
+        elif self.seed_spin.value() < 0:
+            self.seed_spin.setValue(secrets.randbelow(MAX_SEED + 1))
+
+    @Slot(int)
+    def _on_model_changed(self, _index: int) -> None:
+        info = self.current_model()
+        if info is None:
+            return
+        family = info.family.split("-")[0]
+        self._fill_presets(family)
+        if family in SIZE_PRESETS:
+            width, height = SIZE_PRESETS[family][0]
+            self.width_spin.setValue(width)
+            self.height_spin.setValue(height)
+
+    def _fill_presets(self, family: str) -> None:
+        self.size_combo.clear()
+        for width, height in SIZE_PRESETS.get(family, SIZE_PRESETS["sd15"]):
+            self.size_combo.addItem(f"{width} × {height}", (width, height))
+        self.size_combo.addItem("Custom", None)
+        self._sync_preset()
+
+    @Slot(int)
+    def _on_preset_chosen(self, index: int) -> None:
+        size = self.size_combo.itemData(index)
+        if size is not None:
+            self.width_spin.setValue(size[0])
+            self.height_spin.setValue(size[1])
+
+    @Slot()
+    def _sync_preset(self) -> None:
+        """Show the preset matching the spins, or Custom."""
+        index = self.size_combo.findData((self.width_spin.value(), self.height_spin.value()))
+        self.size_combo.setCurrentIndex(index if index >= 0 else self.size_combo.count() - 1)
+
+    @Slot()
+    def _fill_history_menu(self) -> None:
+        self.history_menu.clear()
+        search = QLineEdit()
+        search.setObjectName("promptHistorySearch")
+        search.setPlaceholderText("Search earlier prompts ...")
+        holder = QWidgetAction(self.history_menu)
+        holder.setDefaultWidget(search)
+        self.history_menu.addAction(holder)
+        actions = []
+        for prompt in self.prompt_history:
+            text = prompt.replace("\n", " ")
+            action = QAction(text if len(text) <= 70 else text[:69] + "…", self.history_menu)
+            action.setData(prompt)
+            action.setToolTip(prompt)
+            action.triggered.connect(self._on_history_chosen)
+            actions.append(action)
+        self.history_menu.addActions(actions[:_HISTORY_SHOWN])
+
+        def filter_actions(text: str) -> None:
+            needle = text.lower()
+            shown = 0
+            for action in actions:
+                visible = needle in action.data().lower() and shown < _HISTORY_SHOWN
+                action.setVisible(visible)
+                shown += visible
+            self.history_menu.addActions([a for a in actions if a.isVisible() and a not in self.history_menu.actions()])
+
+        search.textChanged.connect(filter_actions)
+        if not actions:
+            self.history_menu.addAction("(no earlier prompts)").setEnabled(False)
+
+    @Slot()
+    def _on_history_chosen(self) -> None:
+        self.prompt_edit.setPlainText(self.sender().data())
