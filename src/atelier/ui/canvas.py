@@ -1,8 +1,36 @@
-"""The image view: shows the current image (or a live preview), fitted to the view."""
+"""The image view: shows the current image (or a live preview), with zoom, pan, drag and drop,
+and the clipboard.
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPixmap
+Zoom has two modes. In *fit* mode (the default, and after ``fit()`` or showing an image of a
+new size) the image is refitted whenever the view resizes. Once the artist zooms by hand the
+view is in *manual* mode: resizing keeps their zoom, and so does a new image of the same size,
+so live previews followed by the final image never yank the view around.
+"""
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QGuiApplication,
+    QImage,
+    QKeySequence,
+    QPainter,
+    QPixmap,
+    QTransform,
+)
 from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene, QGraphicsView
+
+MIN_ZOOM = 0.02  # 2 %
+MAX_ZOOM = 32.0  # 3200 %
+ZOOM_STEP = 1.25  # one key press or one wheel notch
+FIT_MAX = 2.0  # fitting never blows a small image up past 2x: tiny previews stay crisp enough
+FIT_MARGIN = 12  # px of background left around a fitted image
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp"})
+
+_WHEEL_NOTCH = 120  # angleDelta units per wheel notch (1/8 degree each, 15 degrees a notch)
+_MODIFIERS_ALLOWED = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier
 
 
 def _checkerboard(size: int = 16) -> QPixmap:
@@ -15,7 +43,21 @@ def _checkerboard(size: int = 16) -> QPixmap:
     return tile
 
 
+def dropped_image_path(mime) -> str | None:
+    """The first local image file (by suffix) among ``mime``'s URLs, or None."""
+    if mime is None or not mime.hasUrls():
+        return None
+    for url in mime.urls():
+        if url.isLocalFile() and Path(url.toLocalFile()).suffix.lower() in IMAGE_SUFFIXES:
+            return url.toLocalFile()
+    return None
+
+
 class CanvasView(QGraphicsView):
+    zoom_changed = Signal(float)  # the new scale, 1.0 = 100 %
+    file_dropped = Signal(str)  # path of an image file dropped on the canvas
+    paste_requested = Signal(QImage)  # Ctrl+V with an image on the clipboard
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("canvasView")
@@ -24,25 +66,151 @@ class CanvasView(QGraphicsView):
         self._item = QGraphicsPixmapItem()
         self._item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
         self.scene().addItem(self._item)
+        self._image: QImage | None = None
         self.setBackgroundBrush(QBrush(QColor(38, 38, 42)))
         self._checker = QBrush(_checkerboard())
         self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # Keyboard zooms anchor on the view centre; a manual zoom survives a resize centred.
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)
         self.setMinimumSize(320, 320)
 
+        self._fit_mode = True
+        self._zoom = 1.0  # last value announced by zoom_changed
+        self._space_held = False
+        self._pan_from: QPoint | None = None  # viewport position of the last pan step
+        self._pan_button = Qt.MouseButton.NoButton  # the button that started the pan
+        self._update_description()
+
+    # ----- image ------------------------------------------------------------------------------
     def show_image(self, image: QImage, size: tuple[int, int] | None = None) -> None:
-        """Show ``image``; ``size`` stretches a small preview to the size being generated."""
+        """Show ``image``; ``size`` stretches a small preview to the size being generated.
+
+        An image of the same size as the one shown keeps the zoom and scroll position; a new
+        size goes back to fit mode.
+        """
+        if size is not None and (image.width(), image.height()) != size:
+            image = image.scaled(*size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        previous = self.image_size()
+        self._image = None if image.isNull() else image
         pixmap = QPixmap.fromImage(image)
-        if size is not None and (pixmap.width(), pixmap.height()) != size:
-            pixmap = pixmap.scaled(*size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
         self._item.setPixmap(pixmap)
-        self.scene().setSceneRect(QRectF(pixmap.rect()))
-        self._fit()
+        if (pixmap.width(), pixmap.height()) != previous:
+            self.scene().setSceneRect(QRectF(pixmap.rect()))
+            self._fit_mode = True
+        if self._fit_mode:
+            self._fit()
+        self._update_description()
 
     def image_size(self) -> tuple[int, int] | None:
         pixmap = self._item.pixmap()
         return None if pixmap.isNull() else (pixmap.width(), pixmap.height())
 
+    def current_image(self) -> QImage | None:
+        """The image being shown (a stretched preview at its stretched size), or None."""
+        return self._image
+
+    # ----- clipboard --------------------------------------------------------------------------
+    def copy_image(self) -> bool:
+        """Put the shown image on the clipboard; False when there is nothing to copy."""
+        if self._image is None:
+            return False
+        QGuiApplication.clipboard().setImage(self._image)
+        return True
+
+    def paste(self) -> bool:
+        """Emit ``paste_requested`` with the clipboard's image; False when it holds none."""
+        mime = QGuiApplication.clipboard().mimeData()
+        if mime is None or not mime.hasImage():
+            return False
+        image = QGuiApplication.clipboard().image()
+        if image.isNull():
+            return False
+        self.paste_requested.emit(image)
+        return True
+
+    # ----- zoom -------------------------------------------------------------------------------
+    @property
+    def zoom(self) -> float:
+        """The current scale: 1.0 is 100 %, one image pixel per screen pixel."""
+        return self.transform().m11()
+
+    @property
+    def fit_mode(self) -> bool:
+        """True while the view refits the image on every resize."""
+        return self._fit_mode
+
+    def zoom_in(self) -> None:
+        self._zoom_by(ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self._zoom_by(1 / ZOOM_STEP)
+
+    def actual_size(self) -> None:
+        """100 %: one image pixel per screen pixel."""
+        self.set_zoom(1.0)
+
+    def fit(self) -> None:
+        """Fit the whole image in the view, and keep it fitted as the view resizes."""
+        self._fit_mode = True
+        self._fit()
+
+    def set_zoom(self, scale: float, anchor: QPointF | None = None) -> None:
+        """Zoom by hand to ``scale`` (clamped), keeping the scene point under the viewport
+        position ``anchor`` where it is (the view centre when None). Leaves fit mode."""
+        if self._image is None:
+            return
+        self._fit_mode = False
+        self._apply_scale(scale, anchor)
+
+    def _zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        self.set_zoom(self.zoom * factor, anchor)
+
+    def _fit(self) -> None:
+        if self._image is None:
+            return
+        rect = self._item.sceneBoundingRect()
+        # maximumViewportSize: the viewport without scroll bars, which a fitted image never
+        # needs; the current viewport may still be narrowed by bars left from a manual zoom.
+        view = self.maximumViewportSize()
+        width = max(view.width() - 2 * FIT_MARGIN, 1)
+        height = max(view.height() - 2 * FIT_MARGIN, 1)
+        scale = min(width / rect.width(), height / rect.height(), FIT_MAX)
+        self._apply_scale(scale)
+        self.centerOn(self._item)
+
+    def _apply_scale(self, scale: float, anchor: QPointF | None = None) -> None:
+        scale = min(max(scale, MIN_ZOOM), MAX_ZOOM)
+        if anchor is None:
+            self.setTransform(QTransform.fromScale(scale, scale))  # anchored on the view centre
+        else:
+            before = self.mapToScene(anchor.toPoint())
+            self.setTransform(QTransform.fromScale(scale, scale))
+            # Scroll so the scene point that was under the anchor is under it again.
+            drift = self.mapFromScene(before) - anchor.toPoint()
+            self._scroll_by(drift.x(), drift.y())
+        if abs(scale - self._zoom) > 1e-9:
+            self._zoom = scale
+            self._update_description()
+            self.zoom_changed.emit(scale)
+
+    def _scroll_by(self, dx: int, dy: int) -> None:
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + dx)
+        self.verticalScrollBar().setValue(self.verticalScrollBar().value() + dy)
+
+    def _update_description(self) -> None:
+        # Screen readers get what a sighted artist reads off the view: size and zoom.
+        size = self.image_size()
+        if size is None:
+            self.setAccessibleDescription("No image")
+        else:
+            self.setAccessibleDescription(f"{size[0]} × {size[1]} pixels at {round(self.zoom * 100)} %")
+
+    # ----- painting and resizing --------------------------------------------------------------
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         super().drawBackground(painter, rect)
         if not self._item.pixmap().isNull():
@@ -51,15 +219,127 @@ class CanvasView(QGraphicsView):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self._fit()
+        if self._fit_mode:
+            self._fit()
 
-    def _fit(self) -> None:
-        if self._item.pixmap().isNull():
+    # ----- wheel and keys ---------------------------------------------------------------------
+    def wheelEvent(self, event) -> None:
+        notches = event.angleDelta().y() / _WHEEL_NOTCH
+        if not notches:
+            super().wheelEvent(event)  # horizontal-only scrolling still scrolls
             return
-        # Fit, but never blow a small image up past 2x: tiny previews stay crisp enough.
-        self.resetTransform()
-        rect = self._item.sceneBoundingRect()
-        view = self.viewport().rect().adjusted(12, 12, -12, -12)
-        scale = min(view.width() / rect.width(), view.height() / rect.height(), 2.0)
-        self.scale(scale, scale)
-        self.centerOn(self._item)
+        # Fractional notches (high-resolution wheels, touchpads) zoom proportionally.
+        self._zoom_by(ZOOM_STEP ** notches, event.position())
+        event.accept()
+
+    def event(self, event) -> bool:
+        # Claim our keys before window-level shortcuts do, while the canvas has focus.
+        if event.type() == QEvent.Type.ShortcutOverride and self._handles_key(event):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def _handles_key(self, event) -> bool:
+        if event.matches(QKeySequence.StandardKey.Paste):
+            # Only with an image to paste: otherwise a window-level Paste keeps the key.
+            mime = QGuiApplication.clipboard().mimeData()
+            return mime is not None and mime.hasImage()
+        if event.modifiers() & ~_MODIFIERS_ALLOWED:
+            return False
+        return event.key() in (
+            Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Minus,
+            Qt.Key.Key_0, Qt.Key.Key_F, Qt.Key.Key_1, Qt.Key.Key_Space,
+        )
+
+    def keyPressEvent(self, event) -> None:
+        if not self._handles_key(event):
+            super().keyPressEvent(event)
+            return
+        key = event.key()
+        if event.matches(QKeySequence.StandardKey.Paste):
+            self.paste()
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_in()
+        elif key == Qt.Key.Key_Minus:
+            self.zoom_out()
+        elif key in (Qt.Key.Key_0, Qt.Key.Key_F):
+            self.fit()
+        elif key == Qt.Key.Key_1:
+            self.actual_size()
+        elif key == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_held = True
+            if self._pan_from is None:
+                self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+        event.accept()
+
+    def keyReleaseEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_held = False
+            if self._pan_from is None:
+                self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().keyReleaseEvent(event)
+
+    def focusOutEvent(self, event) -> None:
+        # The space release may go to another widget; don't leave the canvas stuck in pan mode.
+        self._space_held = False
+        if self._pan_from is None:
+            self.viewport().unsetCursor()
+        super().focusOutEvent(event)
+
+    # ----- panning: middle-drag, or space + left-drag -----------------------------------------
+    def mousePressEvent(self, event) -> None:
+        button = event.button()
+        if button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton and self._space_held):
+            self._pan_from = event.position().toPoint()
+            self._pan_button = button
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._pan_from is not None:
+            pos = event.position().toPoint()
+            delta = pos - self._pan_from
+            self._pan_from = pos
+            self._scroll_by(-delta.x(), -delta.y())  # the image follows the hand
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._pan_from is not None and event.button() == self._pan_button:
+            self._pan_from = None
+            self._pan_button = Qt.MouseButton.NoButton
+            if self._space_held:
+                self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            else:
+                self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    # ----- drag and drop ----------------------------------------------------------------------
+    # Not passed on to QGraphicsView: its handlers hand drags to the scene, whose items take
+    # none, which would refuse the drop.
+    def dragEnterEvent(self, event) -> None:
+        if dropped_image_path(event.mimeData()) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        self.dragEnterEvent(event)
+
+    def dragLeaveEvent(self, event) -> None:
+        event.accept()
+
+    def dropEvent(self, event) -> None:
+        path = dropped_image_path(event.mimeData())
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.file_dropped.emit(path)
