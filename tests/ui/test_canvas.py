@@ -312,7 +312,8 @@ def test_drop_image_file_emits_path(canvas, qtbot, tmp_path, name):
     mime = drag_mime(path)
     pos = QPointF(100, 100)
     actions = Qt.DropAction.CopyAction
-    enter = QDragEnterEvent(pos, actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    # QDragEnterEvent takes an integer point, QDropEvent a float one.
+    enter = QDragEnterEvent(pos.toPoint(), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(canvas.viewport(), enter)
     assert enter.isAccepted()
     assert enter.dropAction() == Qt.DropAction.CopyAction
@@ -327,7 +328,7 @@ def test_drop_other_files_refused(canvas, qtbot, tmp_path):
     text = tmp_path / "notes.txt"
     text.write_text("not an image")
     mime = drag_mime(text)
-    enter = QDragEnterEvent(QPointF(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+    enter = QDragEnterEvent(QPoint(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                             Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(canvas.viewport(), enter)
     assert not enter.isAccepted()
@@ -339,7 +340,7 @@ def test_drop_other_files_refused(canvas, qtbot, tmp_path):
     # Remote URLs are refused too, even with an image suffix.
     remote = QMimeData()
     remote.setUrls([QUrl("https://example.com/a.png")])
-    enter = QDragEnterEvent(QPointF(100, 100), Qt.DropAction.CopyAction, remote, Qt.MouseButton.LeftButton,
+    enter = QDragEnterEvent(QPoint(100, 100), Qt.DropAction.CopyAction, remote, Qt.MouseButton.LeftButton,
                             Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(canvas.viewport(), enter)
     assert not enter.isAccepted()

@@ -1,0 +1,463 @@
+"""The History panel, driven with qtbot on real project objects and real PNG bytes."""
+
+import io
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PIL import Image
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QColor, QImage
+
+from atelier.core.project import Entry, Output, Project
+from atelier.ui.history import (
+    ACTIONS,
+    COUNT_ROLE,
+    KIND_ROLE,
+    THUMB,
+    Colours,
+    HistoryView,
+    decode_thumbnail,
+)
+
+START = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def png(color, size=(64, 48)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+class Assets:
+    """A read_asset that counts its calls (from any thread) and fails for unknown names."""
+
+    def __init__(self):
+        self.data: dict[str, bytes] = {}
+        self.calls: list[str] = []
+        self._lock = threading.Lock()
+
+    def add(self, name: str, data: bytes) -> str:
+        self.data[name] = data
+        return name
+
+    def read(self, name: str) -> bytes:
+        with self._lock:
+            self.calls.append(name)
+        return self.data[name]  # KeyError for a missing asset, like a damaged project
+
+
+def make_project(assets: Assets, prompts, per_entry=2, color=(40, 90, 200), size=(64, 48)) -> Project:
+    project = Project()
+    n = 0
+    for i, prompt in enumerate(prompts):
+        entry = Entry(prompt=prompt, parameters={"seed": 100 + i}, model={"name": "tiny"},
+                      created=(START + timedelta(minutes=i)).isoformat())
+        for _ in range(per_entry):
+            name = assets.add(f"assets/{n:05d}.png", png(color, size))
+            entry.outputs.append(Output(kind="image", asset=name, recipe={"prompt": prompt, "seed": 1000 + n},
+                                        created=(START + timedelta(minutes=i, seconds=n)).isoformat()))
+            n += 1
+        project.entries.append(entry)
+    return project
+
+
+@pytest.fixture
+def view(qtbot):
+    widget = HistoryView()
+    qtbot.addWidget(widget)
+    widget.resize(640, 520)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def ids(entry: Entry) -> list[str]:
+    return [o.id for o in entry.outputs]
+
+
+def click(qtbot, view: HistoryView, output_id: str) -> None:
+    rect = view.list_view.visualRect(view.index_of(output_id))
+    assert rect.isValid() and view.list_view.viewport().rect().contains(rect.center())
+    qtbot.mouseClick(view.list_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def star_pixels(view: HistoryView, output_id: str) -> int:
+    """Gold pixels in a tile's top-right corner (where the favourite star goes), as painted."""
+    rect = view.list_view.visualRect(view.index_of(output_id))
+    rect.setLeft(rect.right() - 36)
+    rect.setHeight(36)
+    image = view.list_view.viewport().grab(rect).toImage()
+    count = 0
+    for y in range(image.height()):
+        for x in range(image.width()):
+            c = image.pixelColor(x, y)
+            if c.red() > 230 and 160 < c.green() < 220 and c.blue() < 110:
+                count += 1
+    return count
+
+
+# ----- order and grouping -----------------------------------------------------------------------
+def test_newest_request_first_each_with_its_outputs_newest_first(qtbot, view):
+    assets = Assets()
+    project = make_project(assets, ["a red fox", "a blue whale", "a green frog"])
+    first, second, third = project.entries
+    view.set_project(project, assets.read)
+
+    assert view.groups() == [(third.id, ids(third)[::-1]), (second.id, ids(second)[::-1]),
+                             (first.id, ids(first)[::-1])]
+    assert view.shown_output_ids() == ids(third)[::-1] + ids(second)[::-1] + ids(first)[::-1]
+    model = view.model
+    assert [model.index(r).data(KIND_ROLE) for r in range(model.rowCount())] == [
+        "entry", "output", "output"] * 3
+    assert model.index(0).data() == "a green frog"
+    assert view.count_label.text() == "6 outputs"
+
+    # Each header takes a full row of the grid, above its own outputs.
+    qtbot.waitUntil(lambda: view.list_view.visualRect(model.index(0)).width() > 500)
+    header = view.list_view.visualRect(model.index(0))
+    viewport = view.list_view.viewport().width()
+    assert viewport - header.width() <= 2 * 5 + 2
+    tiles = [view.list_view.visualRect(view.index_of(i)) for i in ids(third)[::-1]]
+    assert all(t.top() >= header.bottom() for t in tiles)
+    assert tiles[0].top() == tiles[1].top() and tiles[0].left() < tiles[1].left()
+    next_header = view.list_view.visualRect(model.index(3))
+    assert next_header.top() >= tiles[0].bottom()
+    assert next_header.left() == header.left()
+
+
+# ----- filters ------------------------------------------------------------------------------------
+def test_filter_by_prompt_is_a_case_insensitive_substring(qtbot, view):
+    assets = Assets()
+    project = make_project(assets, ["A Red Fox in snow", "a blue whale", "arctic FOX cub"])
+    fox, whale, cub = project.entries
+    view.set_project(project, assets.read)
+
+    qtbot.keyClicks(view.filter_edit, "fOx")
+    assert view.groups() == [(cub.id, ids(cub)[::-1]), (fox.id, ids(fox)[::-1])]
+    assert view.count_label.text() == "4 of 6 shown"
+
+    view.filter_edit.setText("blue wh")
+    assert view.shown_output_ids() == ids(whale)[::-1]
+
+    view.filter_edit.setText("nothing like this")
+    assert view.shown_output_ids() == [] and view.model.rowCount() == 0
+    assert view.list_view.empty_text == "Nothing matches."
+
+    view.filter_edit.clear()
+    assert len(view.shown_output_ids()) == 6 and view.count_label.text() == "6 outputs"
+
+
+def test_filter_uses_each_outputs_own_prompt(qtbot, view):
+    assets = Assets()
+    entry = Entry(prompt="a castle")
+    entry.outputs = [
+        Output(kind="image", asset=assets.add("a.png", png("red")), recipe={"prompt": "a castle", "seed": 1}),
+        Output(kind="image", asset=assets.add("b.png", png("blue")), recipe={"prompt": "a castle at night", "seed": 2}),
+    ]
+    view.set_project(Project(entries=[entry]), assets.read)
+    view.filter_edit.setText("NIGHT")
+    assert view.shown_output_ids() == [entry.outputs[1].id]
+
+
+def test_favourites_only(qtbot, view):
+    assets = Assets()
+    project = make_project(assets, ["one", "two", "three"])
+    liked = [project.entries[0].outputs[1], project.entries[2].outputs[0]]
+    for output in liked:
+        output.favourite = True
+    view.set_project(project, assets.read)
+
+    view.favourites_button.click()
+    assert view.favourites_button.isChecked()
+    assert view.groups() == [(project.entries[2].id, [liked[1].id]), (project.entries[0].id, [liked[0].id])]
+    view.favourites_button.click()
+    assert len(view.shown_output_ids()) == 6
+
+
+def test_hidden_outputs_show_only_with_show_hidden(qtbot, view):
+    assets = Assets()
+    project = make_project(assets, ["one", "two"])
+    hidden = project.entries[1].outputs[0]
+    hidden.hidden = True
+    lonely = project.entries[0]
+    for output in lonely.outputs:
+        output.hidden = True  # a request whose outputs are all hidden loses its header too
+    view.set_project(project, assets.read)
+
+    assert view.shown_output_ids() == [project.entries[1].outputs[1].id]
+    assert [g[0] for g in view.groups()] == [project.entries[1].id]
+    assert view.count_label.text() == "1 of 4 shown"
+
+    view.show_hidden_button.click()
+    assert view.shown_output_ids() == ids(project.entries[1])[::-1] + ids(lonely)[::-1]
+    assert "Hidden" in view.model.index(view.model.row_of(hidden.id)).data(Qt.ItemDataRole.ToolTipRole)
+
+
+# ----- live changes -------------------------------------------------------------------------------
+def test_add_output_puts_the_new_one_first_and_keeps_the_selection(qtbot, view):
+    assets = Assets()
+    project = make_project(assets, ["old", "older"])
+    view.set_project(project, assets.read)
+    picked = project.entries[0].outputs[0].id
+    assert view.select_output(picked) and view.current_output_id() == picked
+
+    activated = []
+    view.output_activated.connect(activated.append)
+    entry = Entry(prompt="brand new")
+    output = Output(kind="image", asset=assets.add("assets/new.png", png("orange")), recipe={"prompt": "brand new", "seed": 9})
+    entry.outputs.append(output)
+    view.add_output(entry, output)
+
+    assert view.shown_output_ids()[0] == output.id
+    assert view.groups()[0] == (entry.id, [output.id])
+    assert view.current_output_id() == picked and activated == []
+
+    # A second image of the same request joins its group, in front.
+    second = Output(kind="image", asset=assets.add("assets/new2.png", png("pink")), recipe={"prompt": "brand new", "seed": 10})
+    entry.outputs.append(second)  # the session appends to the same Entry object
+    view.add_output(entry, second)
+    assert view.groups()[0] == (entry.id, [second.id, output.id])
+    assert view.model.index(0).data(Qt.ItemDataRole.DisplayRole) == "brand new"
+    assert view.model.index(0).data(COUNT_ROLE) == 2  # the header's "2 images"
+    assert len(view.shown_output_ids()) == 6 and view.count_label.text() == "6 outputs"
+
+    # Adding the same output twice does not duplicate it.
+    view.add_output(entry, second)
+    assert view.shown_output_ids().count(second.id) == 1
+
+
+def test_update_output_changes_the_favourite_star(qtbot, view):
+    assets = Assets()
+    project = make_project(assets, ["stars"], per_entry=2, color=(30, 60, 200))
+    view.set_project(project, assets.read)
+    output = project.entries[0].outputs[0]
+    qtbot.waitUntil(lambda: view.thumbnail_state(output.id) == "loaded")
+    index = view.index_of(output.id)
+    assert "Favourite" not in index.data(Qt.ItemDataRole.ToolTipRole)
+    assert star_pixels(view, output.id) == 0
+
+    output.favourite = True
+    output.rating = 4
+    view.update_output(output)
+    assert "\u2605 Favourite" in index.data(Qt.ItemDataRole.ToolTipRole)
+    assert "Rated 4/5" in index.data(Qt.ItemDataRole.ToolTipRole)
+    assert star_pixels(view, output.id) > 40
+    assert star_pixels(view, project.entries[0].outputs[1].id) == 0
+
+    # A copy with the same id works too, and leaving favourites-only drops it from the view.
+    view.favourites_button.setChecked(True)
+    assert view.shown_output_ids() == [output.id]
+    copy = Output.from_dict({**output.to_dict(), "favourite": False})
+    view.update_output(copy)
+    assert view.shown_output_ids() == []
+    view.favourites_button.setChecked(False)
+    assert star_pixels(view, output.id) == 0
+
+
+def test_hiding_the_selected_output_does_not_activate_another(qtbot, view):
+    assets = Assets()
+    project = make_project(assets, ["one"], per_entry=3)
+    view.set_project(project, assets.read)
+    target = project.entries[0].outputs[1]
+    view.select_output(target.id)
+    activated = []
+    view.output_activated.connect(activated.append)
+    target.hidden = True
+    view.update_output(target)
+    assert target.id not in view.shown_output_ids()
+    assert activated == [] and view.current_output_id() is None
+
+
+def test_clear_empties_the_panel(qtbot, view):
+    assets = Assets()
+    view.set_project(make_project(assets, ["one"]), assets.read)
+    view.clear()
+    assert view.shown_output_ids() == [] and view.model.rowCount() == 0
+    assert view.count_label.text() == ""
+    assert view.list_view.empty_text.startswith("Nothing here yet")
+
+
+# ----- activation and actions ----------------------------------------------------------------------
+def test_clicking_an_item_emits_its_id(qtbot, view):
+    assets = Assets()
+    project = make_project(assets, ["one", "two"])
+    view.set_project(project, assets.read)
+    target = project.entries[0].outputs[1]
+    qtbot.waitUntil(lambda: view.list_view.visualRect(view.index_of(target.id)).isValid())
+
+    with qtbot.waitSignal(view.output_activated) as blocker:
+        click(qtbot, view, target.id)
+    assert blocker.args == [target.id]
+    assert view.current_output_id() == target.id
+
+    # Clicking it again shows it again (once), and the keyboard moves on to the next.
+    activated = []
+    view.output_activated.connect(activated.append)
+    click(qtbot, view, target.id)
+    assert activated == [target.id]
+    qtbot.keyClick(view.list_view, Qt.Key.Key_Right)
+    assert activated == [target.id, project.entries[0].outputs[0].id]
+
+
+def test_clicking_a_header_does_nothing(qtbot, view):
+    assets = Assets()
+    view.set_project(make_project(assets, ["one"]), assets.read)
+    activated = []
+    view.output_activated.connect(activated.append)
+    rect = view.list_view.visualRect(view.model.index(0))
+    qtbot.mouseClick(view.list_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert activated == [] and view.current_output_id() is None
+
+
+def test_context_menu_actions_request_each_action_for_the_output(qtbot, view):
+    assets = Assets()
+    project = make_project(assets, ["a fox"])
+    output = project.entries[0].outputs[0]
+    output.rating = 2
+    view.set_project(project, assets.read)
+
+    menu = view.build_context_menu(output.id)
+    actions = {a.data(): a for a in menu.actions() if a.data()}
+    rate_menu = next(a.menu() for a in menu.actions() if a.menu() is not None)
+    actions.update({a.data(): a for a in rate_menu.actions()})
+    assert set(actions) == set(ACTIONS)
+    assert actions["hide"].text() == "Hide"
+    assert actions["favourite"].isCheckable() and not actions["favourite"].isChecked()
+    assert actions["rate:2"].isChecked() and not actions["rate:3"].isChecked()
+    assert actions["use_seed"].isEnabled() and "1000" in actions["use_seed"].text()
+
+    requested = []
+    view.action_requested.connect(lambda name, oid: requested.append((name, oid)))
+    for name in ACTIONS:
+        actions[name].trigger()
+    assert requested == [(name, output.id) for name in ACTIONS]
+
+
+def test_context_menu_reflects_the_outputs_state(qtbot, view):
+    assets = Assets()
+    entry = Entry(prompt="")
+    output = Output(kind="image", asset=assets.add("x.png", png("red")), recipe=None, hidden=True, favourite=True)
+    entry.outputs.append(output)
+    view.show_hidden_button.setChecked(True)
+    view.set_project(Project(entries=[entry]), assets.read)
+
+    menu = view.build_context_menu(output.id)
+    actions = {a.data(): a for a in menu.actions() if a.data()}
+    assert actions["hide"].text() == "Show"
+    assert actions["favourite"].isChecked()
+    assert not actions["use_seed"].isEnabled() and not actions["reproduce"].isEnabled()
+    assert not actions["use_prompt"].isEnabled()
+    assert view.build_context_menu("no such id") is None
+
+
+def test_tooltip_shows_prompt_and_seed(qtbot, view):
+    assets = Assets()
+    project = make_project(assets, ["a <b>bold</b> heron"], per_entry=1)
+    view.set_project(project, assets.read)
+    tip = view.index_of(project.entries[0].outputs[0].id).data(Qt.ItemDataRole.ToolTipRole)
+    assert "a &lt;b&gt;bold&lt;/b&gt; heron" in tip
+    assert "Seed 1000" in tip
+
+
+# ----- lazy thumbnails -----------------------------------------------------------------------------
+def test_a_thousand_outputs_open_without_reading_and_load_only_what_is_visible(qtbot, view):
+    assets = Assets()
+    project = make_project(assets, [f"prompt {i}" for i in range(250)], per_entry=4, size=(256, 192))
+    started = time.perf_counter()
+    view.set_project(project, assets.read)
+    elapsed = time.perf_counter() - started
+    assert assets.calls == []  # nothing read, let alone decoded, on the UI thread
+    assert elapsed < 0.5
+    assert len(view.shown_output_ids()) == 1000
+
+    newest = project.entries[-1].outputs[-1]
+    oldest = project.entries[0].outputs[0]
+    qtbot.waitUntil(lambda: view.thumbnail_state(newest.id) == "loaded", timeout=5000)
+    qtbot.waitUntil(lambda: not view.thumbnails.busy(), timeout=5000)
+    pixmap = view.thumbnails.pixmap(newest.asset)
+    assert (pixmap.width(), pixmap.height()) == (THUMB, 96)  # 256x192 fitted into 128
+
+    viewport = view.list_view.viewport().rect()
+    visible = [i for i in view.shown_output_ids()
+               if view.list_view.visualRect(view.index_of(i)).intersects(viewport)]
+    assert 4 <= len(visible) < 60
+    assert all(view.thumbnail_state(i) == "loaded" for i in visible)
+    assert len(set(assets.calls)) < 100 and view.thumbnail_state(oldest.id) == "none"
+
+    # Scrolling to the end brings the oldest in.
+    view.list_view.scrollToBottom()
+    qtbot.waitUntil(lambda: view.thumbnail_state(oldest.id) == "loaded", timeout=5000)
+    assert len(set(assets.calls)) < 200
+
+
+def test_a_failing_read_asset_leaves_a_placeholder(qtbot, view):
+    assets = Assets()
+    project = make_project(assets, ["broken", "fine"], per_entry=1)
+    missing = project.entries[0].outputs[0]
+    del assets.data[missing.asset]  # read_asset raises KeyError for it
+    garbled = Output(kind="image", asset=assets.add("assets/garbled.png", b"not a png at all"))
+    project.entries[1].outputs.append(garbled)
+    fine = project.entries[1].outputs[0]
+    view.set_project(project, assets.read)
+
+    qtbot.waitUntil(lambda: view.thumbnail_state(missing.id) == "failed", timeout=5000)
+    qtbot.waitUntil(lambda: view.thumbnail_state(garbled.id) == "failed", timeout=5000)
+    qtbot.waitUntil(lambda: view.thumbnail_state(fine.id) == "loaded", timeout=5000)
+    assert view.thumbnails.pixmap(missing.asset) is None
+    # Failures are not retried on every repaint.
+    reads = assets.calls.count(missing.asset)
+    view.list_view.viewport().repaint()
+    qtbot.wait(50)
+    assert assets.calls.count(missing.asset) == reads == 1
+    # The placeholder is painted: the tile shows the neutral well colour, not a thumbnail.
+    rect = view.list_view.visualRect(view.index_of(missing.id))
+    tile = view.list_view.viewport().grab(rect).toImage()
+    well = Colours(view.list_view.palette()).well
+    assert tile.pixelColor(12, 12).getRgb()[:3] == well.getRgb()[:3]
+    fine_rect = view.list_view.visualRect(view.index_of(fine.id))
+    fine_tile = view.list_view.viewport().grab(fine_rect).toImage()
+    centre = (fine_rect.width() // 2, fine_rect.height() // 2)
+    assert fine_tile.pixelColor(*centre) == QColor(40, 90, 200)  # the real thumbnail
+    assert tile.pixelColor(*centre) != QColor(40, 90, 200)
+    # A new project (source) gets another try.
+    assets.data[missing.asset] = png("green")
+    view.set_project(project, assets.read)
+    qtbot.waitUntil(lambda: view.thumbnail_state(missing.id) == "loaded", timeout=5000)
+
+
+def test_audio_outputs_are_never_read(qtbot, view):
+    assets = Assets()
+    entry = Entry(prompt="rain on a roof")
+    sound = Output(kind="audio", asset="assets/rain.wav", recipe={"prompt": "rain on a roof", "seed": 3})
+    image = Output(kind="image", asset=assets.add("assets/cover.png", png("teal")))
+    entry.outputs += [sound, image]
+    view.set_project(Project(entries=[entry]), assets.read)
+    qtbot.waitUntil(lambda: view.thumbnail_state(image.id) == "loaded", timeout=5000)
+    assert view.thumbnail_state(sound.id) == "audio"
+    assert assets.calls == [image.asset]
+    assert view.model.index(0).data(Qt.ItemDataRole.AccessibleTextRole) == "Request: rain on a roof"
+
+
+def test_decode_thumbnail_fits_the_box_and_rejects_garbage():
+    wide = decode_thumbnail(png("red", (512, 256)), 128)
+    assert (wide.width(), wide.height()) == (128, 64)
+    small = decode_thumbnail(png("red", (40, 30)), 128)
+    assert (small.width(), small.height()) == (40, 30)
+    assert decode_thumbnail(b"garbage", 128).isNull()
+    assert isinstance(small, QImage)
+
+
+def test_context_menu_opens_on_right_click(qtbot, view):
+    assets = Assets()
+    project = make_project(assets, ["one"], per_entry=1)
+    view.set_project(project, assets.read)
+    output = project.entries[0].outputs[0]
+    shown = []
+    view.popup_menu = lambda menu, pos: shown.append(sorted(a.data() for a in menu.actions() if a.data()))
+    rect = view.list_view.visualRect(view.index_of(output.id))
+    view.list_view.customContextMenuRequested.emit(rect.center())
+    assert shown == [sorted(["use_prompt", "use_seed", "reproduce", "favourite", "export", "hide"])]
+    view.list_view.customContextMenuRequested.emit(QPoint(rect.right() + 200, rect.bottom() + 200))
+    assert len(shown) == 1
