@@ -1,5 +1,6 @@
 """The walking-skeleton window, driven like a person would with qtbot, on the real engine."""
 
+import contextlib
 import io
 import shutil
 import subprocess
@@ -38,6 +39,15 @@ def open_window(qtbot, unsaved=QMessageBox.StandardButton.Discard, recover=False
 
 
 _closed: set[int] = set()
+
+
+@contextlib.contextmanager
+def delivered(qtbot, signal, timeout: int):
+    """Wait for a project-thread signal, then let the window's queued slots for it run too:
+    the blocker wakes on the emission itself, before the GUI thread has handled it."""
+    with qtbot.waitSignal(signal, timeout=timeout) as blocker:
+        yield blocker
+    qtbot.wait(20)
 
 
 def close_window(qtbot, win) -> None:
@@ -192,7 +202,7 @@ def test_save_close_reopen_shows_the_same_history(qtbot, window, user_home):
     window.panel.batch_spin.setValue(2)
     generate_and_wait(qtbot, window, count=2)
     path = user_home / "work.atelier"
-    with qtbot.waitSignal(window.projects.worker.saved, timeout=10_000):
+    with delivered(qtbot, window.projects.worker.saved, 10_000):
         window.save_project_as(path)
     assert not window.isWindowModified() and window.windowTitle().startswith("work")
     before = window.project.to_dict()
@@ -202,7 +212,7 @@ def test_save_close_reopen_shows_the_same_history(qtbot, window, user_home):
 
     again = open_window(qtbot)
     assert again.settings.recent_projects[0] == str(path)
-    with qtbot.waitSignal(again.projects.worker.opened, timeout=10_000):
+    with delivered(qtbot, again.projects.worker.opened, 10_000):
         again.open_project(path)
     assert again.project.entries[0].to_dict()["outputs"] == before["entries"][0]["outputs"]
     assert [o.recipe["seed"] for o in again.project.entries[0].outputs] == [21, 22]
@@ -251,7 +261,7 @@ def test_a_crashed_session_is_offered_and_recovered(qtbot, user_home, guard_env,
     assert win.asked[0].outputs == 2
     assert win.project.entries[0].prompt == "lost at sea" and len(win.project.entries[0].outputs) == 2
     assert win.isWindowModified()
-    with qtbot.waitSignal(win.projects.worker.saved, timeout=10_000):
+    with delivered(qtbot, win.projects.worker.saved, 10_000):
         win.save_project_as(user_home / "rescued.atelier")
     assert len(list(ProjectArchive(user_home / "rescued.atelier").project.outputs())) == 2
     close_window(qtbot, win)
@@ -300,3 +310,110 @@ def test_settings_from_the_dialog_are_saved_and_applied(qtbot, window):
     dark.theme = "dark"
     window.apply_settings(dark)
     assert app.palette().color(app.palette().ColorRole.Window).lightness() < 128
+
+
+def test_history_shows_outputs_and_clicking_one_shows_it(qtbot, window):
+    fill(qtbot, window, seed=7, size=(64, 48))
+    generate_and_wait(qtbot, window)
+    fill(qtbot, window, seed=8, size=(48, 64))
+    generate_and_wait(qtbot, window, count=2)
+    newest, oldest = window.history.shown_output_ids()
+    assert window.project.entries[1].outputs[0].id == newest
+    assert window.canvas.image_size() == (48, 64)
+    with delivered(qtbot, window.projects.worker.asset_loaded, 10_000):
+        window.history.output_activated.emit(oldest)
+    qtbot.waitUntil(lambda: window.canvas.image_size() == (64, 48), timeout=5_000)
+
+
+def test_use_prompt_and_seed_from_history(qtbot, window):
+    fill(qtbot, window, prompt="a red fox", seed=99)
+    generate_and_wait(qtbot, window)
+    [output_id] = window.history.shown_output_ids()
+    fill(qtbot, window, prompt="something else", seed=1)
+    window.on_history_action("use_prompt", output_id)
+    window.on_history_action("use_seed", output_id)
+    assert window.panel.prompt_edit.toPlainText() == "a red fox"
+    assert window.panel.request().seed == 99
+
+
+def test_marks_are_undoable_steps(qtbot, window):
+    fill(qtbot, window)
+    generate_and_wait(qtbot, window)
+    [output_id] = window.history.shown_output_ids()
+    output = window.project.entries[0].outputs[0]
+    worker = window.projects.worker
+    with delivered(qtbot, worker.output_changed, 5_000):
+        window.on_history_action("favourite", output_id)
+    with delivered(qtbot, worker.output_changed, 5_000):
+        window.on_history_action("rate:4", output_id)
+    assert (output.favourite, output.rating) == (True, 4)
+    assert worker.session.project.find_output(output_id).rating == 4  # stored, not only shown
+    with delivered(qtbot, worker.output_changed, 5_000):
+        window.undo_stack.undo()
+    assert (output.favourite, output.rating) == (True, 0)
+    with delivered(qtbot, worker.output_changed, 5_000):
+        window.undo_stack.undo()
+    assert output.favourite is False
+    with delivered(qtbot, worker.output_changed, 5_000):
+        window.undo_stack.redo()
+    assert output.favourite is True
+    with delivered(qtbot, worker.output_changed, 5_000):
+        window.on_history_action("hide", output_id)
+    assert output.hidden and window.history.shown_output_ids() == []
+
+
+def test_reproduce_remakes_the_same_pixels(qtbot, window):
+    fill(qtbot, window, seed=31337, steps=3)
+    generate_and_wait(qtbot, window)
+    [output_id] = window.history.shown_output_ids()
+    window.on_history_action("reproduce", output_id)
+    qtbot.waitUntil(lambda: output_id in window.reproductions, timeout=60_000)
+    assert window.reproductions == {output_id: True}
+    assert window.panel.message_label.text() == "Reproduced: the pixels are identical."
+    assert sum(len(e.outputs) for e in window.project.entries) == 1  # remakes are not new history
+    assert window.queue.model.jobs[-1].state is JobState.DONE
+
+
+def test_reproduce_without_a_recipe_explains(qtbot, window):
+    fill(qtbot, window)
+    generate_and_wait(qtbot, window)
+    output = window.project.entries[0].outputs[0]
+    output.recipe = {"tool": "a1111", "prompt": "imported", "seed": 3}  # what an import recovers
+    window.on_history_action("reproduce", output.id)
+    assert "no Atelier recipe" in window.panel.message_label.text()
+    assert len(window.queue.model.jobs) == 1  # nothing queued
+
+
+def test_dropped_and_pasted_images_join_the_history(qtbot, window, tmp_path):
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+    from PySide6.QtGui import QImage
+
+    meta = PngInfo()
+    meta.add_text("parameters", "a red fox\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 40x30")
+    Image.new("RGB", (40, 30), "orange").save(tmp_path / "fox.png", pnginfo=meta)
+    window.canvas.file_dropped.emit(str(tmp_path / "fox.png"))
+    qtbot.waitUntil(lambda: window.canvas.image_size() == (40, 30), timeout=10_000)
+    [entry] = window.project.entries
+    assert entry.prompt == "a red fox" and entry.outputs[0].recipe["seed"] == 42
+
+    pasted = QImage(24, 12, QImage.Format.Format_RGB32)
+    pasted.fill(0x3366CC)
+    window.canvas.paste_requested.emit(pasted)
+    qtbot.waitUntil(lambda: len(window.project.entries) == 2, timeout=10_000)
+    qtbot.waitUntil(lambda: window.canvas.image_size() == (24, 12), timeout=10_000)
+    assert len(window.history.shown_output_ids()) == 2 and window.isWindowModified()
+
+
+@pytest.mark.parametrize("suffix", [".png", ".jpg", ".webp"])
+def test_save_image_as_keeps_the_recipe(qtbot, window, tmp_path, suffix):
+    from atelier.core.interop import read_generation_info
+
+    fill(qtbot, window, prompt="a lighthouse", seed=64)
+    generate_and_wait(qtbot, window)
+    target = tmp_path / f"out{suffix}"
+    with delivered(qtbot, window.projects.worker.exported, 10_000):
+        window.save_image_as(target)
+    info = read_generation_info(target)
+    assert (info["prompt"], info["seed"]) == ("a lighthouse", 64)
+    assert info["tool"] == ("atelier" if suffix == ".png" else "a1111")

@@ -91,7 +91,7 @@ class Job:
     total: int = 0
     elapsed: float = 0.0
     message: str = ""
-    images_done: int = 0
+    reproduce_of: str | None = None  # an output id: make it again and compare, don't add to history
 
     def move(self, state: JobState, message: str = "") -> None:
         if state not in _MOVES.get(self.state, set()):

@@ -26,6 +26,8 @@ from .schedulers import scheduler_spec
 log = logging.getLogger(__name__)
 
 PARAMETERS_KEY = "parameters"
+_EXIF_IFD = 0x8769
+_USER_COMMENT = 0x9286
 ATELIER_KEY = "atelier"
 METADATA_SCHEMA = 1
 
@@ -123,3 +125,23 @@ def _quote(value) -> str:
     if any(c in text for c in ",:\n"):
         return json.dumps(text, ensure_ascii=False)
     return text
+
+
+def convert_image(png: bytes, suffix: str) -> bytes:
+    """An image in the format its file name asks for. PNG stays byte for byte (chunks kept);
+    JPEG and WebP carry the A1111 text in EXIF UserComment, where A1111 itself puts it."""
+    kind = suffix.lower().lstrip(".")
+    if kind == "png":
+        return png
+    if kind not in ("jpg", "jpeg", "webp"):
+        raise ValueError(f"cannot save as .{kind}; use .png, .jpg or .webp")
+    with Image.open(io.BytesIO(png)) as image:
+        text = image.text.get(PARAMETERS_KEY) if hasattr(image, "text") else None
+        exif = Image.Exif()
+        if text:
+            # UserComment lives in the Exif sub-IFD; "UNICODE\0" then UCS-2 big-endian text.
+            exif.get_ifd(_EXIF_IFD)[_USER_COMMENT] = b"UNICODE\0" + text.encode("utf-16-be")
+        out = io.BytesIO()
+        image.convert("RGB").save(out, format="JPEG" if kind in ("jpg", "jpeg") else "WEBP", quality=95,
+                                  exif=exif.tobytes())
+    return out.getvalue()

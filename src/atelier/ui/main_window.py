@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QImage, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QImage, QKeySequence, QShortcut, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -22,10 +22,12 @@ from ..core.autosave import AutosaveClock
 from ..core.errors import RequestError
 from ..core.jobs import Job, JobState
 from ..core.project import Project
+from ..core.recipe import Recipe
 from ..core.project_io import SUFFIX
 from ..settings import Settings
 from .canvas import CanvasView
 from .project_worker import ProjectThread
+from .history import HistoryView
 from .prompt_panel import PromptPanel
 from .queue import QueueView
 from .settings_dialog import SettingsDialog
@@ -50,10 +52,14 @@ class MainWindow(QMainWindow):
         self.project: Project = Project()
         self.project_path: Path | None = None
         self.last_output: ImageOutput | None = None
+        self.reproductions: dict[str, bool] = {}  # output id -> pixels identical when remade
         self.autosave = AutosaveClock(interval=float(self.settings.autosave_seconds))
 
         self.canvas = CanvasView()
+        self.canvas.file_dropped.connect(self.import_image_file)
+        self.canvas.paste_requested.connect(self.import_pasted_image)
         self.setCentralWidget(self.canvas)
+        self.current_output_id: str | None = None  # the project output the canvas shows
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
         self.panel = PromptPanel()
         self.panel.generate_requested.connect(self.start_generation)
@@ -64,7 +70,12 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel_generation)
         self.queue = QueueView()
         self.queue.cancel_requested.connect(self.cancel_job)
+        self.history = HistoryView()
+        self.history.output_activated.connect(self.show_output)
+        self.history.action_requested.connect(self.on_history_action)
+        self.history_dock = self._dock("History", "historyDock", self.history, Qt.DockWidgetArea.RightDockWidgetArea)
         self.queue_dock = self._dock("Queue", "queueDock", self.queue, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.undo_stack = QUndoStack(self)
         self._build_menus()
         self.statusBar().showMessage("Looking for models ...")
         self.engine_label = self._status_label("engineLabel", "Engine: not started")
@@ -91,6 +102,10 @@ class MainWindow(QMainWindow):
         pw.crashed_found.connect(self._on_crashed_found)
         pw.failed.connect(self._on_project_failed)
         pw.closed.connect(self._on_project_closed)
+        pw.output_changed.connect(self._on_output_changed)
+        pw.asset_loaded.connect(self._on_asset_loaded)
+        pw.compared.connect(self._on_compared)
+        pw.exported.connect(self._on_exported)
 
         self._autosave_timer = QTimer(self)
         self._autosave_timer.setInterval(1000)
@@ -123,12 +138,24 @@ class MainWindow(QMainWindow):
         self.save_as_action = self._action(file_menu, "Save &As...", "saveAsAction", QKeySequence.StandardKey.SaveAs,
                                            self.save_project_as_dialog)
         file_menu.addSeparator()
+        self.save_image_action = self._action(file_menu, "Save &Image As...", "saveImageAsAction",
+                                              QKeySequence("Ctrl+Shift+E"), self.save_image_as_dialog)
+        file_menu.addSeparator()
         self._action(file_menu, "&Quit", "quitAction", QKeySequence.StandardKey.Quit, self.close)
         edit_menu = self.menuBar().addMenu("&Edit")
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        undo.setObjectName("undoAction")
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        redo.setObjectName("redoAction")
+        edit_menu.addActions([undo, redo])
+        edit_menu.addSeparator()
         self._action(edit_menu, "&Settings...", "settingsAction", QKeySequence.StandardKey.Preferences,
                      self.open_settings)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.prompt_dock.toggleViewAction())
+        view_menu.addAction(self.history_dock.toggleViewAction())
         view_menu.addAction(self.queue_dock.toggleViewAction())
 
     def _status_label(self, name: str, text: str) -> QLabel:
@@ -165,6 +192,88 @@ class MainWindow(QMainWindow):
         self._show_message("")
         self._dispatch()
 
+    # ----- history actions ---------------------------------------------------------------------
+    @Slot(str)
+    def show_output(self, output_id: str) -> None:
+        """Show an output on the canvas; the image is decoded on the project thread."""
+        self.current_output_id = output_id
+        self.projects.request_image.emit(output_id)
+
+    @Slot(str)
+    def import_image_file(self, path: str) -> None:
+        """A dropped image joins the history, with the prompt its metadata reveals."""
+        self.projects.request_import.emit([Path(path)])
+
+    @Slot(QImage)
+    def import_pasted_image(self, image: QImage) -> None:
+        self.projects.request_paste.emit(image)
+
+    @Slot()
+    def save_image_as_dialog(self) -> None:
+        if self.current_output_id is None:
+            self._show_message("Choose an image in the history first.", error=True)
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save image as", str(Path.home() / "image.png"),
+                                              "PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp)")
+        if path:
+            self.save_image_as(Path(path))
+
+    def save_image_as(self, path: Path) -> None:
+        """PNG keeps every metadata chunk; JPEG and WebP carry the A1111 text in EXIF."""
+        self.projects.request_save_image.emit(self.current_output_id, Path(path))
+
+    @Slot(str, str)
+    def on_history_action(self, name: str, output_id: str) -> None:
+        found = self._find(output_id)
+        if found is None:
+            return
+        entry, output = found
+        recipe = output.recipe or {}
+        if name == "use_prompt":
+            self.panel.use_prompt(recipe.get("prompt", entry.prompt), recipe.get("negative_prompt", entry.negative_prompt))
+        elif name == "use_seed" and "seed" in recipe:
+            self.panel.use_seed(recipe["seed"])
+        elif name == "favourite":
+            self.change_marks(output, favourite=not output.favourite)
+        elif name == "hide":
+            self.change_marks(output, hidden=not output.hidden)
+        elif name.startswith("rate:"):
+            self.change_marks(output, rating=int(name.split(":")[1]))
+        elif name == "export":
+            folder = QFileDialog.getExistingDirectory(self, "Export to folder", str(Path.home()))
+            if folder:
+                self.projects.request_export.emit([output_id], Path(folder))
+        elif name == "reproduce":
+            self.reproduce(output_id)
+
+    def change_marks(self, output, **marks) -> None:
+        """One undoable step per change of favourite, rating or hidden."""
+        before = {key: getattr(output, key) for key in marks}
+        self.undo_stack.push(_MarkCommand(self, output.id, before, marks))
+
+    def reproduce(self, output_id: str) -> None:
+        """Queue the output's recipe again; when it is done, say whether the pixels match."""
+        found = self._find(output_id)
+        if found is None:
+            return
+        try:
+            recipe = Recipe.from_dict(found[1].recipe or {})
+            request = recipe.to_request()
+        except (TypeError, ValueError, KeyError, RequestError):
+            self._show_message("This image has no Atelier recipe to reproduce; use its prompt and seed instead.", error=True)
+            return
+        info = next((m for m in self._models if m.id == recipe.model.id), None)
+        if info is None:
+            self._show_message(f"Model {recipe.model.id!r} is not installed, so this image cannot be remade.", error=True)
+            return
+        job = Job(request, info.id, info.name, reproduce_of=output_id)
+        self._job_models[job.id] = info
+        self.queue.model.add(job)
+        self._dispatch()
+
+    def _find(self, output_id: str):
+        return next(((e, o) for e, o in self.project.outputs() if o.id == output_id), None)
+
     def _dispatch(self) -> None:
         """Start the next queued job if the engine is free."""
         if self.running_job is not None or self._closing:
@@ -181,7 +290,8 @@ class MainWindow(QMainWindow):
         request = job.request
         parameters = {k: v for k, v in request.to_dict().items() if k not in ("prompt", "negative_prompt")}
         model = {"id": info.id, "name": info.name, "family": info.family, "pipeline": info.pipeline}
-        self.projects.request_begin.emit(job.id, request.prompt, request.negative_prompt, parameters, model)
+        if job.reproduce_of is None:
+            self.projects.request_begin.emit(job.id, request.prompt, request.negative_prompt, parameters, model)
         self._job_started = time.perf_counter()
         self.panel.progress_bar.setRange(0, 0)  # busy until the first step arrives
         self.panel.progress_bar.setFormat("Starting ...")
@@ -367,6 +477,10 @@ class MainWindow(QMainWindow):
     def _on_image_ready(self, output: ImageOutput) -> None:
         """Store first, show after: the image is on disk before the artist sees it."""
         job_id = self.running_job.id
+        if self.running_job.reproduce_of is not None:
+            self.canvas.show_image(output.image)
+            self.projects.request_compare.emit(self.running_job.reproduce_of, output.png)
+            return
         self._pending[f"{job_id}:{output.recipe.batch_index}"] = output
         self.projects.request_store.emit(job_id, output.png, output.recipe.to_dict())
 
@@ -412,6 +526,8 @@ class MainWindow(QMainWindow):
         self.project = project
         self.project_path = path
         self._pending.clear()
+        self.undo_stack.clear()
+        self.history.set_project(project, self.projects.worker.read_asset)
         if path is not None:
             self._remember_recent(path)
         self._update_title()
@@ -425,13 +541,41 @@ class MainWindow(QMainWindow):
             existing = entry
             self.project.entries.append(existing)
         existing.outputs.append(output)
+        self.history.add_output(existing, output)
         shown = self._pending.pop(f"{token}:{(output.recipe or {}).get('batch_index', 0)}", None)
+        if token == "import":
+            self.show_output(output.id)
         if shown is not None:
+            self.current_output_id = output.id
             self.last_output = shown
             self.panel.remember_seed(shown.recipe.seed)
             self.canvas.show_image(shown.image)
             self.statusBar().showMessage(f"Image stored in the project (seed {shown.recipe.seed})", 5000)
         self.autosave.changed(time.monotonic())
+
+    @Slot(object)
+    def _on_output_changed(self, changed) -> None:
+        found = self._find(changed.id)
+        if found is not None:
+            for key in ("favourite", "rating", "note", "hidden"):
+                setattr(found[1], key, getattr(changed, key))
+            self.history.update_output(found[1])
+
+    @Slot(str, QImage)
+    def _on_asset_loaded(self, _output_id: str, image: QImage) -> None:
+        self.canvas.show_image(image)
+
+    @Slot(str, bool, int)
+    def _on_compared(self, output_id: str, identical: bool, difference: int) -> None:
+        self.reproductions[output_id] = identical
+        if identical:
+            self._show_message("Reproduced: the pixels are identical.")
+        else:
+            self._show_message(f"Reproduced, but the pixels differ (by up to {difference} of 255).", error=True)
+
+    @Slot(int, object)
+    def _on_exported(self, count: int, folder: Path) -> None:
+        self.statusBar().showMessage(f"Exported {count} file(s) to {folder}", 8000)
 
     @Slot(object)
     def _on_project_saved(self, path: Path) -> None:
@@ -533,3 +677,17 @@ def _resident_bytes() -> int:
             return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
+
+
+class _MarkCommand(QUndoCommand):
+    """Undo and redo a change to an output's marks; the project thread applies each."""
+
+    def __init__(self, window: MainWindow, output_id: str, before: dict, after: dict):
+        super().__init__(f"change {', '.join(after)}")
+        self.window, self.output_id, self.before, self.after = window, output_id, before, after
+
+    def redo(self) -> None:
+        self.window.projects.request_mark.emit(self.output_id, self.after)
+
+    def undo(self) -> None:
+        self.window.projects.request_mark.emit(self.output_id, self.before)

@@ -5,13 +5,32 @@ changed, so the two threads never share a mutable object."""
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+import io
+
+import numpy as np
+from PIL import Image
+from PySide6.QtCore import QBuffer, QIODevice, QObject, QThread, Signal, Slot
+from PySide6.QtGui import QImage
 
 from ..core.errors import AtelierError
 from ..core.project import Entry
 from ..core.session import CrashedSession, ProjectSession, crashed_sessions, discard, recover
+from ..core.atomic import atomic_write_bytes
+from ..core.metadata import convert_image
+from ..core.transfer import export_outputs, import_images
 
 log = logging.getLogger(__name__)
+
+
+def pixel_difference(first_png: bytes, second_png: bytes) -> tuple[bool, int]:
+    """(identical, largest per-channel difference) of two encoded images' RGBA pixels."""
+    with Image.open(io.BytesIO(first_png)) as a, Image.open(io.BytesIO(second_png)) as b:
+        if a.size != b.size:
+            return False, 255
+        pa = np.asarray(a.convert("RGBA"), dtype=np.int16)
+        pb = np.asarray(b.convert("RGBA"), dtype=np.int16)
+    difference = int(np.abs(pa - pb).max())
+    return difference == 0, difference
 
 
 def _copy(obj):
@@ -34,6 +53,9 @@ class ProjectWorker(QObject):
     crashed_found = Signal(object)  # list[CrashedSession]
     failed = Signal(str)  # one-line message
     closed = Signal()
+    asset_loaded = Signal(str, QImage)  # output id, full image
+    compared = Signal(str, bool, int)  # output id, pixels identical, largest channel difference
+    exported = Signal(int, object)  # files written, folder
 
     def __init__(self):
         super().__init__()
@@ -90,6 +112,46 @@ class ProjectWorker(QObject):
         self._set_dirty()
         self.output_stored.emit(token, _entry_header(entry), _copy(output))
 
+    @Slot(object)
+    def import_files(self, files: list) -> None:
+        """Images dropped or opened from elsewhere join the history with what their metadata tells."""
+        if self.session is None:
+            return
+        try:
+            outputs = import_images(self.session, files)
+        except AtelierError as exc:
+            self.failed.emit(str(exc))
+            return
+        self._set_dirty()
+        for output in outputs:
+            entry = next(e for e in self.session.project.entries if output in e.outputs)
+            self.output_stored.emit("import", _entry_header(entry), _copy(output))
+
+    @Slot(QImage)
+    def import_pasted(self, image: QImage) -> None:
+        if self.session is None:
+            return
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        image.save(buffer, "PNG")
+        entry = self.session.add_entry(parameters={"source": "clipboard"})
+        output = self.session.add_output(entry, "image", bytes(buffer.data()), "png")
+        self._set_dirty()
+        self.output_stored.emit("import", _entry_header(entry), _copy(output))
+
+    @Slot(str, object)
+    def save_output_as(self, output_id: str, path: Path) -> None:
+        """Write one image as PNG (byte for byte, chunks kept), JPEG or WebP (recipe in EXIF)."""
+        output = self.session.project.find_output(output_id) if self.session else None
+        if output is None:
+            return
+        try:
+            atomic_write_bytes(path, convert_image(self.session.read_asset(output.asset), path.suffix))
+        except (OSError, ValueError, AtelierError) as exc:
+            self.failed.emit(f"{path}: could not save the image ({exc})")
+            return
+        self.exported.emit(1, path.parent)
+
     @Slot(str, object)
     def mark(self, output_id: str, marks: dict) -> None:
         output = self.session.project.find_output(output_id) if self.session else None
@@ -102,6 +164,46 @@ class ProjectWorker(QObject):
             return
         self._set_dirty()
         self.output_changed.emit(_copy(output))
+
+    @Slot(str)
+    def load_output_image(self, output_id: str) -> None:
+        """Decode an output's image here, off the UI thread, for the canvas."""
+        output = self.session.project.find_output(output_id) if self.session else None
+        if output is None or output.kind != "image":
+            return
+        try:
+            image = QImage.fromData(self.session.read_asset(output.asset))
+        except (OSError, AtelierError) as exc:
+            self.failed.emit(f"could not read that image: {exc}")
+            return
+        if image.isNull():
+            self.failed.emit(f"{output.asset} is not a readable image")
+            return
+        self.asset_loaded.emit(output_id, image)
+
+    @Slot(str, bytes)
+    def compare(self, output_id: str, png: bytes) -> None:
+        """Whether a remade image has exactly the stored image's pixels."""
+        output = self.session.project.find_output(output_id) if self.session else None
+        if output is None:
+            return
+        try:
+            identical, difference = pixel_difference(self.session.read_asset(output.asset), png)
+        except (OSError, ValueError, AtelierError) as exc:
+            self.failed.emit(f"could not compare with the stored image: {exc}")
+            return
+        self.compared.emit(output_id, identical, difference)
+
+    @Slot(object, object)
+    def export(self, output_ids: list, folder: Path) -> None:
+        if self.session is None:
+            return
+        try:
+            written = export_outputs(self.session.project, self.session.read_asset, folder, output_ids=output_ids)
+        except AtelierError as exc:
+            self.failed.emit(str(exc))
+            return
+        self.exported.emit(len(written), folder)
 
     @Slot(object)
     def save(self, path) -> None:
@@ -166,6 +268,12 @@ class ProjectThread(QObject):
     request_mark = Signal(str, object)
     request_save = Signal(object)
     request_close = Signal()
+    request_image = Signal(str)
+    request_compare = Signal(str, bytes)
+    request_export = Signal(object, object)
+    request_import = Signal(object)
+    request_paste = Signal(QImage)
+    request_save_image = Signal(str, object)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -179,6 +287,9 @@ class ProjectThread(QObject):
             (self.request_recover, w.recover), (self.request_discard_crashed, w.discard_crashed),
             (self.request_begin, w.begin_request), (self.request_store, w.store_image),
             (self.request_mark, w.mark), (self.request_save, w.save), (self.request_close, w.close_session),
+            (self.request_image, w.load_output_image), (self.request_compare, w.compare),
+            (self.request_export, w.export), (self.request_import, w.import_files),
+            (self.request_paste, w.import_pasted), (self.request_save_image, w.save_output_as),
         ):
             signal.connect(slot)
         self.thread.start()
