@@ -33,25 +33,39 @@ window.ask_unsaved = lambda doing: QMessageBox.StandardButton.Discard  # a throw
 window.show()
 
 
+PROMPTS = [
+    ("a lighthouse on a cliff at dusk, oil painting, warm light", 42, 2),
+    ("a red fox in fresh snow, morning mist", 7, 1),
+    ("still life with pears and a copper jug", 1234, 1),
+]
+
+
 def generate():
     if not window.panel.model_combo.isEnabled():
         QTimer.singleShot(100, generate)
         return
-    window.panel.prompt_edit.setPlainText("a lighthouse on a cliff at dusk, oil painting, warm light")
-    window.panel.negative_edit.setPlainText("blurry, low quality")
-    window.panel.steps_spin.setValue(4)
-    window.panel.width_spin.setValue(256)
-    window.panel.height_spin.setValue(256)
-    window.panel.seed_spin.setValue(42)
-    window.start_generation()
+    for prompt, seed, count in reversed(PROMPTS):
+        window.panel.prompt_edit.setPlainText(prompt)
+        window.panel.negative_edit.setPlainText("blurry, low quality")
+        window.panel.steps_spin.setValue(4)
+        window.panel.width_spin.setValue(256)
+        window.panel.height_spin.setValue(256)
+        window.panel.seed_spin.setValue(seed)
+        window.panel.batch_spin.setValue(count)
+        window.start_generation()
     QTimer.singleShot(100, wait_for_image)
 
 
 def wait_for_image():
     # Polled on the GUI thread: a lambda on the worker's signal would run on the worker thread.
-    if window.last_output is None or not window.panel.generate_button.isEnabled():
+    stored = sum(len(e.outputs) for e in window.project.entries)
+    if window.running_job is not None or stored < sum(count for _p, _s, count in PROMPTS):
         QTimer.singleShot(100, wait_for_image)
         return
+    QTimer.singleShot(800, snap)  # let the history's thumbnails arrive
+
+
+def snap():
     out = ROOT / "docs" / "screenshot.png"
     window.grab().save(str(out))
     print(f"wrote {out}")

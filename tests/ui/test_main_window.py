@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from atelier import paths
@@ -417,3 +418,26 @@ def test_save_image_as_keeps_the_recipe(qtbot, window, tmp_path, suffix):
     info = read_generation_info(target)
     assert (info["prompt"], info["seed"]) == ("a lighthouse", 64)
     assert info["tool"] == ("atelier" if suffix == ".png" else "a1111")
+
+
+def test_window_layout_is_restored_on_the_next_start(qtbot, window):
+    # (Sizes are left to the platform: the offscreen one clamps windows to its small screen.)
+    window.queue_dock.hide()
+    close_window(qtbot, window)
+    from atelier.settings import Settings
+
+    saved = Settings.load()
+    assert saved.window_geometry and saved.window_state
+    again = open_window(qtbot)
+    assert not again.queue_dock.isVisible() and again.history_dock.isVisible()
+    close_window(qtbot, again)
+
+
+def test_copy_image_puts_the_canvas_image_on_the_clipboard(qtbot, window):
+    from PySide6.QtWidgets import QApplication
+
+    fill(qtbot, window, size=(48, 32))
+    generate_and_wait(qtbot, window)
+    window.findChild(QAction, "copyImageAction").trigger()
+    copied = QApplication.clipboard().image()
+    assert (copied.width(), copied.height()) == (48, 32)

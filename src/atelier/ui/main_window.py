@@ -76,6 +76,9 @@ class MainWindow(QMainWindow):
         self.history_dock = self._dock("History", "historyDock", self.history, Qt.DockWidgetArea.RightDockWidgetArea)
         self.queue_dock = self._dock("Queue", "queueDock", self.queue, Qt.DockWidgetArea.RightDockWidgetArea)
         self.undo_stack = QUndoStack(self)
+        # The gallery is what artists browse; the queue needs only a few lines.
+        self.resizeDocks([self.history_dock, self.queue_dock], [560, 200], Qt.Orientation.Vertical)
+        self.resizeDocks([self.prompt_dock, self.history_dock], [320, 380], Qt.Orientation.Horizontal)
         self._build_menus()
         self.statusBar().showMessage("Looking for models ...")
         self.engine_label = self._status_label("engineLabel", "Engine: not started")
@@ -150,6 +153,8 @@ class MainWindow(QMainWindow):
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         redo.setObjectName("redoAction")
         edit_menu.addActions([undo, redo])
+        edit_menu.addSeparator()
+        self._action(edit_menu, "&Copy Image", "copyImageAction", QKeySequence.StandardKey.Copy, self.canvas.copy_image)
         edit_menu.addSeparator()
         self._action(edit_menu, "&Settings...", "settingsAction", QKeySequence.StandardKey.Preferences,
                      self.open_settings)
