@@ -2,7 +2,6 @@
 each tool writes them."""
 
 import copy
-import dataclasses
 import json
 
 import pytest
@@ -11,12 +10,13 @@ from hypothesis import strategies as st
 from PIL import Image, UnidentifiedImageError
 from PIL.PngImagePlugin import PngInfo
 
-from atelier import __version__
 from atelier.core import interop
 from atelier.core.interop import read_generation_info
 from atelier.core.metadata import a1111_parameters, save_png
-from atelier.core.recipe import ModelRef, Recipe
+from atelier.core.recipe import Recipe
 from atelier.core.schedulers import SCHEDULER_NAMES
+
+import recipes
 
 # --- samples, laid out exactly as each tool writes them ------------------------------------
 
@@ -247,36 +247,8 @@ INVOKEAI_METADATA = {
     "app_version": "4.2.4",
 }
 
-FINGERPRINT = "31e35c80fc4829d14f90153f4c74cd59c90b779f6afe05a74cd6ffb49b4a1b28"
-
-
 def make_recipe(**changes) -> Recipe:
-    model = ModelRef(
-        id="sdxl-base",
-        name="sd_xl_base_1.0",
-        family="sdxl",
-        pipeline="StableDiffusionXLPipeline",
-        fingerprint=FINGERPRINT,
-        path="/models/sd_xl_base_1.0.safetensors",
-    )
-    recipe = Recipe(
-        model=model,
-        prompt="a lighthouse at dusk, oil painting",
-        negative_prompt="blurry, watermark",
-        seed=1234,
-        steps=30,
-        guidance=7.0,
-        width=1024,
-        height=768,
-        scheduler="DPM++ 2M Karras",
-        scheduler_class="DPMSolverMultistepScheduler",
-        scheduler_config={"use_karras_sigmas": True},
-        device="cuda:0",
-        dtype="float16",
-        versions={"atelier": __version__, "torch": "2.4.0", "diffusers": "0.35.0"},
-        created="2025-01-02T03:04:05+00:00",
-    )
-    return dataclasses.replace(recipe, **changes)
+    return recipes.make_recipe(**{"negative_prompt": "blurry, watermark", "height": 768, **changes})
 
 
 def png_with(tmp_path, chunks: dict, name="in.png"):
@@ -368,7 +340,7 @@ def test_a1111_reads_atelier_written_parameters(tmp_path):
         "scheduler": "DPM++ 2M Karras",
         "sampler_original": "DPM++ 2M",
         "schedule_original": "Karras",
-        "model": {"name": "sd_xl_base_1.0", "hash": FINGERPRINT[:10]},
+        "model": {"name": "sd_xl_base_1.0", "hash": recipes.FINGERPRINT[:10]},
         "raw": a1111_parameters(recipe),
     }
 
@@ -603,7 +575,7 @@ def test_atelier_wins_over_its_own_parameters_and_other_tools(tmp_path):
     result = read_generation_info(path)
     assert result["tool"] == "atelier"
     assert result["prompt"] == "a lighthouse at dusk, oil painting"
-    assert result["scheduler_config"] == {"use_karras_sigmas": True}
+    assert result["scheduler_config"] == recipe.scheduler_config
 
 
 @pytest.mark.parametrize(

@@ -10,41 +10,7 @@ from sd_parsers import ParserManager
 
 from atelier import __version__
 from atelier.core.metadata import a1111_parameters, png_info, read_recipe, save_png
-from atelier.core.recipe import ModelRef, Recipe
-
-FINGERPRINT = "31e35c80fc4829d14f90153f4c74cd59c90b779f6afe05a74cd6ffb49b4a1b28"
-
-
-def make_recipe(**changes) -> Recipe:
-    model = ModelRef(
-        id="sdxl-base",
-        name="sd_xl_base_1.0",
-        family="sdxl",
-        pipeline="StableDiffusionXLPipeline",
-        fingerprint=FINGERPRINT,
-        path="/models/sd_xl_base_1.0.safetensors",
-    )
-    recipe = Recipe(
-        model=model,
-        prompt="a lighthouse at dusk, oil painting",
-        negative_prompt="",
-        seed=1234,
-        steps=30,
-        guidance=7.0,
-        width=1024,
-        height=1024,
-        scheduler="DPM++ 2M Karras",
-        scheduler_class="DPMSolverMultistepScheduler",
-        scheduler_config={"use_karras_sigmas": True, "beta_schedule": "scaled_linear"},
-        device="cuda:0",
-        dtype="float16",
-        versions={"atelier": __version__, "torch": "2.4.0", "diffusers": "0.35.0"},
-        batch_index=1,
-        batch_size=4,
-        created="2025-01-02T03:04:05+00:00",
-    )
-    return dataclasses.replace(recipe, **changes)
-
+from recipes import make_recipe
 
 def save_small(tmp_path, recipe, name="out.png"):
     path = tmp_path / name
