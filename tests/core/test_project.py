@@ -818,3 +818,22 @@ def test_canvas_documents_keep_their_mask_and_source(sessions, user_home):
     doc = archive.project.find_output(edited.id)
     assert doc.source == source.id
     assert archive.read(doc.mask) == png("white") and archive.read(doc.asset) == png("blue")
+
+
+def test_a_removed_output_comes_back_even_after_a_save(sessions, user_home):
+    path = user_home / "p.atelier"
+    session = sessions("create")
+    entry = session.add_entry("three")
+    outputs = [session.add_output(entry, "image", png(c), "png", {"seed": i}) for i, c in enumerate(("red", "green", "blue"))]
+    session.save(path)
+    removed = session.remove_output(outputs[1].id)
+    assert [o.id for o in entry.outputs] == [outputs[0].id, outputs[2].id]
+    session.save()  # the green asset is no longer in the file
+    assert outputs[1].asset not in ProjectArchive(path)
+    session.restore_output(removed)
+    assert [o.id for o in entry.outputs] == [o.id for o in outputs]
+    session.save()
+    archive = ProjectArchive(path)
+    assert archive.read(outputs[1].asset) == png("green") and archive.missing_assets == []
+    with pytest.raises(ProjectError, match="no output nope"):
+        session.remove_output("nope")

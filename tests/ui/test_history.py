@@ -458,6 +458,6 @@ def test_context_menu_opens_on_right_click(qtbot, view):
     view.popup_menu = lambda menu, pos: shown.append(sorted(a.data() for a in menu.actions() if a.data()))
     rect = view.list_view.visualRect(view.index_of(output.id))
     view.list_view.customContextMenuRequested.emit(rect.center())
-    assert shown == [sorted(["use_prompt", "use_seed", "reproduce", "favourite", "export", "hide"])]
+    assert shown == [sorted(["use_prompt", "use_seed", "reproduce", "favourite", "export", "hide", "delete"])]
     view.list_view.customContextMenuRequested.emit(QPoint(rect.right() + 200, rect.bottom() + 200))
     assert len(shown) == 1

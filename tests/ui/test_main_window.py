@@ -441,3 +441,26 @@ def test_copy_image_puts_the_canvas_image_on_the_clipboard(qtbot, window):
     window.findChild(QAction, "copyImageAction").trigger()
     copied = QApplication.clipboard().image()
     assert (copied.width(), copied.height()) == (48, 32)
+
+
+def test_delete_is_an_undoable_step(qtbot, window, user_home):
+    fill(qtbot, window, seed=1)
+    window.panel.batch_spin.setValue(3)
+    generate_and_wait(qtbot, window, count=3)
+    first, second, third = (o.id for o in window.project.entries[0].outputs)
+    worker = window.projects.worker
+    with delivered(qtbot, worker.output_removed, 5_000):
+        window.on_history_action("delete", second)
+    assert [o.id for o in window.project.entries[0].outputs] == [first, third]
+    assert second not in window.history.shown_output_ids()
+    with delivered(qtbot, worker.saved, 10_000):
+        window.save_project_as(user_home / "d.atelier")
+    with delivered(qtbot, worker.output_restored, 5_000):
+        window.undo_stack.undo()
+    assert [o.id for o in window.project.entries[0].outputs] == [first, second, third]
+    assert second in window.history.shown_output_ids()
+    with delivered(qtbot, worker.saved, 10_000):
+        window.save_project()
+    archive = ProjectArchive(user_home / "d.atelier")
+    assert [o.id for _e, o in archive.project.outputs()] == [first, second, third]
+    assert archive.missing_assets == []

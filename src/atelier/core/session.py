@@ -112,6 +112,32 @@ class ProjectSession:
         mask = self._store_asset(mask_png, "png") if mask_png is not None else None
         return self.add_output(entry, "image", image_png, "png", recipe, source=source.id, mask=mask)
 
+    def remove_output(self, output_id: str) -> "RemovedOutput":
+        """Take an output out of the history; what comes back puts it back exactly (undo).
+        Its asset's bytes travel with it, since a save in between drops unreferenced assets."""
+        for entry in self.project.entries:
+            for index, output in enumerate(entry.outputs):
+                if output.id == output_id:
+                    assets = {name: self.read_asset(name) for name in (output.asset, output.mask)
+                              if name and self._has_asset(name)}
+                    del entry.outputs[index]
+                    self._changed()
+                    return RemovedOutput(entry.id, index, output, assets)
+        raise ProjectError(f"no output {output_id} in this project")
+
+    def restore_output(self, removed: "RemovedOutput") -> Entry:
+        entry = self.project.find_entry(removed.entry_id)
+        if entry is None:
+            raise ProjectError("the request this output belonged to is gone")
+        for name, data in removed.assets.items():
+            if not self._has_asset(name):
+                target = self.folder / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write_bytes(target, data)
+        entry.outputs.insert(min(removed.index, len(entry.outputs)), removed.output)
+        self._changed()
+        return entry
+
     def update_output(self, output: Output, **marks) -> None:
         """Change an output's marks (favourite, rating, note, hidden)."""
         allowed = {"favourite", "rating", "note", "hidden"}
@@ -239,6 +265,14 @@ class ProjectSession:
             "saved_modified": self._saved_modified,
         }
         atomic_write_bytes(self.folder / LOCK, json.dumps(lock).encode())
+
+
+@dataclass(frozen=True)
+class RemovedOutput:
+    entry_id: str
+    index: int
+    output: Output
+    assets: dict  # asset name -> bytes
 
 
 # ----- crash recovery ---------------------------------------------------------------------------

@@ -770,7 +770,7 @@ class _HistoryList(QListView):
 # The action names ``action_requested`` carries. "favourite" and "hide" are toggles: the window
 # flips the output's current mark.
 ACTIONS = ("use_prompt", "use_seed", "reproduce", "favourite", "rate:0", "rate:1", "rate:2", "rate:3",
-           "rate:4", "rate:5", "export", "hide")
+           "rate:4", "rate:5", "export", "hide", "delete")
 
 
 class HistoryView(QWidget):
@@ -966,6 +966,7 @@ class HistoryView(QWidget):
         menu.addSeparator()
         add(menu, "Export...", "export")
         add(menu, "Show" if output.hidden else "Hide", "hide")
+        add(menu, "Delete", "delete")
         return menu
 
     def _request_action(self, name: str, output_id: str, *_checked) -> None:

@@ -109,6 +109,8 @@ class MainWindow(QMainWindow):
         pw.asset_loaded.connect(self._on_asset_loaded)
         pw.compared.connect(self._on_compared)
         pw.exported.connect(self._on_exported)
+        pw.output_removed.connect(self._on_output_removed)
+        pw.output_restored.connect(self._on_output_restored)
 
         self._autosave_timer = QTimer(self)
         self._autosave_timer.setInterval(1000)
@@ -250,6 +252,8 @@ class MainWindow(QMainWindow):
                 self.projects.request_export.emit([output_id], Path(folder))
         elif name == "reproduce":
             self.reproduce(output_id)
+        elif name == "delete":
+            self.undo_stack.push(_DeleteCommand(self, output_id))
 
     def change_marks(self, output, **marks) -> None:
         """One undoable step per change of favourite, rating or hidden."""
@@ -566,6 +570,12 @@ class MainWindow(QMainWindow):
                 setattr(found[1], key, getattr(changed, key))
             self.history.update_output(found[1])
 
+    @Slot(str)
+    def _on_output_removed(self, output_id: str) -> None:
+        for entry in self.project.entries:
+            entry.outputs = [o for o in entry.outputs if o.id != output_id]
+        self.history.set_project(self.project, self.projects.worker.read_asset)
+
     @Slot(str, QImage)
     def _on_asset_loaded(self, _output_id: str, image: QImage) -> None:
         self.canvas.show_image(image)
@@ -581,6 +591,14 @@ class MainWindow(QMainWindow):
     @Slot(int, object)
     def _on_exported(self, count: int, folder: Path) -> None:
         self.statusBar().showMessage(f"Exported {count} file(s) to {folder}", 8000)
+
+    @Slot(str, object, int)
+    def _on_output_restored(self, entry_id: str, output, index: int) -> None:
+        """An undone delete goes back where it was."""
+        entry = self.project.find_entry(entry_id)
+        if entry is not None:
+            entry.outputs.insert(index, output)
+            self.history.set_project(self.project, self.projects.worker.read_asset)
 
     @Slot(object)
     def _on_project_saved(self, path: Path) -> None:
@@ -696,3 +714,17 @@ class _MarkCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.window.projects.request_mark.emit(self.output_id, self.before)
+
+
+class _DeleteCommand(QUndoCommand):
+    """Delete an output from the history; undo brings it back, asset and all."""
+
+    def __init__(self, window: MainWindow, output_id: str):
+        super().__init__("delete output")
+        self.window, self.output_id = window, output_id
+
+    def redo(self) -> None:
+        self.window.projects.request_delete.emit(self.output_id)
+
+    def undo(self) -> None:
+        self.window.projects.request_undelete.emit(self.output_id)

@@ -56,11 +56,14 @@ class ProjectWorker(QObject):
     asset_loaded = Signal(str, QImage)  # output id, full image
     compared = Signal(str, bool, int)  # output id, pixels identical, largest channel difference
     exported = Signal(int, object)  # files written, folder
+    output_removed = Signal(str)  # output id
+    output_restored = Signal(str, object, int)  # entry id, Output copy, its index in the entry
 
     def __init__(self):
         super().__init__()
         self.session: ProjectSession | None = None
         self._entries: dict[str, Entry] = {}  # request token -> entry
+        self._trash: dict = {}  # output id -> RemovedOutput, for undo
         self._dirty = False
 
     @Slot()
@@ -151,6 +154,31 @@ class ProjectWorker(QObject):
             self.failed.emit(f"{path}: could not save the image ({exc})")
             return
         self.exported.emit(1, path.parent)
+
+    @Slot(str)
+    def delete_output(self, output_id: str) -> None:
+        if self.session is None:
+            return
+        try:
+            self._trash[output_id] = self.session.remove_output(output_id)
+        except (OSError, AtelierError) as exc:
+            self.failed.emit(f"could not delete: {exc}")
+            return
+        self._set_dirty()
+        self.output_removed.emit(output_id)
+
+    @Slot(str)
+    def undelete_output(self, output_id: str) -> None:
+        removed = self._trash.pop(output_id, None)
+        if self.session is None or removed is None:
+            return
+        try:
+            entry = self.session.restore_output(removed)
+        except (OSError, AtelierError) as exc:
+            self.failed.emit(f"could not bring the output back: {exc}")
+            return
+        self._set_dirty()
+        self.output_restored.emit(entry.id, _copy(removed.output), removed.index)
 
     @Slot(str, object)
     def mark(self, output_id: str, marks: dict) -> None:
@@ -243,6 +271,7 @@ class ProjectWorker(QObject):
             old.close()  # nothing unsaved in it; anything unsaved stays recoverable
         self.session = session
         self._entries.clear()
+        self._trash.clear()
         self._set_dirty(session.dirty)
         self.opened.emit(_copy(session.project), session.path)
 
@@ -274,6 +303,8 @@ class ProjectThread(QObject):
     request_import = Signal(object)
     request_paste = Signal(QImage)
     request_save_image = Signal(str, object)
+    request_delete = Signal(str)
+    request_undelete = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -290,6 +321,7 @@ class ProjectThread(QObject):
             (self.request_image, w.load_output_image), (self.request_compare, w.compare),
             (self.request_export, w.export), (self.request_import, w.import_files),
             (self.request_paste, w.import_pasted), (self.request_save_image, w.save_output_as),
+            (self.request_delete, w.delete_output), (self.request_undelete, w.undelete_output),
         ):
             signal.connect(slot)
         self.thread.start()
