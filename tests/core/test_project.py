@@ -837,3 +837,10 @@ def test_a_removed_output_comes_back_even_after_a_save(sessions, user_home):
     assert archive.read(outputs[1].asset) == png("green") and archive.missing_assets == []
     with pytest.raises(ProjectError, match="no output nope"):
         session.remove_output("nope")
+
+
+def test_a_crashed_session_that_never_got_a_request_is_not_offered(sessions):
+    session = sessions("create")
+    fake_crash(session.folder)
+    assert crashed_sessions() == []
+    assert not session.folder.exists()

@@ -292,7 +292,8 @@ class CrashedSession:
 def crashed_sessions() -> list[CrashedSession]:
     """Working folders left by a process that is gone, holding work the artist may want back.
 
-    A folder whose lock says everything was saved holds nothing the file lacks: it is removed.
+    A folder whose lock says everything was saved, or that never got a single request, holds
+    nothing worth offering: it is removed.
     """
     found = []
     root = sessions_dir()
@@ -310,8 +311,8 @@ def crashed_sessions() -> list[CrashedSession]:
         if _alive(lock):
             continue
         path = Path(lock["project_path"]) if isinstance(lock.get("project_path"), str) else None
-        if lock.get("saved") is True:
-            shutil.rmtree(folder, ignore_errors=True)
+        if lock.get("saved") is True or not project.entries:
+            shutil.rmtree(folder, ignore_errors=True)  # nothing the file (or nobody) lacks
             continue
         found.append(CrashedSession(folder, path, sum(1 for _ in project.outputs()), project.modified,
                                     _saved_elsewhere(path, lock.get("saved_modified"))))
