@@ -47,6 +47,7 @@ class MainWindow(QMainWindow):
         self._models = []
         self._job_models: dict[str, object] = {}  # job id -> ModelInfo
         self.running_job: Job | None = None
+        self._job_started = 0.0  # perf_counter() when the running job began
         self._pending: dict[str, ImageOutput] = {}  # images waiting to be stored before shown
         self._closing = False
         self.project: Project = Project()
@@ -485,6 +486,8 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_image_ready(self, output: ImageOutput) -> None:
         """Store first, show after: the image is on disk before the artist sees it."""
+        if self.running_job is None:
+            return
         job_id = self.running_job.id
         if self.running_job.reproduce_of is not None:
             self.canvas.show_image(output.image)
