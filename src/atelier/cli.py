@@ -13,7 +13,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import __version__
+from . import __version__, paths
 from .core.errors import AtelierError, RequestError
 from .core.jobs import ImageRequest
 from .core.project_io import SUFFIX
@@ -118,7 +118,7 @@ def _models(args) -> int:
         print(json.dumps([m.to_dict() for m in result.models], indent=2))
         return 0
     if not result.models:
-        print("No models found. Put diffusers model folders in", registry.paths.models_dir(), file=sys.stderr)
+        print("No models found. Put diffusers model folders in", paths.models_dir(), file=sys.stderr)
         return 0
     for m in result.models:
         print(f"{m.id}\t{m.kind}\t{m.family}\t{m.size_bytes / 1e9:.2f} GB\t{m.path}")

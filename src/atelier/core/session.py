@@ -130,10 +130,7 @@ class ProjectSession:
         if entry is None:
             raise ProjectError("the request this output belonged to is gone")
         for name, data in removed.assets.items():
-            if not self._has_asset(name):
-                target = self.folder / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                atomic_write_bytes(target, data)
+            self._write_asset(name, data)
         entry.outputs.insert(min(removed.index, len(entry.outputs)), removed.output)
         self._changed()
         return entry
@@ -222,11 +219,14 @@ class ProjectSession:
     def _store_asset(self, data: bytes, suffix: str) -> str:
         """Write ``data`` durably under its content name (once) and return that name."""
         name = asset_name(hashlib.sha256(data).hexdigest(), suffix)
-        target = self.folder / name
+        self._write_asset(name, data)
+        return name
+
+    def _write_asset(self, name: str, data: bytes) -> None:
         if not self._has_asset(name):
+            target = self.folder / name
             target.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(target, data)
-        return name
 
     def _asset_stream(self, name: str):
         local = self.folder / name
