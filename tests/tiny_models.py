@@ -275,3 +275,129 @@ def write_audio_model_index(folder: Path) -> Path:
     }
     (folder / "model_index.json").write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
     return folder
+
+
+# --- Single-file checkpoints ---------------------------------------------------------------
+# The original Stable Diffusion (LDM) layout, as A1111 and ComfyUI keep a model in one file.
+# Only the names differ from the diffusers layout (and the VAE attention's 1x1-convolution
+# shapes), so a checkpoint written from a tiny pipeline loads back to the same weights.
+
+_LDM_UNET_TOP = {
+    "conv_in": "input_blocks.0.0",
+    "time_embedding.linear_1": "time_embed.0",
+    "time_embedding.linear_2": "time_embed.2",
+    "conv_norm_out": "out.0",
+    "conv_out": "out.2",
+}
+_LDM_UNET_RESNET = {
+    "norm1": "in_layers.0",
+    "conv1": "in_layers.2",
+    "time_emb_proj": "emb_layers.1",
+    "norm2": "out_layers.0",
+    "conv2": "out_layers.3",
+    "conv_shortcut": "skip_connection",
+}
+_LDM_VAE_ATTENTION = {"group_norm": "norm", "to_q": "q", "to_k": "k", "to_v": "v", "to_out.0": "proj_out"}
+
+
+def write_sd15_checkpoint(model_dir: Path, path: Path) -> Path:
+    """Write the SD 1.x pipeline folder ``model_dir`` (e.g. from ``build_sd15``) as one
+    original-layout ``.safetensors`` checkpoint at ``path``; return ``path``."""
+    from safetensors.torch import load_file, save_file
+
+    model_dir = Path(model_dir)
+    unet_config = json.loads((model_dir / "unet" / "config.json").read_text(encoding="utf-8"))
+    vae_config = json.loads((model_dir / "vae" / "config.json").read_text(encoding="utf-8"))
+    tensors = {}
+    for key, value in load_file(model_dir / "unet" / "diffusion_pytorch_model.safetensors").items():
+        tensors["model.diffusion_model." + _ldm_unet_key(key, unet_config)] = value
+    for key, value in load_file(model_dir / "vae" / "diffusion_pytorch_model.safetensors").items():
+        if ".mid_block.attentions." in key and value.ndim == 2:
+            value = value[:, :, None, None]  # LDM's VAE attention projects with 1x1 convolutions
+        tensors["first_stage_model." + _ldm_vae_key(key, len(vae_config["block_out_channels"]))] = value
+    for key, value in load_file(model_dir / "text_encoder" / "model.safetensors").items():
+        # transformers >= 5.6 saves CLIPTextModel without its "text_model." level; LDM keeps it.
+        tensors["cond_stage_model.transformer.text_model." + key.removeprefix("text_model.")] = value
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in tensors.items()}, path)
+    return path
+
+
+def _ldm_unet_key(key: str, config: dict) -> str:
+    for name, ldm in _LDM_UNET_TOP.items():
+        if key.startswith(name + "."):
+            return ldm + key[len(name):]
+    parts = key.split(".")
+    # LDM numbers the UNet's blocks in one flat list per side: each level has
+    # layers_per_block (resnet[, attention]) slots, plus one for its down- or upsampler.
+    per_level = config["layers_per_block"] + 1
+    if parts[0] == "mid_block":
+        kind, index, rest = parts[1], int(parts[2]), parts[3:]
+        slot = 1 if kind == "attentions" else 2 * index
+        return f"middle_block.{slot}." + _ldm_unet_inner(kind, rest)
+    level, kind, index, rest = int(parts[1]), parts[2], int(parts[3]), parts[4:]
+    if parts[0] == "down_blocks":
+        if kind == "downsamplers":  # rest: conv.<weight|bias>
+            return f"input_blocks.{(level + 1) * per_level}.0.op.{rest[-1]}"
+        slot = 1 + level * per_level + index
+        return f"input_blocks.{slot}.{int(kind == 'attentions')}." + _ldm_unet_inner(kind, rest)
+    if kind == "upsamplers":  # after the resnet, and after the attention where there is one
+        slot = 2 if config["up_block_types"][level].startswith("CrossAttn") else 1
+        return f"output_blocks.{level * per_level + per_level - 1}.{slot}.conv.{rest[-1]}"
+    return f"output_blocks.{level * per_level + index}.{int(kind == 'attentions')}." + _ldm_unet_inner(kind, rest)
+
+
+def _ldm_unet_inner(kind: str, rest: list[str]) -> str:
+    if kind == "resnets":
+        rest = [_LDM_UNET_RESNET[rest[0]], *rest[1:]]
+    return ".".join(rest)  # attention blocks keep their names
+
+
+def _ldm_vae_key(key: str, levels: int) -> str:
+    parts = key.split(".")
+    if parts[0] in ("quant_conv", "post_quant_conv") or parts[1] in ("conv_in", "conv_out"):
+        return key
+    coder, rest = parts[0], parts[1:]
+    if rest[0] == "conv_norm_out":
+        return f"{coder}.norm_out.{rest[-1]}"
+    if rest[0] == "mid_block":
+        kind, index, inner = rest[1], int(rest[2]), rest[3:]
+        if kind == "resnets":
+            return f"{coder}.mid.block_{index + 1}." + _ldm_vae_resnet(inner)
+        return f"{coder}.mid.attn_1.{_LDM_VAE_ATTENTION['.'.join(inner[:-1])]}.{inner[-1]}"
+    block, kind = int(rest[1]), rest[2]
+    # LDM numbers the decoder's levels from the full-resolution end, diffusers from the other.
+    prefix = f"{coder}.down.{block}" if rest[0] == "down_blocks" else f"{coder}.up.{levels - 1 - block}"
+    if kind == "downsamplers":
+        return f"{prefix}.downsample.conv.{rest[-1]}"
+    if kind == "upsamplers":
+        return f"{prefix}.upsample.conv.{rest[-1]}"
+    return f"{prefix}.block.{rest[3]}." + _ldm_vae_resnet(rest[4:])
+
+
+def _ldm_vae_resnet(inner: list[str]) -> str:
+    return ".".join(["nin_shortcut" if inner[0] == "conv_shortcut" else inner[0], *inner[1:]])
+
+
+def write_safetensors_header(path: Path, tensors: dict[str, tuple[str, list[int]]],
+                             metadata: dict[str, str] | None = None) -> Path:
+    """Write a ``.safetensors`` file with these (dtype, shape) tensors whose data is all zeros,
+    as a sparse file: headers of multi-GB checkpoints cost nothing to fake."""
+    sizes = {"F16": 2, "BF16": 2, "F32": 4}
+    header: dict = {"__metadata__": metadata} if metadata else {}
+    offset = 0
+    for name, (dtype, shape) in tensors.items():
+        length = sizes[dtype]
+        for dim in shape:
+            length *= dim
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + length]}
+        offset += length
+    raw = json.dumps(header).encode()
+    raw += b" " * (-len(raw) % 8)  # safetensors pads the header to 8 bytes
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(len(raw).to_bytes(8, "little") + raw)
+        f.truncate(8 + len(raw) + offset)
+    return path

@@ -1,7 +1,9 @@
 """A content fingerprint of a model's weights, so a recipe names exactly which weights made it.
 
-sha256 over each weight file's relative path and sha256. Hashing gigabytes takes seconds, so
-results are cached by (real path, size, mtime); a changed file is hashed again.
+For a diffusers folder: sha256 over each weight file's relative path and sha256. For a
+single-file checkpoint: that file's sha256, whose first 10 hex digits are the "Model hash" A1111
+writes for it, so images made in either tool name the same checkpoint. Hashing gigabytes takes
+seconds, so results are cached by (real path, size, mtime); a changed file is hashed again.
 """
 
 import hashlib
@@ -17,25 +19,31 @@ log = logging.getLogger(__name__)
 _CHUNK = 1 << 20
 
 
-def model_fingerprint(folder: Path) -> str:
-    """Hex sha256 identifying the weights in a pipeline folder."""
-    folder = Path(folder)
+def model_fingerprint(path: Path) -> str:
+    """Hex sha256 identifying the weights in a pipeline folder or a single-file checkpoint."""
+    path = Path(path)
     cache = _load_cache()
-    combined = hashlib.sha256()
-    changed = False
-    for file in weight_files(folder):
-        real = file.resolve()
-        stat = real.stat()
-        key = f"{real}|{stat.st_size}|{stat.st_mtime_ns}"
-        digest = cache.get(key)
-        if digest is None:
-            digest = file_sha256(real)
-            cache[key] = digest
-            changed = True
-        combined.update(f"{file.relative_to(folder).as_posix()}\0{digest}\n".encode())
-    if changed:
+    size = len(cache)
+    if path.is_file():
+        fingerprint = _cached_sha256(path, cache)
+    else:
+        combined = hashlib.sha256()
+        for file in weight_files(path):
+            digest = _cached_sha256(file, cache)
+            combined.update(f"{file.relative_to(path).as_posix()}\0{digest}\n".encode())
+        fingerprint = combined.hexdigest()
+    if len(cache) != size:
         _save_cache(cache)
-    return combined.hexdigest()
+    return fingerprint
+
+
+def _cached_sha256(file: Path, cache: dict) -> str:
+    real = file.resolve()
+    stat = real.stat()
+    key = f"{real}|{stat.st_size}|{stat.st_mtime_ns}"
+    if key not in cache:
+        cache[key] = file_sha256(real)
+    return cache[key]
 
 
 def file_sha256(path: Path) -> str:

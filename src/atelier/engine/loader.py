@@ -1,4 +1,5 @@
-"""Load diffusers pipelines from local folders, offline, and keep the recent ones in memory.
+"""Load diffusers pipelines from local folders or single-file checkpoints, offline, and keep the
+recent ones in memory.
 
 Called from worker threads and the CLI only: the first call imports torch and diffusers.
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import ModelError
-from . import safetensors_header
+from . import safetensors_header, single_file
 from .fingerprint import model_fingerprint
 from .registry import TEXT_TO_IMAGE, ModelInfo, weight_files
 
@@ -65,6 +66,8 @@ def require_text_to_image(info: ModelInfo) -> None:
         raise ModelError(
             f"{info.id}: is an {info.kind} model ({info.pipeline}); choose an image model (see 'atelier models')"
         )
+    if info.format == "single-file":
+        single_file.require_config(info.path, info.family)
     if info.pipeline not in TEXT_TO_IMAGE:
         raise ModelError(
             f"{info.id}: {info.pipeline} cannot make an image from a prompt alone; choose a text-to-image model"
@@ -83,12 +86,14 @@ def dtype_for(precision: str) -> str | None:
 
 
 def load_pipeline(info: ModelInfo, device: str, dtype: str, memory_mode: str = "normal") -> LoadedModel:
-    """Load a pipeline folder onto ``device``. Raises ModelError with a one-line reason.
+    """Load a pipeline folder or checkpoint onto ``device``. Raises ModelError with a one-line reason.
 
     ``memory_mode``: "vae-tiling" decodes large images tile by tile; "cpu-offload" keeps each
     component on the CPU until it runs (for small GPUs; on the CPU it changes nothing)."""
     if memory_mode not in MEMORY_MODES:
         raise ModelError(f"memory mode {memory_mode!r}: choose one of {', '.join(MEMORY_MODES)}")
+    # A checkpoint is built around a bundled config folder; never let diffusers look one up online.
+    config = single_file.require_config(info.path, info.family) if info.format == "single-file" else None
     for file in weight_files(info.path):
         if file.suffix == ".safetensors":
             safetensors_header.check_complete(file)
@@ -103,7 +108,7 @@ def load_pipeline(info: ModelInfo, device: str, dtype: str, memory_mode: str = "
     diffusers.utils.logging.disable_progress_bar()
     transformers.utils.logging.disable_progress_bar()
 
-    index = json.loads((Path(info.path) / "model_index.json").read_text(encoding="utf-8"))
+    index = json.loads((Path(config or info.path) / "model_index.json").read_text(encoding="utf-8"))
     options: dict[str, Any] = {"dtype": getattr(torch, dtype), "local_files_only": True}
     if "safety_checker" in index:
         # Artists' own offline tool: no safety checker, and none of its extra weights in memory.
@@ -111,7 +116,11 @@ def load_pipeline(info: ModelInfo, device: str, dtype: str, memory_mode: str = "
     if info.pipeline.startswith("StableDiffusionXL"):
         options["add_watermarker"] = False  # an invisible watermark would change the artist's pixels
     try:
-        pipe = DiffusionPipeline.from_pretrained(str(info.path), **options)
+        if config is not None:
+            pipeline_class = getattr(diffusers, info.pipeline)
+            pipe = pipeline_class.from_single_file(str(info.path), config=str(config), **options)
+        else:
+            pipe = DiffusionPipeline.from_pretrained(str(info.path), **options)
         if memory_mode == "cpu-offload" and device != "cpu":
             pipe.enable_model_cpu_offload(device=device)
         else:
@@ -120,6 +129,11 @@ def load_pipeline(info: ModelInfo, device: str, dtype: str, memory_mode: str = "
             pipe.vae.enable_tiling()
     except Exception as exc:  # diffusers raises many types; the user needs one clear line
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if config is not None:
+            raise ModelError(
+                f"{info.path}: could not load as a {info.family} checkpoint ({reason}); "
+                "check that it is a complete checkpoint of that family, or copy it again"
+            ) from exc
         raise ModelError(f"{info.path}: could not load {info.pipeline} ({reason}); copy the model again") from exc
     pipe.set_progress_bar_config(disable=True)
     scheduler_config = json.loads(json.dumps(dict(pipe.scheduler.config), default=str))

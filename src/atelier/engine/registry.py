@@ -1,6 +1,7 @@
-"""Find the models already on disk. Reads small JSON files only: never imports torch, never
-downloads. A broken folder is reported as a problem, not an exception, so one bad model
-cannot hide the others."""
+"""Find the models already on disk: diffusers folders and single-file ``.safetensors``
+checkpoints. Reads small JSON files and safetensors headers only: never imports torch, never
+downloads. A broken folder or file is reported as a problem, not an exception, so one bad
+model cannot hide the others."""
 
 import hashlib
 import json
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from .. import paths
 from ..core.errors import ModelError
+from . import safetensors_header, single_file
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,9 @@ _IMAGE_FAMILIES = {
     "StableDiffusionLatentUpscalePipeline": "sd-upscale",
 }
 _SEARCH_DEPTH = 3  # root/a/b/c: deep enough for A1111 and ComfyUI layouts, shallow enough to be quick
+_CHECKPOINT_SUFFIX = ".safetensors"
+_PICKLE_SUFFIXES = {".ckpt", ".pt"}  # loading these runs arbitrary code, so Atelier never does
+_MODEL_FILE_SUFFIXES = {_CHECKPOINT_SUFFIX, *_PICKLE_SUFFIXES}
 
 
 @dataclass(frozen=True)
@@ -49,9 +54,10 @@ class ModelInfo:
     path: Path
     kind: str  # "image" or "audio"
     family: str  # "sd15", "sdxl-inpaint", "audioldm2", ... or "unknown"
-    pipeline: str  # diffusers pipeline class name from model_index.json
+    pipeline: str  # diffusers pipeline class: from model_index.json, or the one a checkpoint builds
     size_bytes: int
     source: str  # "models folder", "folder", or "hf cache"
+    format: str = "diffusers"  # "diffusers" (a model folder) or "single-file" (one .safetensors)
 
     def to_dict(self) -> dict:
         return {
@@ -63,13 +69,14 @@ class ModelInfo:
             "pipeline": self.pipeline,
             "size_bytes": self.size_bytes,
             "source": self.source,
+            "format": self.format,
         }
 
 
 @dataclass
 class ScanResult:
     models: list[ModelInfo] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # one line per folder that was skipped
+    problems: list[str] = field(default_factory=list)  # one line per folder or file that was skipped
 
     def find(self, model_id: str) -> ModelInfo | None:
         return next((m for m in self.models if m.id == model_id), None)
@@ -89,31 +96,36 @@ def hf_hub_cache() -> Path:
 def scan(extra_folders: list[str] | tuple[str, ...] = ()) -> ScanResult:
     """Every model in the user's models folder, the extra folders, and the HF cache."""
     result = ScanResult()
-    found: list[tuple[Path, str, str]] = []  # (folder, display name, source)
-    for folder in _pipeline_folders(paths.models_dir(), result):
-        found.append((folder, folder.name, "models folder"))
+    found: list[tuple[Path, str, str]] = []  # (folder or file, display name, source)
+    for path in _model_paths(paths.models_dir(), result):
+        found.append((path, _display_name(path), "models folder"))
     for extra in extra_folders:
         root = Path(extra).expanduser()
         if not root.is_dir():
             result.problems.append(f"{root}: model folder from settings does not exist; remove it in Settings")
             continue
-        for folder in _pipeline_folders(root, result):
-            found.append((folder, folder.name, "folder"))
+        for path in _model_paths(root, result):
+            found.append((path, _display_name(path), "folder"))
     for folder, repo_id in _hf_snapshots(hf_hub_cache()):
         found.append((folder, repo_id, "hf cache"))
 
     seen_paths: set[Path] = set()
     taken_ids: set[str] = set()
-    for folder, name, source in found:
-        real = folder.resolve()
+    for path, name, source in found:
+        real = path.resolve()
         if real in seen_paths:
             continue
         seen_paths.add(real)
         try:
-            info = inspect_folder(folder, name=name, source=source)
+            if path.is_dir():
+                info = inspect_folder(path, name=name, source=source)
+            else:
+                info = inspect_file(path, name=name, source=source)
         except ModelError as exc:
             result.problems.append(str(exc))
             continue
+        if info is None:
+            continue  # a LoRA, VAE or embedding kept beside the checkpoints: not a model
         if info.id in taken_ids:
             # Same folder name in two places: keep both, told apart by a stable path hash.
             suffix = hashlib.sha256(str(real).encode()).hexdigest()[:6]
@@ -154,6 +166,34 @@ def inspect_folder(folder: Path, *, name: str | None = None, source: str = "fold
     )
 
 
+def inspect_file(path: Path, *, name: str | None = None, source: str = "folder") -> ModelInfo | None:
+    """Describe one single-file checkpoint from its header; None for a safetensors file that is
+    no checkpoint (a LoRA, VAE, embedding); ModelError saying what is wrong otherwise."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise ModelError(f"{path}: no such checkpoint file; check the path or run 'atelier models'")
+    if path.suffix in _PICKLE_SUFFIXES:
+        raise ModelError(f"{path}: pickle checkpoints are not loaded (they can run code); convert it to .safetensors")
+    if path.suffix != _CHECKPOINT_SUFFIX:
+        raise ModelError(f"{path}: not a model file; give a .safetensors checkpoint or a diffusers model folder")
+    header = safetensors_header.check_complete(path)
+    family = single_file.family_from_header(header)
+    if family is None:
+        return None
+    name = name or path.stem
+    return ModelInfo(
+        id=name,
+        name=name,
+        path=path,
+        kind="image",
+        family=family,
+        pipeline=single_file.PIPELINES.get(family, ""),
+        size_bytes=path.stat().st_size,
+        source=source,
+        format="single-file",
+    )
+
+
 def classify(folder: Path, pipeline: str, index: dict) -> tuple[str, str]:
     """(kind, family) from the pipeline class and, where it is ambiguous, the UNet config."""
     if pipeline in _AUDIO_FAMILIES:
@@ -175,27 +215,39 @@ def classify(folder: Path, pipeline: str, index: dict) -> tuple[str, str]:
 
 
 def resolve(spec: str, extra_folders: list[str] | tuple[str, ...] = ()) -> ModelInfo:
-    """A model from a folder path or an id listed by ``atelier models``."""
+    """A model from a folder path, a checkpoint file path, or an id listed by ``atelier models``."""
     path = Path(spec).expanduser()
     if path.exists():
-        return inspect_folder(path)
+        return _inspect_path(path)
     found = scan(extra_folders).find(spec)
     if found is not None:
         return found
-    if os.sep in spec or spec.startswith((".", "~")):
-        return inspect_folder(path)  # raises: no such folder
-    raise ModelError(f"no model {spec!r}: give a model folder path or an id from 'atelier models'")
+    if os.sep in spec or spec.startswith((".", "~")) or path.suffix in _MODEL_FILE_SUFFIXES:
+        return _inspect_path(path)  # raises: no such folder or file
+    raise ModelError(f"no model {spec!r}: give a model folder or checkpoint path, or an id from 'atelier models'")
 
 
-def weight_files(folder: Path) -> list[Path]:
-    """The files that hold a pipeline's weights, in a stable order."""
+def _inspect_path(path: Path) -> ModelInfo:
+    if path.is_dir() or path.suffix not in _MODEL_FILE_SUFFIXES:
+        return inspect_folder(path)
+    info = inspect_file(path)
+    if info is None:
+        raise ModelError(f"{path}: holds no diffusion model (a LoRA, VAE or embedding?); give a checkpoint")
+    return info
+
+
+def weight_files(path: Path) -> list[Path]:
+    """The files that hold a model's weights, in a stable order: a checkpoint is its own."""
+    path = Path(path)
+    if path.is_file():
+        return [path]
     suffixes = {".safetensors", ".bin", ".ckpt", ".pt", ".pth", ".gguf"}
-    return sorted(p for p in Path(folder).rglob("*") if p.suffix in suffixes and p.is_file())
+    return sorted(p for p in path.rglob("*") if p.suffix in suffixes and p.is_file())
 
 
-def _pipeline_folders(root: Path, result: ScanResult):
-    """Folders under ``root`` (root included) holding a model_index.json, without descending
-    into a model once found."""
+def _model_paths(root: Path, result: ScanResult):
+    """Under ``root`` (root included): folders holding a model_index.json, without descending
+    into a model once found, and checkpoint files in the folders searched."""
     if not root.is_dir():
         return
     pending = [(root, 0)]
@@ -204,14 +256,20 @@ def _pipeline_folders(root: Path, result: ScanResult):
         if (folder / "model_index.json").is_file():
             yield folder
             continue
-        if depth >= _SEARCH_DEPTH:
-            continue
         try:
-            children = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+            entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+            children = [p for p in entries if p.is_dir()]
+            files = [p for p in entries if p.suffix in _MODEL_FILE_SUFFIXES and p.is_file()]
         except OSError as exc:
             result.problems.append(f"{folder}: cannot be read ({exc.strerror or exc})")
             continue
-        pending.extend((child, depth + 1) for child in reversed(children))
+        yield from files
+        if depth < _SEARCH_DEPTH:
+            pending.extend((child, depth + 1) for child in reversed(children))
+
+
+def _display_name(path: Path) -> str:
+    return path.name if path.is_dir() else path.stem
 
 
 def _hf_snapshots(cache: Path):

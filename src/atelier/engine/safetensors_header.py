@@ -41,8 +41,10 @@ def _read(path: Path) -> tuple[int, dict]:
     return length, header
 
 
-def check_complete(path: Path) -> None:
-    """Raise ModelError if the file is shorter than its header says (a cut-off copy)."""
+def check_complete(path: Path) -> dict:
+    """The parsed header; ModelError if the file is shorter than it says (a cut-off copy).
+
+    Reads the header only: the length check compares against the file's size."""
     path = Path(path)
     header_len, header = _read(path)
     data_end = 0
@@ -59,3 +61,4 @@ def check_complete(path: Path) -> None:
         raise ModelError(
             f"{path}: weights file is truncated ({actual:,} of {expected:,} bytes); copy the model again"
         )
+    return header
