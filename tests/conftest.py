@@ -23,6 +23,8 @@ _ENV = {
     "XDG_CACHE_HOME": str(_HOME / "cache"),
     "QT_QPA_PLATFORM": os.environ.get("ATELIER_TEST_QPA", "offscreen"),
     "TQDM_DISABLE": "1",
+    # Every child process (the engine process included) loads the socket guard below.
+    "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS / "offline_guard"), os.environ.get("PYTHONPATH")])),
 }
 os.environ.update(_ENV)
 

@@ -9,3 +9,7 @@ import os
 for _name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY"):
     os.environ[_name] = "1"
 os.environ.setdefault("DIFFUSERS_NO_ADVISORY_WARNINGS", "1")
+# Progress bars and library chatter ("install torchvision ...") belong on a developer's terminal,
+# not in an artist's log; --debug logging still shows Atelier's own messages.
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")

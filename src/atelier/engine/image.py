@@ -167,9 +167,10 @@ def _versions() -> dict:
     import torch
     import transformers
 
+    # Plain str: torch's TorchVersion would make whoever unpickles a recipe import torch.
     return {
         "atelier": __version__,
-        "torch": torch.__version__,
+        "torch": str(torch.__version__),
         "diffusers": diffusers.__version__,
         "transformers": transformers.__version__,
     }

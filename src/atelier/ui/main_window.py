@@ -23,6 +23,7 @@ from ..core.errors import RequestError
 from ..core.jobs import Job, JobState
 from ..core.project import Project
 from ..core.recipe import Recipe
+from ..engine.host import EngineHost
 from ..core.project_io import SUFFIX
 from ..settings import Settings
 from .canvas import CanvasView
@@ -39,7 +40,7 @@ _FILE_FILTER = f"Atelier projects (*{SUFFIX})"
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, settings: Settings | None = None):
+    def __init__(self, settings: Settings | None = None, engine_host: EngineHost | None = None):
         super().__init__()
         self.settings = settings or Settings.load()
         self.setObjectName("mainWindow")
@@ -85,10 +86,11 @@ class MainWindow(QMainWindow):
         self.engine_label = self._status_label("engineLabel", "Engine: not started")
         self.memory_label = self._status_label("memoryLabel", "")
 
-        self.engine = EngineThread(self.settings, parent=self)
+        self.engine = EngineThread(self.settings, host=engine_host, parent=self)
         worker = self.engine.worker
         worker.models_found.connect(self._on_models_found)
         worker.status.connect(self._on_status)
+        worker.engine_ready.connect(self._on_engine_ready)
         worker.model_loaded.connect(self._on_model_loaded)
         worker.step.connect(self._on_step)
         worker.preview.connect(self._on_preview)
@@ -122,6 +124,8 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._update_title()
         self.engine.request_scan.emit(list(self.settings.model_folders))
+        # torch loads in the engine process while the artist reads the window, not on Generate.
+        self.engine.request_warm.emit()
         self.projects.request_start.emit()
 
     # ----- building -------------------------------------------------------------------------
@@ -451,13 +455,18 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text)
         self.panel.progress_bar.setFormat(text)
 
+    @Slot(str)
+    def _on_engine_ready(self, torch_version: str) -> None:
+        if self.engine_label.text().startswith("Engine"):
+            self.engine_label.setText(f"Engine ready · torch {torch_version}")
+
     @Slot(str, str, str)
     def _on_model_loaded(self, model: str, device: str, dtype: str) -> None:
         self.engine_label.setText(f"{model} · {device} · {dtype}")
 
     @Slot()
     def _show_memory(self) -> None:
-        rss = _resident_bytes()
+        rss = _resident_bytes("self") + _resident_bytes(self.engine.host.pid)
         if rss:
             self.memory_label.setText(f"Memory {rss / 2**30:.1f} GB")
 
@@ -696,10 +705,12 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def _resident_bytes() -> int:
-    """This process's resident memory, cheaply (Linux /proc); 0 where unknown."""
+def _resident_bytes(pid) -> int:
+    """A process's resident memory, cheaply (Linux /proc); 0 where unknown."""
+    if pid is None:
+        return 0
     try:
-        with open("/proc/self/statm", "rb") as fh:
+        with open(f"/proc/{pid}/statm", "rb") as fh:
             return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0

@@ -1,29 +1,28 @@
-"""The bridge between the Qt window and the Qt-free engine.
+"""The bridge between the Qt window and the engine process.
 
 One long-lived QThread hosts an EngineWorker; the window sends it requests through queued
-signals and gets progress, previews and images back as signals. Only signals cross threads:
-the worker never touches a widget. Cancel is a threading.Event the UI sets directly, because
-the worker's own event loop is busy while it generates.
+signals and gets progress, previews and images back as signals. The worker waits on the
+engine child process (``atelier.engine.host``), so neither torch's import nor a generation can
+hold this process's GIL. Only signals cross threads: the worker never touches a widget.
 """
 
 import logging
-import threading
 from dataclasses import dataclass
 
-from PIL import Image
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 
 from ..core.errors import AtelierError, GenerationCancelled
 from ..core.jobs import ImageRequest
 from ..core.recipe import Recipe
+from ..engine.host import EngineCallbacks, EngineHost, EngineOptions, FinishedImage, Picture, default_host
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class ImageOutput:
-    """A finished image: its PNG (metadata included, encoded off the UI thread), a QImage
+    """A finished image: its PNG (metadata included, encoded in the engine process), a QImage
     for display, and its recipe. The window stores the PNG in the project before showing it."""
 
     png: bytes
@@ -31,11 +30,10 @@ class ImageOutput:
     recipe: Recipe
 
 
-def pil_to_qimage(image: Image.Image) -> QImage:
+def picture_to_qimage(picture: Picture) -> QImage:
     """A QImage that owns its pixels (the copy detaches it from the Python bytes)."""
-    rgba = image.convert("RGBA")
-    data = rgba.tobytes()
-    return QImage(data, rgba.width, rgba.height, rgba.width * 4, QImage.Format.Format_RGBA8888).copy()
+    image = QImage(picture.rgba, picture.width, picture.height, picture.width * 4, QImage.Format.Format_RGBA8888)
+    return image.copy()
 
 
 class EngineWorker(QObject):
@@ -43,6 +41,7 @@ class EngineWorker(QObject):
 
     models_found = Signal(object, object)  # list[ModelInfo], list[str] problems
     status = Signal(str)  # "Loading model ..." and the like
+    engine_ready = Signal(str)  # torch version, once the engine process has imported it
     model_loaded = Signal(str, str, str)  # model name, device, dtype
     step = Signal(int, int, int, int, float)  # image index, image count, step, total, elapsed s
     preview = Signal(QImage)
@@ -51,18 +50,29 @@ class EngineWorker(QObject):
     job_cancelled = Signal(str)
     job_done = Signal()  # the job ended, whatever the outcome
 
-    def __init__(self, settings):
+    def __init__(self, settings, host: EngineHost):
         super().__init__()
+        self.host = host
         self.configure(settings)
-        self.cancel_event = threading.Event()
-        self._cache = None  # PipelineCache, created on first use: that is when torch loads
+        self._callbacks = EngineCallbacks(
+            on_status=self.status.emit,
+            on_loaded=self.model_loaded.emit,
+            on_step=self.step.emit,
+            on_preview=lambda picture: self.preview.emit(picture_to_qimage(picture)),
+            on_image=self._on_image,
+        )
 
     def configure(self, settings) -> None:
-        """Take engine settings; they apply from the next job (plain attributes read at its start)."""
-        self.device = settings.device
-        self.precision = settings.precision
-        self.memory_mode = settings.memory_mode
-        self.preview_every = settings.preview_every if settings.previews else 0
+        """Take engine settings; they apply from the next job."""
+        self.options = EngineOptions(
+            device=settings.device,
+            precision=settings.precision,
+            memory_mode=settings.memory_mode,
+            preview_every=settings.preview_every if settings.previews else 0,
+        )
+
+    def _on_image(self, finished: FinishedImage) -> None:
+        self.image_ready.emit(ImageOutput(finished.png, picture_to_qimage(finished.picture), finished.recipe))
 
     @Slot(object)
     def scan(self, extra_folders) -> None:
@@ -71,10 +81,21 @@ class EngineWorker(QObject):
         result = registry.scan(extra_folders)
         self.models_found.emit(result.models, result.problems)
 
+    @Slot()
+    def warm(self) -> None:
+        """Start the engine process ahead of the first job, so that job starts at once."""
+        self.status.emit("Starting the engine ...")
+        try:
+            version = self.host.warm()
+        except AtelierError as exc:
+            self.status.emit(str(exc))
+            return
+        self.engine_ready.emit(version)
+
     @Slot(object, object)
     def generate(self, info, request: ImageRequest) -> None:
         try:
-            self._generate(info, request)
+            self.host.generate(info, request, self.options, self._callbacks)
         except GenerationCancelled as exc:
             self.job_cancelled.emit(str(exc))
         except AtelierError as exc:
@@ -85,57 +106,32 @@ class EngineWorker(QObject):
         finally:
             self.job_done.emit()
 
-    def _generate(self, info, request: ImageRequest) -> None:
-        from ..core.metadata import png_bytes
-        from ..engine.image import generate_images
-        from ..engine.loader import PipelineCache, dtype_for, require_text_to_image
-
-        require_text_to_image(info)
-        if self._cache is None:
-            self.status.emit("Starting the engine (first time: loading torch) ...")
-            self._cache = PipelineCache()
-        self.status.emit(f"Loading {info.name} ...")
-        loaded = self._cache.get(info, self.device, dtype_for(self.precision), self.memory_mode)
-        self.model_loaded.emit(info.name, loaded.device, loaded.dtype)
-        self.status.emit(f"Generating with {info.name} on {loaded.device} ...")
-
-        def on_step(progress):
-            self.step.emit(progress.image_index, progress.image_count, progress.step, progress.total, progress.elapsed)
-            if progress.preview is not None:
-                self.preview.emit(pil_to_qimage(progress.preview))
-
-        def on_image(result):
-            png = png_bytes(result.image, result.recipe)
-            self.image_ready.emit(ImageOutput(png, pil_to_qimage(result.image), result.recipe))
-
-        generate_images(
-            loaded, request, on_step=on_step, on_image=on_image,
-            should_cancel=self.cancel_event.is_set, preview_every=self.preview_every,
-        )
-
 
 class EngineThread(QObject):
     """Owns the worker thread for the window's lifetime; ``shutdown`` cancels and joins it."""
 
     request_scan = Signal(object)
+    request_warm = Signal()
     request_generate = Signal(object, object)
 
-    def __init__(self, settings, parent=None):
+    def __init__(self, settings, host: EngineHost | None = None, parent=None):
         super().__init__(parent)
+        self.host = host or default_host()
         self.thread = QThread()
         self.thread.setObjectName("atelier-engine")
-        self.worker = EngineWorker(settings)
+        self.worker = EngineWorker(settings, self.host)
         self.worker.moveToThread(self.thread)
         self.request_scan.connect(self.worker.scan)
+        self.request_warm.connect(self.worker.warm)
         self.request_generate.connect(self.worker.generate)
         self.thread.start()
 
     def generate(self, info, request: ImageRequest) -> None:
-        self.worker.cancel_event.clear()
+        self.host.reset_cancel()
         self.request_generate.emit(info, request)
 
     def cancel(self) -> None:
-        self.worker.cancel_event.set()
+        self.host.cancel()
 
     def shutdown(self) -> None:
         """Cancel any job (it stops within one step), then stop and join the thread."""

@@ -1,0 +1,240 @@
+"""The engine in a child process, behind plain blocking calls with callbacks.
+
+Why a process and not a thread: importing torch holds the GIL for hundreds of milliseconds
+at a time, which freezes any window in the same process; a crash or an out-of-memory kill in
+native code takes down only the child; and when a model is dropped its memory really goes back
+to the system. The window's engine QThread calls ``EngineHost.generate`` and turns the
+callbacks into Qt signals, exactly as it would for an in-process engine.
+
+The pipe carries our own small messages between our own two processes (multiprocessing pickles
+them); no user file is ever unpickled.
+"""
+
+import atexit
+import logging
+import multiprocessing
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..core.errors import AtelierError, GenerationCancelled, GenerationError, ModelError, RequestError
+from ..core.jobs import ImageRequest
+from ..core.recipe import Recipe
+
+log = logging.getLogger(__name__)
+
+_ERRORS = {cls.__name__: cls for cls in (AtelierError, RequestError, ModelError, GenerationError)}
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    device: str = "auto"
+    precision: str = "auto"
+    memory_mode: str = "normal"
+    preview_every: int = 0  # 0: no previews
+
+
+@dataclass(frozen=True)
+class Picture:
+    """Pixels that cross the pipe: 8-bit RGBA rows, ready for a QImage or a PIL image."""
+
+    width: int
+    height: int
+    rgba: bytes
+
+    @classmethod
+    def of(cls, image) -> "Picture":
+        rgba = image.convert("RGBA")
+        return cls(rgba.width, rgba.height, rgba.tobytes())
+
+
+@dataclass(frozen=True)
+class FinishedImage:
+    png: bytes  # with the recipe in its metadata, encoded in the child
+    picture: Picture
+    recipe: Recipe
+
+
+@dataclass
+class EngineCallbacks:
+    """What the caller hears during a job; every callback runs on the calling thread."""
+
+    on_status: Callable[[str], None] = lambda text: None
+    on_loaded: Callable[[str, str, str], None] = lambda model, device, dtype: None  # name, device, dtype
+    on_step: Callable[[int, int, int, int, float], None] = lambda index, count, step, total, elapsed: None
+    on_preview: Callable[[Picture], None] = lambda picture: None
+    on_image: Callable[[FinishedImage], None] = lambda image: None
+
+
+class EngineHost:
+    """One engine child process, started on first use and restarted after it dies."""
+
+    def __init__(self):
+        self._context = multiprocessing.get_context("spawn")  # fork would copy Qt's threads
+        self._process = None
+        self._conn = None
+        self._cancel = self._context.Event()
+        self._lock = threading.Lock()  # one job at a time through the pipe
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None and self._process.is_alive() else None
+
+    def warm(self) -> str:
+        """Start the child and wait until torch and diffusers are imported; returns torch's
+        version. Blocks the calling thread (never the UI thread) for a few seconds."""
+        with self._lock:
+            self._ensure_started()
+            self._conn.send(("warm",))
+            return self._receive_until_done(EngineCallbacks())
+
+    def generate(self, info, request: ImageRequest, options: EngineOptions, callbacks: EngineCallbacks) -> None:
+        """Run one request to the end. Raises GenerationCancelled after ``cancel()``, or the
+        AtelierError the child raised; images already finished have gone to ``on_image``."""
+        with self._lock:
+            self._ensure_started()
+            self._conn.send(("generate", info, request, options))
+            self._receive_until_done(callbacks)
+
+    def cancel(self) -> None:
+        """Stop the running job at the end of its current step (safe from any thread)."""
+        self._cancel.set()
+
+    def reset_cancel(self) -> None:
+        """Call before handing over the next job; a cancel after this applies to that job."""
+        self._cancel.clear()
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Cancel any job and stop the child; kill it if it does not stop in ``timeout``."""
+        self._cancel.set()
+        with self._lock:
+            process, conn = self._process, self._conn
+            self._process = self._conn = None
+            if process is None:
+                return
+            try:
+                conn.send(("quit",))
+            except OSError:
+                pass
+            process.join(timeout)
+            if process.is_alive():
+                log.warning("engine process did not stop in %.0f s; killing it", timeout)
+                process.kill()
+                process.join()
+            conn.close()
+
+    def _ensure_started(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            return
+        parent_end, child_end = self._context.Pipe()
+        process = self._context.Process(
+            target=_serve, args=(child_end, self._cancel), name="atelier-engine", daemon=True
+        )
+        process.start()
+        child_end.close()  # so the parent sees EOF when the child dies
+        self._process, self._conn = process, parent_end
+
+    def _receive_until_done(self, callbacks: EngineCallbacks):
+        while True:
+            try:
+                message = self._conn.recv()
+            except (EOFError, OSError):
+                process, self._process, self._conn = self._process, None, None
+                process.join(5)
+                code = process.exitcode
+                raise GenerationError(
+                    f"the engine process stopped unexpectedly (exit code {code}); "
+                    "it starts again with the next job; if this repeats, try a smaller size or memory mode"
+                ) from None
+            kind, *payload = message
+            if kind == "done":
+                return payload[0] if payload else None
+            if kind == "status":
+                callbacks.on_status(*payload)
+            elif kind == "loaded":
+                callbacks.on_loaded(*payload)
+            elif kind == "step":
+                callbacks.on_step(*payload)
+            elif kind == "preview":
+                callbacks.on_preview(*payload)
+            elif kind == "image":
+                callbacks.on_image(*payload)
+            elif kind == "cancelled":
+                raise GenerationCancelled(*payload)
+            elif kind == "error":
+                name, text = payload
+                raise _ERRORS.get(name, GenerationError)(text)
+
+
+_default: EngineHost | None = None
+
+
+def default_host() -> EngineHost:
+    """The process-wide host, stopped when the interpreter exits."""
+    global _default
+    if _default is None:
+        _default = EngineHost()
+        atexit.register(_default.shutdown)
+    return _default
+
+
+# ----- the child side ---------------------------------------------------------------------------
+
+def _serve(conn, cancel) -> None:
+    """The child's main loop: one command at a time until "quit" or the parent goes away."""
+    from .loader import PipelineCache
+
+    cache = PipelineCache()
+    while True:
+        try:
+            command, *args = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        if command == "quit":
+            return
+        try:
+            if command == "warm":
+                conn.send(("done", _warm()))
+            elif command == "generate":
+                _run_generation(conn, cancel, cache, *args)
+                conn.send(("done",))
+        except GenerationCancelled as exc:
+            conn.send(("cancelled", exc.step, exc.total))
+        except AtelierError as exc:
+            conn.send(("error", type(exc).__name__, str(exc)))
+        except Exception as exc:  # a bug in the child must still end the job with a message
+            log.exception("engine command %s crashed", command)
+            conn.send(("error", "GenerationError", f"unexpected engine error: {exc}"))
+
+
+def _warm() -> str:
+    import diffusers  # noqa: F401  (the import itself is the point: it takes seconds)
+    import torch
+
+    return str(torch.__version__)  # a plain str: unpickling TorchVersion would import torch here
+
+
+def _run_generation(conn, cancel, cache, info, request: ImageRequest, options: EngineOptions) -> None:
+    from ..core.metadata import png_bytes
+    from .image import generate_images
+    from .loader import dtype_for, require_text_to_image
+
+    require_text_to_image(info)
+    conn.send(("status", f"Loading {info.name} ..."))
+    loaded = cache.get(info, options.device, dtype_for(options.precision), options.memory_mode)
+    conn.send(("loaded", info.name, loaded.device, loaded.dtype))
+    conn.send(("status", f"Generating with {info.name} on {loaded.device} ..."))
+
+    def on_step(progress):
+        conn.send(("step", progress.image_index, progress.image_count, progress.step, progress.total, progress.elapsed))
+        if progress.preview is not None:
+            conn.send(("preview", Picture.of(progress.preview)))
+
+    def on_image(result):
+        png = png_bytes(result.image, result.recipe)
+        conn.send(("image", FinishedImage(png, Picture.of(result.image), result.recipe)))
+
+    generate_images(
+        loaded, request, on_step=on_step, on_image=on_image,
+        should_cancel=cancel.is_set, preview_every=options.preview_every,
+    )

@@ -1,0 +1,132 @@
+"""The engine child process: same pixels as in-process generation, cancel, errors, crashes."""
+
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from atelier.core.errors import GenerationCancelled, GenerationError, ModelError
+from atelier.core.jobs import ImageRequest
+from atelier.engine import registry
+from atelier.engine.host import EngineCallbacks, EngineHost, EngineOptions
+from atelier.engine.image import generate_images
+from atelier.engine.loader import PipelineCache
+
+
+def tiny_request(**changes) -> ImageRequest:
+    values = dict(prompt="a photo of a cat", seed=7, steps=3, width=64, height=64)
+    return ImageRequest(**{**values, **changes})
+
+
+@pytest.fixture(scope="module")
+def shared_host():
+    host = EngineHost()  # one child for the module: each start imports torch
+    yield host
+    host.shutdown()
+
+
+@pytest.fixture
+def host(shared_host):
+    shared_host.reset_cancel()  # a failed cancel test must not cancel the next one
+    return shared_host
+
+
+def pixels(picture) -> np.ndarray:
+    return np.frombuffer(picture.rgba, np.uint8).reshape(picture.height, picture.width, 4)[..., :3]
+
+
+def test_child_makes_the_same_pixels_as_the_engine_in_process(host, sd15_dir):
+    info = registry.inspect_folder(sd15_dir)
+    events, images, previews = [], [], []
+    callbacks = EngineCallbacks(
+        on_status=lambda text: events.append(("status", text)),
+        on_loaded=lambda *loaded: events.append(("loaded", *loaded)),
+        on_step=lambda *step: events.append(("step", *step)),
+        on_preview=previews.append,
+        on_image=images.append,
+    )
+    host.generate(info, tiny_request(batch_size=2), EngineOptions(device="cpu", preview_every=1), callbacks)
+
+    assert ("loaded", "tiny-sd15", "cpu", "float32") in events
+    assert [e[1:] for e in events if e[0] == "step"][-1][:4] == (1, 2, 3, 3)
+    assert len(previews) == 6 and previews[0].width > 0
+    assert [image.recipe.seed for image in images] == [7, 8]
+
+    cache = PipelineCache()
+    expected = generate_images(cache.get(info, "cpu"), tiny_request(batch_size=2))
+    for got, want in zip(images, expected, strict=True):
+        assert np.array_equal(pixels(got.picture), np.asarray(want.image.convert("RGB")))
+        assert np.array_equal(np.asarray(Image.open(io.BytesIO(got.png)).convert("RGB")),
+                              np.asarray(want.image.convert("RGB")))
+        assert got.recipe.to_dict()["seed"] == want.recipe.seed
+    cache.clear()
+
+
+def test_cancel_stops_at_the_end_of_a_step_and_the_next_job_runs(host, sd15_dir):
+    info = registry.inspect_folder(sd15_dir)
+    steps = []
+
+    def on_step(*step):
+        steps.append(step)
+        host.cancel()
+
+    with pytest.raises(GenerationCancelled, match=r"cancelled after step [12] of 20"):
+        host.generate(info, tiny_request(steps=20), EngineOptions(device="cpu"), EngineCallbacks(on_step=on_step))
+    assert len(steps) <= 2  # the child may finish the step it was in when the cancel arrived
+
+    host.reset_cancel()
+    images = []
+    host.generate(info, tiny_request(steps=1), EngineOptions(device="cpu"), EngineCallbacks(on_image=images.append))
+    assert len(images) == 1
+
+
+def test_a_model_error_in_the_child_arrives_as_the_same_one_line_error(host, tmp_path, sd15_dir):
+    broken = tmp_path / "broken"
+    shutil.copytree(sd15_dir, broken)
+    weights = broken / "unet" / "diffusion_pytorch_model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])  # truncated by a failed copy
+    info = registry.inspect_folder(broken)
+    with pytest.raises(ModelError, match="diffusion_pytorch_model.safetensors"):
+        host.generate(info, tiny_request(), EngineOptions(device="cpu"), EngineCallbacks())
+    assert host.pid is not None  # the child lives on
+
+
+def test_a_killed_child_fails_the_job_clearly_and_the_next_job_restarts_it(host, sd15_dir):
+    info = registry.inspect_folder(sd15_dir)
+    host.warm()
+    first_pid = host.pid
+
+    def kill_on_first_step(*_step):
+        os.kill(first_pid, signal.SIGKILL)  # what the kernel's out-of-memory killer does
+
+    with pytest.raises(GenerationError, match="engine process stopped unexpectedly"):
+        host.generate(info, tiny_request(steps=20), EngineOptions(device="cpu"),
+                      EngineCallbacks(on_step=kill_on_first_step))
+    images = []
+    host.generate(info, tiny_request(steps=1), EngineOptions(device="cpu"), EngineCallbacks(on_image=images.append))
+    assert len(images) == 1 and host.pid not in (None, first_pid)
+
+
+def test_the_calling_process_never_imports_torch(guard_env, sd15_dir):
+    code = (
+        "import sys\n"
+        "from atelier.core.jobs import ImageRequest\n"
+        "from atelier.engine import registry\n"
+        "from atelier.engine.host import EngineCallbacks, EngineHost, EngineOptions\n"
+        "host = EngineHost(); images = []; previews = []\n"
+        f"info = registry.inspect_folder({str(sd15_dir)!r})\n"
+        "request = ImageRequest(prompt='a cat', seed=1, steps=2, width=64, height=64)\n"
+        "host.generate(info, request, EngineOptions(preview_every=1),\n"
+        "              EngineCallbacks(on_image=images.append, on_preview=previews.append))\n"
+        "print(len(images), len(previews), host.warm().count('.') >= 2, 'torch' in sys.modules)\n"
+        "host.shutdown()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=guard_env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["1", "2", "True", "False"]
