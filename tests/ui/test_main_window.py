@@ -471,3 +471,35 @@ def test_delete_is_an_undoable_step(qtbot, window, user_home):
     archive = ProjectArchive(user_home / "d.atelier")
     assert [o.id for _e, o in archive.project.outputs()] == [first, second, third]
     assert archive.missing_assets == []
+
+
+def test_canvas_edits_add_a_linked_output_and_undo_redo_them(qtbot, window, tmp_path):
+    from PIL import Image
+    from PySide6.QtGui import QAction
+
+    original = Image.new("RGB", (40, 30), "white")
+    original.paste((200, 30, 30), (0, 0, 10, 30))  # a red band on the left
+    original.save(tmp_path / "band.png")
+    window.canvas.file_dropped.emit(str(tmp_path / "band.png"))
+    qtbot.waitUntil(lambda: window.canvas.image_size() == (40, 30), timeout=10_000)
+    [source] = window.project.entries[0].outputs
+
+    window.findChild(QAction, "rotateRightAction").trigger()
+    qtbot.waitUntil(lambda: window.canvas.image_size() == (30, 40), timeout=10_000)
+    window.findChild(QAction, "flipHorizontalAction").trigger()
+    qtbot.waitUntil(lambda: len(window.project.entries[0].outputs) == 3, timeout=10_000)
+    rotated, flipped = window.project.entries[0].outputs[1:]
+    assert (rotated.source, rotated.extra, flipped.source) == (source.id, {"edit": "rotate-right"}, rotated.id)
+    session = window.projects.worker.session
+    with Image.open(io.BytesIO(session.read_asset(rotated.asset))) as got:
+        assert got.tobytes() == original.transpose(Image.Transpose.ROTATE_270).tobytes()
+    assert window.undo_stack.undoText() == "flip horizontal"
+
+    window.undo_stack.undo()  # the flip goes; the rotated image is shown again
+    qtbot.waitUntil(lambda: flipped.id not in window.history.shown_output_ids(), timeout=10_000)
+    window.undo_stack.undo()  # and the rotation
+    qtbot.waitUntil(lambda: window.canvas.image_size() == (40, 30), timeout=10_000)
+    assert window.history.shown_output_ids() == [source.id]
+    window.undo_stack.redo()
+    qtbot.waitUntil(lambda: window.canvas.image_size() == (30, 40), timeout=10_000)
+    assert set(window.history.shown_output_ids()) == {source.id, rotated.id}

@@ -3,6 +3,7 @@ menu, and two worker threads (engine and project) so the window never waits on e
 
 import os
 import time
+import uuid
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Slot
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from .. import __version__, paths
 from ..core.autosave import AutosaveClock
+from ..core.edits import EDITS
 from ..core.errors import RequestError
 from ..core.jobs import Job, JobState
 from ..core.project import Project
@@ -55,6 +57,7 @@ class MainWindow(QMainWindow):
         self.project_path: Path | None = None
         self.last_output: ImageOutput | None = None
         self.reproductions: dict[str, bool] = {}  # output id -> pixels identical when remade
+        self._edits: dict[str, "_EditCommand"] = {}  # token -> the edit waiting for its new output
         self.autosave = AutosaveClock(interval=float(self.settings.autosave_seconds))
 
         self.canvas = CanvasView()
@@ -165,6 +168,12 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         self._action(edit_menu, "&Settings...", "settingsAction", QKeySequence.StandardKey.Preferences,
                      self.open_settings)
+        image_menu = self.menuBar().addMenu("&Image")
+        image_menu.setObjectName("imageMenu")
+        for operation, (text, _transpose) in EDITS.items():
+            action = self._action(image_menu, text, _camel(operation) + "Action", QKeySequence(),
+                                  self._edit_from_menu)
+            action.setData(operation)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.prompt_dock.toggleViewAction())
         view_menu.addAction(self.history_dock.toggleViewAction())
@@ -259,6 +268,18 @@ class MainWindow(QMainWindow):
             self.reproduce(output_id)
         elif name == "delete":
             self.undo_stack.push(_DeleteCommand(self, output_id))
+
+    @Slot()
+    def _edit_from_menu(self) -> None:
+        self.edit_image(self.sender().data())
+
+    def edit_image(self, operation: str) -> None:
+        """Flip or rotate the image on the canvas into a new history output (undoable)."""
+        found = self._find(self.current_output_id) if self.current_output_id else None
+        if found is None or found[1].kind != "image":
+            self._show_message("Choose an image in the history first.", error=True)
+            return
+        self.undo_stack.push(_EditCommand(self, found[1].id, operation))
 
     def change_marks(self, output, **marks) -> None:
         """One undoable step per change of favourite, rating or hidden."""
@@ -566,6 +587,10 @@ class MainWindow(QMainWindow):
         shown = self._pending.pop(f"{token}:{(output.recipe or {}).get('batch_index', 0)}", None)
         if token == "import":
             self.show_output(output.id)
+        elif token.startswith("edit:"):
+            command = self._edits.pop(token, None)
+            if command is not None:
+                command.stored(output.id)
         if shown is not None:
             self.current_output_id = output.id
             self.last_output = shown
@@ -728,6 +753,46 @@ class _MarkCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.window.projects.request_mark.emit(self.output_id, self.before)
+
+
+class _EditCommand(QUndoCommand):
+    """A canvas edit: the project thread stores the edited image as a new output; undo deletes
+    that output (asset kept, as for any delete) and shows the source again; redo brings it back."""
+
+    def __init__(self, window: MainWindow, source_id: str, operation: str):
+        super().__init__(EDITS[operation][0].replace("&", "").lower())
+        self.window, self.source_id, self.operation = window, source_id, operation
+        self.token = f"edit:{uuid.uuid4().hex}"
+        self.result_id: str | None = None
+        self._undone_early = False
+
+    def redo(self) -> None:
+        if self.result_id is None:
+            self._undone_early = False
+            self.window._edits[self.token] = self
+            self.window.projects.request_edit.emit(self.token, self.source_id, self.operation)
+        else:
+            self.window.projects.request_undelete.emit(self.result_id)
+            self.window.show_output(self.result_id)
+
+    def undo(self) -> None:
+        if self.result_id is None:
+            self._undone_early = True  # not stored yet: take it away the moment it is
+            return
+        self.window.projects.request_delete.emit(self.result_id)
+        self.window.show_output(self.source_id)
+
+    def stored(self, output_id: str) -> None:
+        self.result_id = output_id
+        if self._undone_early:
+            self.window.projects.request_delete.emit(output_id)
+        else:
+            self.window.show_output(output_id)
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("-")
+    return first + "".join(part.capitalize() for part in rest)
 
 
 class _DeleteCommand(QUndoCommand):

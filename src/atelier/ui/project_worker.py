@@ -16,6 +16,7 @@ from ..core.errors import AtelierError
 from ..core.project import Entry
 from ..core.session import CrashedSession, ProjectSession, crashed_sessions, discard, recover
 from ..core.atomic import atomic_write_bytes
+from ..core.edits import apply_edit
 from ..core.metadata import convert_image
 from ..core.transfer import export_outputs, import_images
 
@@ -154,6 +155,23 @@ class ProjectWorker(QObject):
             self.failed.emit(f"{path}: could not save the image ({exc})")
             return
         self.exported.emit(1, path.parent)
+
+    @Slot(str, str, str)
+    def edit_image(self, token: str, output_id: str, operation: str) -> None:
+        """Store the edited image as a new output of the same request, linked to its source."""
+        output = self.session.project.find_output(output_id) if self.session else None
+        if output is None or output.kind != "image":
+            return
+        entry = next(e for e in self.session.project.entries if output in e.outputs)
+        try:
+            png = apply_edit(self.session.read_asset(output.asset), operation)
+            edited = self.session.add_output(entry, "image", png, "png", None, source=output.id,
+                                             extra={"edit": operation})
+        except (OSError, ValueError, AtelierError) as exc:
+            self.failed.emit(f"could not edit the image: {exc}")
+            return
+        self._set_dirty()
+        self.output_stored.emit(token, _entry_header(entry), _copy(edited))
 
     @Slot(str)
     def delete_output(self, output_id: str) -> None:
@@ -303,6 +321,7 @@ class ProjectThread(QObject):
     request_import = Signal(object)
     request_paste = Signal(QImage)
     request_save_image = Signal(str, object)
+    request_edit = Signal(str, str, str)  # token, output id, operation
     request_delete = Signal(str)
     request_undelete = Signal(str)
 
@@ -321,7 +340,8 @@ class ProjectThread(QObject):
             (self.request_image, w.load_output_image), (self.request_compare, w.compare),
             (self.request_export, w.export), (self.request_import, w.import_files),
             (self.request_paste, w.import_pasted), (self.request_save_image, w.save_output_as),
-            (self.request_delete, w.delete_output), (self.request_undelete, w.undelete_output),
+            (self.request_edit, w.edit_image), (self.request_delete, w.delete_output),
+            (self.request_undelete, w.undelete_output),
         ):
             signal.connect(slot)
         self.thread.start()
