@@ -21,6 +21,9 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+from atelier.engine.single_file import load_tokenizers  # noqa: E402
+
 OUT = ROOT / "resources" / "model-configs"
 BPE_MEMBER = "open_clip/bpe_simple_vocab_16e6.txt.gz"
 BOS, EOS = "<|startoftext|>", "<|endoftext|>"
@@ -185,12 +188,17 @@ def clip_vocab(merges: list[tuple[str, str]]) -> dict[str, int]:
     return {token: i for i, token in enumerate(tokens)}
 
 
-def write_tokenizer(folder: Path, vocab: dict, merges: list, pad: str) -> None:
-    # vocab.json + merges.txt, as the published repos have them: transformers 4 and 5 both
-    # load them, and they are less than half the size of a tokenizer.json.
+def write_bpe(folder: Path, vocab: dict, merges: list) -> None:
+    # vocab.json + merges.txt, as the published repos have them, once for every family (1.5 MB):
+    # atelier.engine.single_file builds each family's tokenizers from them.
+    shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     (folder / "merges.txt").write_text("#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in merges), encoding="utf-8")
+
+
+def write_tokenizer(folder: Path, pad: str) -> None:
+    folder.mkdir(parents=True)
     special = {"bos_token": BOS, "eos_token": EOS, "pad_token": pad, "unk_token": EOS}
     write_json(folder / "special_tokens_map.json", special)
     write_json(folder / "tokenizer_config.json", {
@@ -204,7 +212,7 @@ def write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def write_family(folder: Path, spec: dict, vocab: dict, merges: list, diffusers_version: str) -> None:
+def write_family(folder: Path, spec: dict, diffusers_version: str) -> None:
     version = {"_diffusers_version": diffusers_version}
     index = {"_class_name": spec["pipeline"], **version, **spec["index"],
              "scheduler": ["diffusers", spec["scheduler"]["_class_name"]]}
@@ -213,17 +221,17 @@ def write_family(folder: Path, spec: dict, vocab: dict, merges: list, diffusers_
     write_json(folder / "unet" / "config.json", {**spec["unet"], **version})
     write_json(folder / "vae" / "config.json", {**spec["vae"], **version})
     write_json(folder / "text_encoder" / "config.json", {**spec["text_encoder"], **CLIP_COMMON})
-    write_tokenizer(folder / "tokenizer", vocab, merges, spec["tokenizer_pad"])
+    write_tokenizer(folder / "tokenizer", spec["tokenizer_pad"])
     if "text_encoder_2" in spec:
         write_json(folder / "text_encoder_2" / "config.json", {**spec["text_encoder_2"], **CLIP_COMMON})
-        write_tokenizer(folder / "tokenizer_2", vocab, merges, spec["tokenizer_2_pad"])
+        write_tokenizer(folder / "tokenizer_2", spec["tokenizer_2_pad"])
 
 
 def check_family(folder: Path, family: str) -> None:
     """Build every component on the meta device and compare with the published sizes."""
     import torch
     from diffusers import AutoencoderKL, UNet2DConditionModel
-    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
 
     def count(model) -> int:
         return sum(p.numel() for p in model.parameters())
@@ -240,10 +248,9 @@ def check_family(folder: Path, family: str) -> None:
             cls = CLIPTextModelWithProjection if name == "text_encoder_2" else CLIPTextModel
             expected = EXPECTED_PARAMETERS["text_encoder"][config.hidden_size]
             assert count(cls(config)) == expected, (family, name, count(cls(config)))
-    for name in ("tokenizer", "tokenizer_2"):
-        if (folder / name).is_dir():
-            ids = CLIPTokenizer.from_pretrained(folder / name)("a photo of a cat").input_ids
-            assert ids == [49406, 320, 1125, 539, 320, 2368, 49407], (family, name, ids)
+    for name, tokenizer in load_tokenizers(folder).items():
+        ids = tokenizer("a photo of a cat").input_ids
+        assert ids == [49406, 320, 1125, 539, 320, 2368, 49407], (family, name, ids)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -257,10 +264,11 @@ def main(argv: list[str] | None = None) -> int:
     merges = read_bpe(args.bpe)
     vocab = clip_vocab(merges)
     assert len(vocab) == VOCAB_SIZE, len(vocab)
+    write_bpe(args.out / "clip-bpe", vocab, merges)
     for family, spec in FAMILIES.items():
         folder = args.out / family
         shutil.rmtree(folder, ignore_errors=True)
-        write_family(folder, spec, vocab, merges, diffusers.__version__)
+        write_family(folder, spec, diffusers.__version__)
         check_family(folder, family)
         print(f"{folder}: ok")
     return 0

@@ -118,7 +118,8 @@ def load_pipeline(info: ModelInfo, device: str, dtype: str, memory_mode: str = "
     try:
         if config is not None:
             pipeline_class = getattr(diffusers, info.pipeline)
-            pipe = pipeline_class.from_single_file(str(info.path), config=str(config), **options)
+            tokenizers = single_file.load_tokenizers(config)
+            pipe = pipeline_class.from_single_file(str(info.path), config=str(config), **tokenizers, **options)
         else:
             pipe = DiffusionPipeline.from_pretrained(str(info.path), **options)
         if memory_mode == "cpu-offload" and device != "cpu":

@@ -5,6 +5,8 @@ it offline needs (see resources/model-configs/README.md).
 Reads no tensor data and imports no torch: listing hundreds of multi-GB files stays cheap.
 """
 
+import functools
+import json
 from pathlib import Path
 
 from .. import paths
@@ -95,6 +97,33 @@ def require_config(path: Path, family: str) -> Path:
             "use the model as a diffusers folder instead"
         )
     return config
+
+
+def load_tokenizers(config: Path) -> dict:
+    """The CLIP tokenizers a config folder names ("tokenizer", "tokenizer_2"), built from the one
+    shared BPE vocabulary (resources/model-configs/clip-bpe) and each folder's own settings;
+    keeping one copy of the 1.5 MB vocabulary instead of seven keeps the app bundle small."""
+    from transformers import CLIPTokenizer
+
+    tokenizers = {}
+    for name in ("tokenizer", "tokenizer_2"):
+        folder = Path(config) / name
+        if (folder / "vocab.json").is_file() or (folder / "tokenizer.json").is_file():  # a complete one
+            tokenizers[name] = CLIPTokenizer.from_pretrained(folder, local_files_only=True)
+        elif (folder / "tokenizer_config.json").is_file():
+            settings = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+            settings.pop("tokenizer_class", None)
+            vocab, merges = _clip_bpe(Path(config).parent / "clip-bpe")
+            tokenizers[name] = CLIPTokenizer(vocab=dict(vocab), merges=list(merges), **settings)
+    return tokenizers
+
+
+@functools.lru_cache(maxsize=1)
+def _clip_bpe(folder: Path) -> tuple[dict, tuple]:
+    vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+    lines = (folder / "merges.txt").read_text(encoding="utf-8").splitlines()
+    merges = tuple(tuple(line.split()) for line in lines[1:] if line)  # line 0: "#version: 0.2"
+    return vocab, merges
 
 
 def _from_modelspec(architecture: str) -> str | None:
