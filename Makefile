@@ -7,8 +7,10 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 # GPU users: point this at PyTorch's CUDA package index (see README, "GPU").
 TORCH_INDEX_URL ?=
 TORCH_SPEC := $(shell grep -E '^torch==' constraints.txt)
+VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' src/atelier/__init__.py)
+ARCHIVE := dist/Atelier-$(VERSION)-linux-$(shell uname -m).tar.zst
 
-.PHONY: run test screenshot system-deps clean
+.PHONY: run test screenshot system-deps package install-desktop clean
 
 run: $(VENV)/.installed
 	$(PY) -m atelier
@@ -21,6 +23,18 @@ screenshot: $(VENV)/.installed-dev
 
 system-deps:
 	@bash scripts/system-deps.sh
+
+# The one-folder app in dist/Atelier (run dist/Atelier/atelier) and an archive of it.
+package: $(VENV)/.installed-package
+	rm -rf build/pyinstaller dist/Atelier $(ARCHIVE)
+	$(PY) -m PyInstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller atelier.spec
+	tar -C dist -cf - Atelier | zstd -q -T0 -6 -o $(ARCHIVE)
+	@$(PY) scripts/check_bundle.py dist/Atelier
+	@echo "archive: $(ARCHIVE) ($$(du -m $(ARCHIVE) | cut -f1) MB)"
+
+# Adds Atelier to this user's application menu and opens .atelier files with it (Linux).
+install-desktop: $(VENV)/.installed
+	$(PY) -m atelier install-desktop
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +51,10 @@ $(VENV)/.installed: $(VENV)/.created pyproject.toml constraints.txt
 
 $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) install -c constraints.txt -e ".[dev]"
+	@touch $@
+
+$(VENV)/.installed-package: $(VENV)/.installed
+	$(PIP) install -c constraints.txt -e ".[package]"
 	@touch $@
 
 clean:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # System libraries Atelier needs on Debian/Ubuntu: PortAudio for sound, the xcb libraries
-# Qt 6 needs for a window, and (for tests) Xvfb. Installs them as root; otherwise prints the
+# Qt 6 needs for a window, (for tests) Xvfb, and (for make package) binutils and zstd. Installs them as root; otherwise prints the
 # exact command to run. Does nothing when everything is already installed.
 set -euo pipefail
 
@@ -10,6 +10,7 @@ packages=(
   libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1
   xvfb xauth
+  binutils zstd
 )
 
 command -v dpkg-query >/dev/null || { echo "system-deps: not a Debian-based system; install the equivalents of: ${packages[*]}"; exit 0; }

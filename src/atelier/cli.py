@@ -21,6 +21,9 @@ from .core.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
 from .settings import DEVICES, Settings
 
 
+COMMANDS = ("generate", "models", "project", "install-desktop")
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports a bad argument in one line instead of a usage dump."""
 
@@ -66,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     imports = actions.add_parser("import-image", help="add images made elsewhere, with their prompts")
     imports.add_argument("file", type=Path)
     imports.add_argument("images", type=Path, nargs="+")
+
+    desktop = commands.add_parser("install-desktop", help="add Atelier and .atelier files to this user's desktop (Linux)")
+    desktop.add_argument("--uninstall", action="store_true", help="remove what install-desktop added")
     return parser
 
 
@@ -79,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
             return _models(args)
         if args.command == "project":
             return _project(args)
+        if args.command == "install-desktop":
+            return _install_desktop(args)
         build_parser().print_help()
         return 2
     except AtelierError as exc:
@@ -122,6 +130,21 @@ def _models(args) -> int:
         return 0
     for m in result.models:
         print(f"{m.id}\t{m.kind}\t{m.family}\t{m.size_bytes / 1e9:.2f} GB\t{m.path}")
+    return 0
+
+
+def _install_desktop(args) -> int:
+    from . import desktop
+
+    if not sys.platform.startswith("linux"):
+        raise RequestError("install-desktop is for Linux desktops; on Windows and macOS, pin the app to Start or the Dock by hand")
+    if args.uninstall:
+        removed = desktop.uninstall()
+        print(f"Removed {len(removed)} file(s) from {desktop.data_home()}")
+    else:
+        written = desktop.install()
+        print(f"Installed the Atelier launcher, icons and the .atelier file type ({len(written)} files) "
+              f"under {desktop.data_home()}")
     return 0
 
 

@@ -1,24 +1,70 @@
-"""Start the window: QApplication, theme, main window, clean shutdown."""
+"""Start the window: check the display, QApplication, theme, main window, clean shutdown."""
 
+import ctypes
+import logging
+import os
 import sys
-
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from pathlib import Path
 
 from .. import paths
 from ..settings import Settings
-from .main_window import MainWindow
-from .theme import apply_theme
+
+# The README section a missing system library points to.
+_LINUX_LIBRARIES = "README.md, 'Linux system libraries'"
 
 
-def run(argv: list[str] | None = None) -> int:
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+def run(project: Path | None = None, quit_after: float | None = None, debug: bool = False) -> int:
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(message)s")
+    problem = display_problem()
+    if problem:
+        print(f"atelier: error: {problem}", file=sys.stderr)
+        return 3
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from ..engine.host import EngineHost
+    from .main_window import MainWindow
+    from .theme import apply_theme
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("Atelier")
+    app.setDesktopFileName("atelier")  # lets the desktop match the window to atelier.desktop
     settings = Settings.load()
     apply_theme(app, settings.theme)
-    icon = paths.resource_path("atelier.svg")
+    icon = paths.resource_path("icons", "atelier.svg")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
-    window = MainWindow(settings)
+    host = EngineHost()
+    window = MainWindow(settings, engine_host=host)
     window.show()
-    return app.exec()
+    if project is not None:
+        window.open_project(Path(project))
+    if quit_after is not None:
+        QTimer.singleShot(int(quit_after * 1000), window.close)
+    try:
+        return app.exec()
+    finally:
+        host.shutdown()
+
+
+def display_problem() -> str | None:
+    """Why Qt could not open a window here, in one line, before Qt aborts with a plugin dump;
+    None when it should work."""
+    platform_name = os.environ.get("QT_QPA_PLATFORM", "")
+    if not sys.platform.startswith("linux") or platform_name in ("offscreen", "minimal", "vnc"):
+        return None
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return "no display found (DISPLAY and WAYLAND_DISPLAY are unset); start Atelier from a desktop session"
+    if platform_name.startswith("wayland") or (os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("DISPLAY")):
+        return None
+    # Qt's xcb plugin needs these; without them it prints a plugin dump and aborts. Opening
+    # them here costs about a millisecond, and Qt would load them next anyway.
+    for soname, package in (("libxcb-cursor.so.0", "libxcb-cursor0"), ("libxkbcommon-x11.so.0", "libxkbcommon-x11-0"),
+                            ("libEGL.so.1", "libegl1"), ("libGL.so.1", "libgl1")):
+        try:
+            ctypes.CDLL(soname)
+        except OSError:
+            return (f"the system library {soname} is missing; install it (e.g. 'sudo apt install {package}'), "
+                    f"see {_LINUX_LIBRARIES}")
+    return None
