@@ -19,7 +19,7 @@ from ..core.jobs import MAX_SEED, ImageRequest
 from ..core.recipe import ModelRef, Recipe
 from ..core.schedulers import scheduler_spec
 from .loader import LoadedModel
-from .previews import latent_preview
+from .previews import PreviewTaker
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,8 @@ def generate_images(
 ) -> list[GeneratedImage]:
     """Make ``request.batch_size`` images. Callbacks run on the calling thread.
 
-    ``preview_every`` = N > 0 attaches a cheap latent preview to every Nth step's progress.
+    ``preview_every`` = N > 0 attaches a cheap latent preview to every Nth step's progress (on a
+    GPU, the preview of an earlier step, so that the GPU never waits for it).
     Cancelling takes effect at the end of the current step and raises GenerationCancelled;
     images finished before it have already gone to ``on_image``.
     """
@@ -70,14 +71,15 @@ def generate_images(
             raise GenerationCancelled(0, request.steps)
         started = time.perf_counter()
         steps_done = 0
+        previews = PreviewTaker(loaded.info.family)
 
-        def step_end(pipe, step, _timestep, tensors, index=index, started=started):
+        def step_end(pipe, step, _timestep, tensors, index=index, started=started, previews=previews):
             nonlocal steps_done
             steps_done = step + 1
             if on_step is not None:
                 preview = None
                 if preview_every > 0 and (steps_done % preview_every == 0 or steps_done == request.steps):
-                    preview = latent_preview(tensors.get("latents"), loaded.info.family)
+                    preview = previews.take(tensors.get("latents"))
                 on_step(
                     StepProgress(
                         index, request.batch_size, steps_done, request.steps,

@@ -35,3 +35,39 @@ def latent_preview(latents, family: str) -> Image.Image | None:
         span = np.maximum(picked.max(axis=(1, 2), keepdims=True) - low, 1e-6)
         rgb = ((picked - low) / span * 255.0).transpose(1, 2, 0)
     return Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB")
+
+
+class PreviewTaker:
+    """Previews for one image without making a GPU wait.
+
+    On the CPU a preview is made at once. On a GPU, reading latents back would stop the CPU until
+    the GPU has finished the step, so the next step's work could not be queued meanwhile (about
+    a tenth of the time at 512x512 on an H100). Instead the copy is queued behind the step's own
+    work into pinned memory, and the preview is made at a later step, once the copy has landed.
+    """
+
+    def __init__(self, family: str):
+        self.family = family
+        self._buffer = None  # pinned host memory, reused
+        self._copied = None  # CUDA event recorded after the copy was queued
+
+    def take(self, latents) -> Image.Image | None:
+        """Offer this step's latents; return the preview that is ready now, if any."""
+        if getattr(latents, "ndim", 0) != 4:
+            return None
+        if not latents.is_cuda:
+            return latent_preview(latents, self.family)
+        ready = None
+        if self._copied is not None:
+            if not self._copied.query():
+                return None  # the last copy is still in flight: skip this step rather than wait
+            ready = latent_preview(self._buffer[None], self.family)
+        import torch
+
+        first = latents[0].detach()
+        if self._buffer is None or self._buffer.shape != first.shape or self._buffer.dtype != first.dtype:
+            self._buffer = torch.empty(first.shape, dtype=first.dtype, pin_memory=True)
+        self._buffer.copy_(first, non_blocking=True)
+        self._copied = torch.cuda.Event()
+        self._copied.record()
+        return ready
