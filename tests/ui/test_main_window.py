@@ -281,7 +281,7 @@ def test_window_is_shown_at_once_and_torch_warms_up_in_the_engine_process(guard_
         "deadline = time.monotonic() + 90\n"
         "while not w.engine_label.text().startswith('Engine ready') and time.monotonic() < deadline:\n"
         "    app.processEvents(); time.sleep(0.02)\n"
-        "print(w.engine_label.text().startswith('Engine ready'), w.engine.host.pid is not None)\n"
+        "print(w.engine_label.text().startswith('Engine ready'), w.engine.worker.engine_pid is not None)\n"
         "print('torch' in sys.modules)\n"  # torch lives in the engine process only
         "w.close()\n"
     )

@@ -14,56 +14,13 @@ import atexit
 import logging
 import multiprocessing
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from ..core.errors import AtelierError, GenerationCancelled, GenerationError, ModelError, RequestError
 from ..core.jobs import ImageRequest
-from ..core.recipe import Recipe
+from .messages import EngineCallbacks, EngineOptions, FinishedImage, Picture
 
 log = logging.getLogger(__name__)
 
 _ERRORS = {cls.__name__: cls for cls in (AtelierError, RequestError, ModelError, GenerationError)}
-
-
-@dataclass(frozen=True)
-class EngineOptions:
-    device: str = "auto"
-    precision: str = "auto"
-    memory_mode: str = "normal"
-    preview_every: int = 0  # 0: no previews
-
-
-@dataclass(frozen=True)
-class Picture:
-    """Pixels that cross the pipe: 8-bit RGBA rows, ready for a QImage or a PIL image."""
-
-    width: int
-    height: int
-    rgba: bytes
-
-    @classmethod
-    def of(cls, image) -> "Picture":
-        rgba = image.convert("RGBA")
-        return cls(rgba.width, rgba.height, rgba.tobytes())
-
-
-@dataclass(frozen=True)
-class FinishedImage:
-    png: bytes  # with the recipe in its metadata, encoded in the child
-    picture: Picture
-    recipe: Recipe
-
-
-@dataclass
-class EngineCallbacks:
-    """What the caller hears during a job; every callback runs on the calling thread."""
-
-    on_status: Callable[[str], None] = lambda text: None
-    on_loaded: Callable[[str, str, str], None] = lambda model, device, dtype: None  # name, device, dtype
-    on_step: Callable[[int, int, int, int, float], None] = lambda index, count, step, total, elapsed: None
-    on_preview: Callable[[Picture], None] = lambda picture: None
-    on_image: Callable[[FinishedImage], None] = lambda image: None
 
 
 class EngineHost:

@@ -23,7 +23,6 @@ def run(project: Path | None = None, quit_after: float | None = None, debug: boo
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from ..engine.host import EngineHost
     from .main_window import MainWindow
     from .theme import apply_theme
 
@@ -35,8 +34,7 @@ def run(project: Path | None = None, quit_after: float | None = None, debug: boo
     icon = paths.resource_path("icons", "atelier.svg")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
-    host = EngineHost()
-    window = MainWindow(settings, engine_host=host)
+    window = MainWindow(settings)
     window.show()
     if project is not None:
         window.open_project(Path(project))
@@ -45,7 +43,7 @@ def run(project: Path | None = None, quit_after: float | None = None, debug: boo
     try:
         return app.exec()
     finally:
-        host.shutdown()
+        window.engine.worker.stop_engine()
 
 
 def display_problem() -> str | None:

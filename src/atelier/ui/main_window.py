@@ -25,7 +25,6 @@ from ..core.errors import RequestError
 from ..core.jobs import Job, JobState
 from ..core.project import Project
 from ..core.recipe import Recipe
-from ..engine.host import EngineHost
 from ..core.project_io import SUFFIX
 from ..settings import Settings
 from .canvas import CanvasView
@@ -41,8 +40,12 @@ from .worker import EngineThread, ImageOutput
 _FILE_FILTER = f"Atelier projects (*{SUFFIX})"
 
 
+_WARM_UP_DELAY_MS = 300
+
+
 class MainWindow(QMainWindow):
-    def __init__(self, settings: Settings | None = None, engine_host: EngineHost | None = None):
+    def __init__(self, settings: Settings | None = None, engine_host=None):
+        """``engine_host``: the EngineHost to generate with; the process-wide one when None."""
         super().__init__()
         self.settings = settings or Settings.load()
         self.setObjectName("mainWindow")
@@ -127,8 +130,9 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._update_title()
         self.engine.request_scan.emit(list(self.settings.model_folders))
-        # torch loads in the engine process while the artist reads the window, not on Generate.
-        self.engine.request_warm.emit()
+        # torch loads in the engine process while the artist looks at the window, not on Generate;
+        # started a moment after the window is up, so it does not compete with the first paint.
+        QTimer.singleShot(_WARM_UP_DELAY_MS, self, self._warm_engine)  # dropped if the window goes first
         self.projects.request_start.emit()
 
     # ----- building -------------------------------------------------------------------------
@@ -476,6 +480,11 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text)
         self.panel.progress_bar.setFormat(text)
 
+    @Slot()
+    def _warm_engine(self) -> None:
+        if not self._closing:
+            self.engine.request_warm.emit()
+
     @Slot(str)
     def _on_engine_ready(self, torch_version: str) -> None:
         if self.engine_label.text().startswith("Engine"):
@@ -487,7 +496,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _show_memory(self) -> None:
-        rss = _resident_bytes("self") + _resident_bytes(self.engine.host.pid)
+        rss = _resident_bytes("self") + _resident_bytes(self.engine.worker.engine_pid)
         if rss:
             self.memory_label.setText(f"Memory {rss / 2**30:.1f} GB")
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import io
 
-import numpy as np
-from PIL import Image
+from PIL import Image, ImageChops
 from PySide6.QtCore import QBuffer, QIODevice, QObject, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 
@@ -28,9 +27,8 @@ def pixel_difference(first_png: bytes, second_png: bytes) -> tuple[bool, int]:
     with Image.open(io.BytesIO(first_png)) as a, Image.open(io.BytesIO(second_png)) as b:
         if a.size != b.size:
             return False, 255
-        pa = np.asarray(a.convert("RGBA"), dtype=np.int16)
-        pb = np.asarray(b.convert("RGBA"), dtype=np.int16)
-    difference = int(np.abs(pa - pb).max())
+        bands = ImageChops.difference(a.convert("RGBA"), b.convert("RGBA")).getextrema()
+    difference = max(high for _low, high in bands)
     return difference == 0, difference
 
 

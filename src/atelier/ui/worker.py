@@ -15,7 +15,7 @@ from PySide6.QtGui import QImage
 from ..core.errors import AtelierError, GenerationCancelled
 from ..core.jobs import ImageRequest
 from ..core.recipe import Recipe
-from ..engine.host import EngineCallbacks, EngineHost, EngineOptions, FinishedImage, Picture, default_host
+from ..engine.messages import EngineCallbacks, EngineOptions, FinishedImage, Picture
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,9 @@ class EngineWorker(QObject):
     job_cancelled = Signal(str)
     job_done = Signal()  # the job ended, whatever the outcome
 
-    def __init__(self, settings, host: EngineHost):
+    def __init__(self, settings, host=None):
         super().__init__()
-        self.host = host
+        self._host = host  # an EngineHost; the process-wide one, made on first use, when None
         self.configure(settings)
         self._callbacks = EngineCallbacks(
             on_status=self.status.emit,
@@ -71,6 +71,29 @@ class EngineWorker(QObject):
             preview_every=settings.preview_every if settings.previews else 0,
         )
 
+    @property
+    def host(self):
+        # Imported and made here, on first use in this thread, so that multiprocessing is not
+        # imported before the window is shown.
+        if self._host is None:
+            from ..engine.host import default_host
+
+            self._host = default_host()
+        return self._host
+
+    @property
+    def engine_pid(self) -> int | None:
+        return self._host.pid if self._host is not None else None
+
+    def cancel(self) -> None:
+        if self._host is not None:  # no host yet: no job has started, nothing to cancel
+            self._host.cancel()
+
+    def stop_engine(self) -> None:
+        """End the engine process (at exit; call after the thread has stopped)."""
+        if self._host is not None:
+            self._host.shutdown()
+
     def _on_image(self, finished: FinishedImage) -> None:
         self.image_ready.emit(ImageOutput(finished.png, picture_to_qimage(finished.picture), finished.recipe))
 
@@ -84,6 +107,8 @@ class EngineWorker(QObject):
     @Slot()
     def warm(self) -> None:
         """Start the engine process ahead of the first job, so that job starts at once."""
+        if self.engine_pid is not None:
+            return  # a job got there first: the engine is running
         self.status.emit("Starting the engine ...")
         try:
             version = self.host.warm()
@@ -114,12 +139,11 @@ class EngineThread(QObject):
     request_warm = Signal()
     request_generate = Signal(object, object)
 
-    def __init__(self, settings, host: EngineHost | None = None, parent=None):
+    def __init__(self, settings, host=None, parent=None):
         super().__init__(parent)
-        self.host = host or default_host()
         self.thread = QThread()
         self.thread.setObjectName("atelier-engine")
-        self.worker = EngineWorker(settings, self.host)
+        self.worker = EngineWorker(settings, host)
         self.worker.moveToThread(self.thread)
         self.request_scan.connect(self.worker.scan)
         self.request_warm.connect(self.worker.warm)
@@ -127,11 +151,11 @@ class EngineThread(QObject):
         self.thread.start()
 
     def generate(self, info, request: ImageRequest) -> None:
-        self.host.reset_cancel()
+        self.worker.host.reset_cancel()
         self.request_generate.emit(info, request)
 
     def cancel(self) -> None:
-        self.host.cancel()
+        self.worker.cancel()
 
     def shutdown(self) -> None:
         """Cancel any job (it stops within one step), then stop and join the thread."""
