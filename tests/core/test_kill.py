@@ -246,9 +246,13 @@ def test_recover_after_kill_brings_back_unsaved_outputs(tmp_path, writer_env):
         # Recovered: no longer listed as crashed (the lock is ours now).
         assert folder not in {c.folder for c in crashed_sessions()}
 
+        size_before = path.stat().st_size
         assert session.save() == path
         assert check_archive(path, set()) == recovered_ids
-        assert check_archive(path.with_name(path.name + "~"), set()) == saved_ids
+        # The save appended: the previous save is still there, whole, at the start of the file.
+        previous = tmp_path / "previous.atelier"
+        previous.write_bytes(path.read_bytes()[:size_before])
+        assert check_archive(previous, set()) == saved_ids
     finally:
         session.close()
     assert not folder.exists()

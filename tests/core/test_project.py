@@ -36,8 +36,12 @@ CREATED = "2024-05-06T07:08:09.123+00:00"
 
 
 def png(color, size=(8, 8)) -> bytes:
+    return encoded(Image.new("RGB", size, color))
+
+
+def encoded(image) -> bytes:
     out = io.BytesIO()
-    Image.new("RGB", size, color).save(out, format="PNG")
+    image.save(out, format="PNG")
     return out.getvalue()
 
 
@@ -546,7 +550,8 @@ def test_a_failed_save_leaves_the_previous_file_alone(sessions, user_home, monke
     s.add_output(e, "image", png(RED), "png")
     path = s.save(folder / "full.atelier")
     before = path.read_bytes()
-    new = s.add_output(e, "image", png(BLUE), "png")
+    s.add_output(e, "image", png(GREEN), "png")
+    new = s.add_output(e, "image", png(BLUE), "png")  # two new assets: the second copy fails
 
     with monkeypatch.context() as patch:
         fail(patch)
@@ -561,15 +566,58 @@ def test_a_failed_save_leaves_the_previous_file_alone(sessions, user_home, monke
 
     s.save()  # and once there is room again, it saves
     with ProjectArchive(path) as archive:
-        assert archive.read(new.asset) == png(BLUE) and len(archive.project.entries[0].outputs) == 2
+        assert archive.read(new.asset) == png(BLUE) and len(archive.project.entries[0].outputs) == 3
 
 
-def test_saving_over_a_file_keeps_the_previous_one_as_backup(sessions, user_home):
+def test_saving_again_appends_and_the_previous_save_stays_whole_inside(sessions, user_home):
+    s = sessions()
+    e = s.add_entry("append")
+    s.add_output(e, "image", png(RED), "png")
+    path = s.save(user_home / "b.atelier")
+    first = path.read_bytes()
+    s.add_output(e, "image", png(BLUE), "png")
+    s.save()
+
+    after = path.read_bytes()
+    assert after[: len(first)] == first  # nothing already saved was rewritten
+    with ProjectArchive(path) as new:
+        assert len(new.project.entries[0].outputs) == 2 and not new.recovered
+    assert sorted(p.name for p in user_home.glob("b.atelier*")) == ["b.atelier"]
+
+
+@pytest.mark.parametrize("cut", [1, 100, "half", "all-but-1"])
+def test_a_save_cut_short_opens_as_the_save_before_it(sessions, user_home, cut):
+    s = sessions()
+    e = s.add_entry("torn")
+    s.add_output(e, "image", png(RED), "png")
+    path = s.save(user_home / "t.atelier")
+    first = path.read_bytes()
+    for colour in (BLUE, GREEN):
+        s.add_output(e, "image", png(colour, (64, 64)), "png")
+    s.save()
+    full = path.read_bytes()
+    tail = len(full) - len(first)
+    keep = {"half": tail // 2, "all-but-1": tail - 1}.get(cut, cut)
+    path.write_bytes(full[: len(first) + keep])  # what a crash in the middle of the save leaves
+
+    with ProjectArchive(path) as archive:
+        assert archive.recovered and len(archive.project.entries[0].outputs) == 1
+        assert archive.read(archive.project.entries[0].outputs[0].asset) == png(RED)
+    again = sessions("open", path)  # and the next save writes the file anew, whole
+    again.add_output(again.project.entries[0], "image", png(BLUE), "png")
+    again.save()
+    with ProjectArchive(path) as archive:
+        assert not archive.recovered and len(archive.project.entries[0].outputs) == 2
+
+
+def test_a_full_write_keeps_the_previous_file_as_backup(sessions, user_home):
     s = sessions()
     e = s.add_entry("backup")
     s.add_output(e, "image", png(RED), "png")
     path = s.save(user_home / "b.atelier")
     first = path.read_bytes()
+    path.touch()  # changed since this session wrote it (another program, say): no appending to it
+    os.utime(path, ns=(0, 0))
     s.add_output(e, "image", png(BLUE), "png")
     s.save()
 
@@ -578,6 +626,20 @@ def test_saving_over_a_file_keeps_the_previous_one_as_backup(sessions, user_home
     with ProjectArchive(backup) as old, ProjectArchive(path) as new:
         assert len(old.project.entries[0].outputs) == 1 and len(new.project.entries[0].outputs) == 2
     assert sorted(p.name for p in user_home.glob("b.atelier*")) == ["b.atelier", "b.atelier~"]
+
+
+def test_deleting_outputs_compacts_the_file_once_it_is_mostly_dead_bytes(sessions, user_home):
+    s = sessions()
+    e = s.add_entry("compact")
+    noise = [Image.frombytes("RGB", (256, 256), os.urandom(256 * 256 * 3)) for _ in range(6)]
+    outputs = [s.add_output(e, "image", encoded(image), "png") for image in noise]
+    path = s.save(user_home / "c.atelier")
+    for output in outputs[:5]:
+        s.remove_output(output.id)
+    s.save()
+    with ProjectArchive(path) as archive:
+        assert set(archive.names()) == {"mimetype", "project.json", "thumbnail.png", outputs[5].asset}
+    assert (user_home / "c.atelier~").exists()  # most of the file was dead: it was written anew
 
 
 def test_saving_many_outputs_copies_unchanged_assets_without_hashing(sessions, user_home, monkeypatch):

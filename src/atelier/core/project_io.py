@@ -7,14 +7,20 @@ Layout (a person unzipping it by hand sees the same):
     assets/<sha256>.png|.flac   outputs, named by content, stored (they are compressed already)
     thumbnail.png     at most 256 px, the newest image
 
-Reading validates everything and raises only ProjectError. Writing is atomic (temp file,
-fsync, ``os.replace``) and keeps the previous file as ``NAME.atelier~``.
+Reading validates everything and raises only ProjectError. A full write is atomic (temp file,
+fsync, ``os.replace``) and keeps the previous file as ``NAME.atelier~``. A save that only adds
+outputs appends instead (``append_archive``): the new members and a complete new central
+directory go after everything already in the file, so the previous save stays intact inside it,
+and a save cut short leaves a file that opens as the previous save (``ProjectArchive`` finds the
+last complete directory).
 """
 
 import io
 import json
 import logging
+import os
 import re
+import struct
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
@@ -50,19 +56,27 @@ class ProjectArchive:
     """A validated, open ``.atelier`` file. Assets are read from it on demand, so opening a
     project with thousands of outputs reads only its JSON."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, written: Project | None = None):
+        """``written``: the project just saved to ``path``, so its JSON need not be read back."""
         self.path = Path(path)
+        self.recovered = False  # True when the last save was cut short and the one before opened
         try:
-            self._zip = zipfile.ZipFile(self.path)
+            if _ends_with_end_record(self.path):
+                self._zip = zipfile.ZipFile(self.path)
+            else:  # a torn tail after the last complete save, or not ours at all
+                self._zip = self._open_last_complete(zipfile.BadZipFile("the file does not end with a zip directory"))
         except FileNotFoundError:
             raise ProjectError(f"{self.path}: no such project file") from None
         except IsADirectoryError:
             raise ProjectError(f"{self.path}: is a folder, not a project file") from None
         except ZIP_ERRORS as exc:
-            raise ProjectError(f"{self.path}: not an Atelier project or damaged ({exc})") from None
+            self._zip = self._open_last_complete(exc)
         try:
             self._members = self._validate_members()
-            self.project = self._read_project()
+            if written is not None:
+                self.project, self.format_version = written, FORMAT_VERSION
+            else:
+                self.project = self._read_project()
         except BaseException:
             self._zip.close()
             raise
@@ -103,6 +117,23 @@ class ProjectArchive:
 
     def __exit__(self, *exc):
         self.close()
+
+    def _open_last_complete(self, error: Exception) -> zipfile.ZipFile:
+        """The archive as of the last save that finished: an appending save cut short by a
+        crash leaves a torn tail after it."""
+        try:
+            with open(self.path, "rb") as fh:
+                if fh.read(4) != b"PK\x03\x04":
+                    raise zipfile.BadZipFile("not a zip file")  # not worth searching
+                end = last_complete_end(fh)
+            if end is None:
+                raise zipfile.BadZipFile("no complete central directory")
+            archive = zipfile.ZipFile(_Prefix(open(self.path, "rb"), end))
+        except ZIP_ERRORS:
+            raise ProjectError(f"{self.path}: not an Atelier project or damaged ({error})") from None
+        log.warning("%s: the last save was cut short; opened the save before it", self.path)
+        self.recovered = True
+        return archive
 
     def _validate_members(self) -> dict[str, zipfile.ZipInfo]:
         infos = self._zip.infolist()
@@ -165,7 +196,9 @@ def project_json_bytes(project: Project) -> bytes:
         "app_version": __version__,
     }
     body = project.to_dict()
-    return json.dumps({**header, **body}, ensure_ascii=False, indent=1).encode("utf-8")
+    # Compact: json's C encoder only serves output without indent, and this runs on every change
+    # (8x faster for a 1,000-output history). Any JSON viewer shows it laid out.
+    return json.dumps({**header, **body}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 # ----- versions ---------------------------------------------------------------------------------
@@ -234,7 +267,8 @@ _MIGRATIONS = {0: _v0_to_v1}
 # ----- writing ----------------------------------------------------------------------------------
 
 
-def write_archive(fh, project: Project, read_asset, thumbnail: bytes | None, passthrough=()) -> None:
+def write_archive(fh, project: Project, read_asset, thumbnail: bytes | None, passthrough=(),
+                  project_json: bytes | None = None) -> None:
     """Write a complete ``.atelier`` into the binary file ``fh``.
 
     ``read_asset(name)`` returns a readable binary stream and its size for each asset (None if
@@ -243,7 +277,7 @@ def write_archive(fh, project: Project, read_asset, thumbnail: bytes | None, pas
     """
     with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
         zf.writestr(_info("mimetype"), MIMETYPE)
-        zf.writestr(_info(PROJECT_JSON, zipfile.ZIP_DEFLATED), project_json_bytes(project))
+        zf.writestr(_info(PROJECT_JSON, zipfile.ZIP_DEFLATED), project_json or project_json_bytes(project))
         for name in sorted(project.assets()):
             found = read_asset(name)
             if found is None:  # already lost before this save; the record of it is kept
@@ -254,6 +288,142 @@ def write_archive(fh, project: Project, read_asset, thumbnail: bytes | None, pas
             _copy_member(zf, name, stream, size)
         if thumbnail is not None:
             zf.writestr(_info(THUMBNAIL), thumbnail)
+
+
+def append_archive(path: Path, project_json: bytes, read_asset, new_assets: list[str], thumbnail: bytes | None,
+                   keep: set[str]) -> None:
+    """Add ``new_assets``, the new project.json and the thumbnail to the ``.atelier`` at ``path``
+    in place, then sync it. Members named in ``keep`` stay listed; anything else (replaced
+    JSON, deleted outputs) stays as dead bytes until the next full write.
+
+    Nothing already in the file is overwritten: writing starts at its end, so until the new
+    central directory is complete the old one still describes the previous save.
+    """
+    with open(path, "r+b") as fh:
+        end = fh.seek(0, os.SEEK_END)
+        zf = None
+        try:
+            zf = zipfile.ZipFile(fh, "a", compression=zipfile.ZIP_STORED, allowZip64=True)
+            replaced = {PROJECT_JSON, THUMBNAIL}
+            zf.filelist = [i for i in zf.filelist if i.filename in keep and i.filename not in replaced]
+            zf.NameToInfo = {info.filename: info for info in zf.filelist}
+            # zipfile appends where the old central directory starts, over it; start after it.
+            zf.start_dir = end
+            zf.writestr(_info(PROJECT_JSON, zipfile.ZIP_DEFLATED), project_json)
+            for name in new_assets:
+                found = read_asset(name)
+                if found is None:
+                    log.warning("saving without missing asset %s", name)
+                    continue
+                _copy_member(zf, name, *found)
+            if thumbnail is not None:
+                zf.writestr(_info(THUMBNAIL), thumbnail)
+            zf.close()  # writes the new central directory and end record after the new members
+            fh.flush()
+            os.fsync(fh.fileno())
+        except BaseException:
+            if zf is not None:
+                zf.fp = None  # so that closing it later writes nothing more
+            fh.truncate(end)  # the file exactly as the previous save left it
+            raise
+
+
+_EOCD = b"PK\x05\x06"
+_EOCD64_LOCATOR = b"PK\x06\x07"
+_CENTRAL_HEADER = b"PK\x01\x02"
+
+
+def _ends_with_end_record(path: Path) -> bool:
+    """Whether the file ends with a zip end record (without a comment), as every complete
+    save leaves it."""
+    with open(path, "rb") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        fh.seek(max(0, size - 22))
+        tail = fh.read(22)
+    return len(tail) == 22 and tail[:4] == _EOCD and tail[20:22] == b"\0\0"
+
+
+def last_complete_end(fh, search_bytes: int = 1 << 30) -> int | None:
+    """The length of the longest prefix of the zip in ``fh`` that ends with a complete end
+    record whose central directory sits right before it; None if there is none in the last
+    ``search_bytes``. A save that appends and is cut short leaves such a prefix: the save before."""
+    size = fh.seek(0, os.SEEK_END)
+    chunk_size = 1 << 20
+    position = size
+    while position > 0 and size - position < search_bytes:
+        start = max(0, position - chunk_size)
+        fh.seek(start)
+        chunk = fh.read(position - start + len(_EOCD) - 1)  # overlap: a signature split across chunks
+        index = len(chunk)
+        while (index := chunk.rfind(_EOCD, 0, index)) >= 0:
+            end = _end_if_complete(fh, start + index, size)
+            if end is not None:
+                return end
+        position = start
+    return None
+
+
+def _end_if_complete(fh, offset: int, size: int) -> int | None:
+    fh.seek(offset)
+    record = fh.read(22)
+    if len(record) < 22:
+        return None
+    _sig, _disk, _cd_disk, _here, total, cd_size, cd_offset, comment = struct.unpack("<4s4H2LH", record)
+    if comment != 0:
+        return None  # we never write comments
+    if 0xFFFFFFFF in (cd_size, cd_offset) or total == 0xFFFF:  # zip64: the real numbers are elsewhere
+        fh.seek(offset - 20)
+        locator = fh.read(20)
+        if len(locator) < 20 or locator[:4] != _EOCD64_LOCATOR:
+            return None
+        eocd64 = struct.unpack("<4sLQL", locator)[2]
+        fh.seek(eocd64)
+        record64 = fh.read(56)
+        if len(record64) < 56 or record64[:4] != b"PK\x06\x06":
+            return None
+        cd_size, cd_offset = struct.unpack("<QQ", record64[40:56])
+        directory_end = eocd64
+    else:
+        directory_end = offset
+    if cd_offset + cd_size != directory_end or directory_end > size:
+        return None
+    fh.seek(cd_offset)
+    if total and fh.read(4) != _CENTRAL_HEADER:
+        return None
+    return offset + 22
+
+
+class _Prefix(io.RawIOBase):
+    """The first ``length`` bytes of a binary file, as a seekable file of their own."""
+
+    def __init__(self, fh, length: int):
+        self._fh, self._length, self._position = fh, length, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._position, os.SEEK_END: self._length}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def readinto(self, buffer) -> int:
+        count = max(0, min(len(buffer), self._length - self._position))
+        self._fh.seek(self._position)
+        data = self._fh.read(count)
+        buffer[:len(data)] = data
+        self._position += len(data)
+        return len(data)
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
 
 
 def make_thumbnail(image_bytes: bytes) -> bytes | None:

@@ -27,10 +27,12 @@ from .atomic import atomic_write_bytes, atomic_writer
 from .errors import ProjectError
 from .project import Entry, Output, Project, now
 from .project_io import (
+    FORMAT_VERSION,
     PROJECT_JSON,
     ZIP_ERRORS,
     THUMBNAIL,
     ProjectArchive,
+    append_archive,
     asset_name,
     make_thumbnail,
     parse_project_json,
@@ -57,6 +59,7 @@ class ProjectSession:
         self._archive = archive
         self._thumbnail_cache: tuple[str, bytes | None] | None = None
         self._saved_modified: str | None = None  # project.modified as last written to ``path``
+        self._archive_stat = _identity(path) if archive is not None else None  # the file as we know it
         self.dirty = False  # changed since the last save to ``path``
 
     # ----- opening --------------------------------------------------------------------------
@@ -159,26 +162,36 @@ class ProjectSession:
             return self._archive.read(name)
         raise ProjectError(f"asset {name} is missing from the project")
 
-    def flush(self) -> None:
+    def flush(self, project_json: bytes | None = None) -> None:
         """Persist the history to the working folder (atomic)."""
-        atomic_write_bytes(self.folder / PROJECT_JSON, project_json_bytes(self.project))
+        atomic_write_bytes(self.folder / PROJECT_JSON, project_json or project_json_bytes(self.project))
 
     # ----- saving ---------------------------------------------------------------------------
     def save(self, path: Path | None = None) -> Path:
-        """Write the ``.atelier`` atomically, keeping the previous one as ``NAME.atelier~``.
+        """Save to the ``.atelier`` file; on failure the previous save is untouched and the
+        error says why.
 
-        Unchanged assets are copied byte for byte from the old file: never re-encoded or
-        re-hashed. On failure the old file is untouched and the error says why.
+        Saving again to the file this session last read or wrote appends what is new (a cost of
+        the new outputs, not of the whole project; see ``append_archive``). Otherwise, or once
+        dead bytes would make up half the file, the whole file is written atomically and the
+        previous one kept as ``NAME.atelier~``. Unchanged assets are copied byte for byte, never
+        re-encoded or re-hashed.
         """
         target = Path(path).resolve() if path is not None else self.path
         if target is None:
             raise ProjectError("this project has no file yet; choose where to save it")
         _remove_stale_temp_files(target)
         self.project.modified = now()
+        data = project_json_bytes(self.project)
         try:
-            passthrough = self._unknown_members()
-            with atomic_writer(target, backup=target.with_name(target.name + "~")) as fh:
-                write_archive(fh, self.project, self._asset_stream, self._thumbnail(), passthrough)
+            appendable = self._appendable(target)
+            if appendable is not None:
+                new_assets, keep = appendable
+                append_archive(target, data, self._asset_stream, new_assets, self._thumbnail(), keep)
+            else:
+                passthrough = self._unknown_members()
+                with atomic_writer(target, backup=target.with_name(target.name + "~")) as fh:
+                    write_archive(fh, self.project, self._asset_stream, self._thumbnail(), passthrough, data)
         except ZIP_ERRORS as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             raise ProjectError(
@@ -187,13 +200,14 @@ class ProjectSession:
             ) from exc
         # Later reads come from the new file; the working copies of saved assets can go.
         old = self._archive
-        self._archive = ProjectArchive(target)
+        self._archive = ProjectArchive(target, written=self.project)
+        self._archive_stat = _identity(target)
         if old is not None:
             old.close()
         self.path = target
         self.dirty = False
         self._saved_modified = self.project.modified
-        self.flush()
+        self.flush(data)
         self._write_lock()
         shutil.rmtree(self.folder / "assets", ignore_errors=True)
         return target
@@ -235,6 +249,23 @@ class ProjectSession:
         if self._archive is not None and name in self._archive:
             return self._archive.open_member(name), self._archive.size(name)
         return None
+
+    def _appendable(self, target: Path) -> tuple[list[str], set[str]] | None:
+        """(assets to add, members to keep listed) when ``target`` can take an appending save:
+        it is the file this session last read or wrote, unchanged since, not opened from a cut-
+        short save, and not mostly dead bytes already. None when it needs a full write."""
+        archive = self._archive
+        if archive is None or archive.recovered or target != self.path or _identity(target) != self._archive_stat:
+            return None
+        if archive.format_version != FORMAT_VERSION:
+            return None  # an upgraded file is written anew, the original kept as the backup
+        keep = {"mimetype"} | {n for n in archive.names() if not n.startswith("assets/")} | self.project.assets()
+        new_assets = sorted(n for n in self.project.assets() if n not in archive and (self.folder / n).exists())
+        live = sum(archive.size(n) for n in keep if n in archive)
+        live += sum((self.folder / n).stat().st_size for n in new_assets)
+        if self._archive_stat[1] > 2 * live + (256 << 10):
+            return None  # compact: a full write drops the dead bytes
+        return new_assets, keep
 
     def _unknown_members(self):
         if self._archive is None:
@@ -347,6 +378,17 @@ def recover(crashed: CrashedSession) -> ProjectSession:
 
 def discard(crashed: CrashedSession) -> None:
     shutil.rmtree(crashed.folder, ignore_errors=True)
+
+
+def _identity(path: Path | None) -> tuple[int, int, int] | None:
+    """(inode, size, mtime) of a file: another program's write, or a replace, changes it."""
+    if path is None:
+        return None
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 def _remove_stale_temp_files(target: Path, older_than: float = 60.0) -> None:
