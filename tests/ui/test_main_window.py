@@ -503,3 +503,17 @@ def test_canvas_edits_add_a_linked_output_and_undo_redo_them(qtbot, window, tmp_
     window.undo_stack.redo()
     qtbot.waitUntil(lambda: window.canvas.image_size() == (30, 40), timeout=10_000)
     assert set(window.history.shown_output_ids()) == {source.id, rotated.id}
+
+
+def test_an_unwritable_data_folder_is_said_once_and_generating_is_refused(qtbot, user_home, monkeypatch):
+    blocker = user_home / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_DATA_HOME", str(blocker / "data"))  # nothing can be created under a file
+    win = MainWindow()
+    win.show()
+    qtbot.waitUntil(lambda: "cannot be written" in win.panel.message_label.text(), timeout=10_000)
+    assert win.panel.message_label.text().startswith(f"{blocker / 'data' / 'Atelier'} cannot be written (")
+    assert not win.panel.generate_button.isEnabled()
+    qtbot.wait(300)  # the model scan's "no models" message must not replace it
+    assert "cannot be written" in win.panel.message_label.text()
+    close_window(qtbot, win)

@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self._job_started = 0.0  # perf_counter() when the running job began
         self._pending: dict[str, ImageOutput] = {}  # images waiting to be stored before shown
         self._closing = False
+        self._storage_problem: str | None = None  # set when no work could be kept: no generating
         self.project: Project = Project()
         self.project_path: Path | None = None
         self.last_output: ImageOutput | None = None
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         pw.dirty_changed.connect(self._on_dirty_changed)
         pw.crashed_found.connect(self._on_crashed_found)
         pw.failed.connect(self._on_project_failed)
+        pw.unavailable.connect(self._on_storage_unavailable)
         pw.closed.connect(self._on_project_closed)
         pw.output_changed.connect(self._on_output_changed)
         pw.asset_loaded.connect(self._on_asset_loaded)
@@ -703,11 +705,18 @@ class MainWindow(QMainWindow):
             self.restoreState(QByteArray.fromBase64(self.settings.window_state.encode()))
 
     def _update_buttons(self) -> None:
-        self.panel.generate_button.setEnabled(bool(self._models))  # more can be queued while one runs
+        # More can be queued while one runs; nothing, if what it makes could not be kept.
+        self.panel.generate_button.setEnabled(bool(self._models) and self._storage_problem is None)
         self.panel.cancel_button.setEnabled(self.running_job is not None)
 
     def _show_message(self, text: str, error: bool = False) -> None:
-        self.panel.set_message(text, error)
+        self.panel.set_message(self._storage_problem or text, error or self._storage_problem is not None)
+
+    @Slot(str)
+    def _on_storage_unavailable(self, message: str) -> None:
+        self._storage_problem = message
+        self._show_message(message, error=True)
+        self._update_buttons()
 
     def closeEvent(self, event) -> None:
         # 1. Unsaved work: ask; saving or discarding finishes asynchronously, then closes again.

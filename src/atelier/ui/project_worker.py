@@ -11,6 +11,7 @@ from PIL import Image, ImageChops
 from PySide6.QtCore import QBuffer, QIODevice, QObject, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 
+from .. import paths
 from ..core.errors import AtelierError
 from ..core.project import Entry
 from ..core.session import CrashedSession, ProjectSession, crashed_sessions, discard, recover
@@ -51,6 +52,7 @@ class ProjectWorker(QObject):
     dirty_changed = Signal(bool)
     crashed_found = Signal(object)  # list[CrashedSession]
     failed = Signal(str)  # one-line message
+    unavailable = Signal(str)  # no project can be kept at all (the data folder cannot be written)
     closed = Signal()
     asset_loaded = Signal(str, QImage)  # output id, full image
     compared = Signal(str, bool, int)  # output id, pixels identical, largest channel difference
@@ -68,7 +70,15 @@ class ProjectWorker(QObject):
     @Slot()
     def start(self) -> None:
         """A fresh untitled project, then any crashed sessions worth offering back."""
-        self._replace(ProjectSession.create)
+        try:
+            session = ProjectSession.create()
+        except OSError as exc:  # no working folder, so no work could be kept: say so, generate nothing
+            self.unavailable.emit(
+                f"{paths.data_dir()} cannot be written ({exc.strerror or exc}), so nothing made now could be kept; "
+                "fix its permissions or set XDG_DATA_HOME, then start Atelier again"
+            )
+            return
+        self._install(session)
         try:
             found = crashed_sessions()
         except OSError as exc:
@@ -282,6 +292,9 @@ class ProjectWorker(QObject):
         except (OSError, AtelierError) as exc:
             self.failed.emit(str(exc) if isinstance(exc, AtelierError) else f"could not open the project: {exc}")
             return
+        self._install(session, keep_current)
+
+    def _install(self, session: ProjectSession, keep_current: bool = False) -> None:
         old = self.session
         if old is not None and not keep_current and not old.dirty:
             old.close()  # nothing unsaved in it; anything unsaved stays recoverable
