@@ -10,7 +10,7 @@ TORCH_SPEC := $(shell grep -E '^torch==' constraints.txt)
 VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' src/atelier/__init__.py)
 ARCHIVE := dist/Atelier-$(VERSION)-linux-$(shell uname -m).tar.zst
 
-.PHONY: run test screenshot system-deps package install-desktop clean
+.PHONY: run test screenshot system-deps package install-desktop bench clean
 
 run: $(VENV)/.installed
 	$(PY) -m atelier
@@ -23,6 +23,10 @@ screenshot: $(VENV)/.installed-dev
 
 system-deps:
 	@bash scripts/system-deps.sh
+
+# Benchmarks of what artists feel (bench/README.md): one table, bench/results/. Not a test.
+bench: $(VENV)/.installed-dev
+	$(PY) bench/run.py
 
 # The one-folder app in dist/Atelier (run dist/Atelier/atelier) and an archive of it.
 package: $(VENV)/.installed-package

@@ -1,0 +1,165 @@
+"""Benchmark 1: what the app adds to the model's own time.
+
+The same pipeline folder, seed, steps, size and guidance, called (A) raw: ``load_pipeline`` in
+this process and a plain ``pipe(...)``; (B) through the whole app: the real MainWindow (offscreen),
+Generate clicked, the engine (worker thread or child process, whatever the app uses), step
+callbacks, live previews, PNG encoding, QImage, the project write, and the image shown on the
+canvas. Interleaved A/B pairs after a warm-up pair (which also loads the model on both sides);
+the verdict is on the median of the per-pair ratios B/A.
+
+    python bench/bench_overhead.py tiny|mid [--quick]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import common
+from common import log
+
+CONFIGS = {
+    # name: (prompt, steps, size, guidance, pairs, quick pairs, target ratio)
+    "tiny": ("a photo of a cat", 8, (64, 64), 7.0, 7, 3, 1.03),
+    # CFG off (guidance 1): half the UNet work per step keeps the run inside the time budget.
+    "mid": ("a photo of a cat", 3, (256, 256), 1.0, 7, 2, 1.02),
+}
+SEED = 1234
+
+
+def main() -> None:
+    common.ensure_isolated()
+    which = next((a for a in sys.argv[1:] if a in CONFIGS), "tiny")
+    prompt, steps, size, guidance, pairs, quick_pairs, target = CONFIGS[which]
+    if common.quick():
+        pairs = quick_pairs
+        if which == "mid":
+            steps = 1
+    folder = common.mid_model() if which == "mid" else common.tiny_model()
+    installed = common.install_model(folder)
+
+    app = common.qapp()  # noqa: F841  (kept alive)
+    import torch
+
+    from atelier.engine.loader import load_pipeline, pick_device, pick_dtype
+    from atelier.engine.registry import inspect_folder
+
+    # 1. Raw side: the same folder the app will find, loaded the way the app loads it.
+    info = inspect_folder(installed)
+    device = pick_device("auto")
+    dtype = pick_dtype(device)
+    started = time.perf_counter()
+    raw = load_pipeline(info, device, dtype).pipe
+    # The sampler the window uses by default, built from the model's shipped config as the
+    # engine builds it, so both sides run the very same computation.
+    import diffusers
+
+    from atelier.core.schedulers import DEFAULT_SCHEDULER, scheduler_spec
+
+    spec = scheduler_spec(DEFAULT_SCHEDULER)
+    if spec.class_name:
+        raw.scheduler = getattr(diffusers, spec.class_name).from_config(raw.scheduler.config, **spec.options)
+    log(f"{which}: raw load {time.perf_counter() - started:.1f} s on {device}/{dtype}")
+
+    def raw_call():
+        t0 = time.perf_counter()
+        with torch.inference_mode():
+            out = raw(
+                prompt=prompt, negative_prompt=None, num_inference_steps=steps, guidance_scale=guidance,
+                width=size[0], height=size[1], num_images_per_prompt=1,
+                generator=torch.Generator("cpu").manual_seed(SEED), output_type="pil",
+            )
+        return time.perf_counter() - t0, out.images[0]
+
+    # 2. App side: the real window; the image counts as delivered when the canvas shows the
+    #    stored image (the window stores it in the project first, then shows it).
+    win = common.open_window()
+    combo = win.panel.model_combo
+    index = next((i for i in range(combo.count()) if getattr(combo.itemData(i), "id", None) == installed.name), -1)
+    if index < 0:
+        raise SystemExit(f"the window did not list {installed.name}")
+    combo.setCurrentIndex(index)
+    common.fill(win, prompt=prompt, steps=steps, size=size, seed=SEED, guidance=guidance)
+    mark = {"target": None, "t": None}
+    show_image = win.canvas.show_image
+
+    def timed_show_image(*args, **kwargs):
+        result = show_image(*args, **kwargs)
+        if mark["target"] is not None and mark["t"] is None and common.output_count(win) >= mark["target"]:
+            mark["t"] = time.perf_counter()
+        return result
+
+    win.canvas.show_image = timed_show_image
+
+    def app_call():
+        common.wait_until(lambda: win.running_job is None, timeout=600)
+        common.fill(win, prompt=prompt, steps=steps, size=size, seed=SEED, guidance=guidance)
+        mark["target"], mark["t"] = common.output_count(win) + 1, None
+        t0 = time.perf_counter()
+        win.panel.generate_button.click()
+        if not common.wait_until(lambda: mark["t"] is not None, timeout=900, interval_ms=20):
+            raise SystemExit(f"the app did not deliver an image: {win.panel.message_label.text()!r}")
+        elapsed = mark["t"] - t0
+        common.wait_until(lambda: win.running_job is None, timeout=120)
+        return elapsed
+
+    # 3. Warm-up pair (model loads on both sides), then interleaved pairs, order alternating.
+    started = time.perf_counter()
+    warm_raw, raw_image = raw_call()
+    warm_app = app_call()
+    log(f"{which}: warm-up raw {warm_raw:.2f} s, app (with model load) {warm_app:.2f} s "
+        f"[{time.perf_counter() - started:.0f} s]")
+    raws, apps, ratios = [], [], []
+    for i in range(pairs):
+        if i % 2 == 0:
+            r, _ = raw_call()
+            a = app_call()
+        else:
+            a = app_call()
+            r, _ = raw_call()
+        raws.append(r)
+        apps.append(a)
+        ratios.append(a / r)
+        log(f"{which}: pair {i + 1}/{pairs}: raw {r:.3f} s, app {a:.3f} s, ratio {a / r:.3f}")
+
+    identical = _same_pixels(win, raw_image)
+    common.close_window(win)
+    ratio = common.median(ratios)
+    details = {
+        "model": which, "steps": steps, "size": list(size), "guidance": guidance, "pairs": pairs,
+        "device": device, "dtype": dtype,
+        "raw_s": [round(x, 4) for x in raws], "app_s": [round(x, 4) for x in apps],
+        "ratios": [round(x, 4) for x in ratios],
+        "median_raw_s": round(common.median(raws), 4), "median_app_s": round(common.median(apps), 4),
+        "median_overhead_ms": round(common.median([a - r for a, r in zip(apps, raws)]) * 1000, 1),
+        "app_image_identical_to_raw": identical,
+        "torch_threads": torch.get_num_threads(),
+    }
+    label = "tiny model" if which == "tiny" else "mid-size SD1.5 UNet, 256x256"
+    common.emit([common.row(
+        f"generation overhead ({label})",
+        f"{ratio:.3f}x app/raw (median of {pairs}; raw {details['median_raw_s']:.2f} s)",
+        f"<= {target:.2f}x",
+        ratio <= target, details, value=ratio,
+    )])
+
+
+def _same_pixels(win, raw_image):
+    """Whether the image the app stored equals the raw call's (same seed: it should)."""
+    try:
+        import io
+
+        import numpy as np
+        from PIL import Image
+
+        png = win.last_output.png
+        with Image.open(io.BytesIO(png)) as stored:
+            a = np.asarray(stored.convert("RGB"))
+        b = np.asarray(raw_image.convert("RGB"))
+        return bool(a.shape == b.shape and (a == b).all())
+    except Exception:  # the window's internals may change; this is only a sanity note
+        return None
+
+
+if __name__ == "__main__":
+    main()

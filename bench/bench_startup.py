@@ -1,0 +1,70 @@
+"""Benchmark 3: time from process start to a shown, idle main window, against a bare PySide6
+window measured in the same run (fresh processes, interleaved, median of the ratios); and torch
+must not be loaded in the window's process by then.
+
+    python bench/bench_startup.py [--quick]
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import common
+from common import log
+
+REPEATS, QUICK_REPEATS = 7, 3
+TARGET = 1.5
+
+
+def launch(which: str) -> dict:
+    env = dict(os.environ)
+    started = time.time()
+    proc = subprocess.Popen([sys.executable, str(common.BENCH / "startup_driver.py"), which], cwd=str(common.ROOT),
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = proc.stdout.readline()
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if not line.strip():
+        raise SystemExit(f"the {which} window did not report (exit {proc.returncode})")
+    data = json.loads(line)
+    data["seconds"] = data["idle_wall"] - started
+    return data
+
+
+def main() -> None:
+    common.ensure_isolated()
+    common.install_model(common.tiny_model())  # a model to find, as an artist has
+    repeats = QUICK_REPEATS if common.quick() else REPEATS
+    launch("app")  # warm-up: first run writes settings, fills the OS file cache
+    launch("bare")
+    apps, bares, ratios, torch_seen = [], [], [], False
+    for i in range(repeats):
+        order = ("app", "bare") if i % 2 == 0 else ("bare", "app")
+        got = {w: launch(w) for w in order}
+        apps.append(got["app"]["seconds"])
+        bares.append(got["bare"]["seconds"])
+        ratios.append(apps[-1] / bares[-1])
+        torch_seen = torch_seen or got["app"]["torch"]
+        log(f"startup {i + 1}/{repeats}: app {apps[-1]:.3f} s, bare {bares[-1]:.3f} s, ratio {ratios[-1]:.2f}")
+    ratio = common.median(ratios)
+    details = {
+        "repeats": repeats, "app_s": [round(x, 3) for x in apps], "bare_s": [round(x, 3) for x in bares],
+        "ratios": [round(x, 3) for x in ratios], "median_app_s": round(common.median(apps), 3),
+        "median_bare_s": round(common.median(bares), 3), "torch_in_sys_modules": torch_seen,
+    }
+    common.emit([common.row(
+        "startup to idle window",
+        f"{ratio:.2f}x bare PySide6 ({details['median_app_s']:.2f} s vs {details['median_bare_s']:.2f} s); "
+        f"torch loaded: {'yes' if torch_seen else 'no'}",
+        f"<= {TARGET}x, torch not loaded",
+        ratio <= TARGET and not torch_seen, details, value=ratio,
+    )])
+
+
+if __name__ == "__main__":
+    main()
