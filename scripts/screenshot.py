@@ -9,30 +9,6 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-home = Path(tempfile.mkdtemp(prefix="atelier-shot-"))
-for var, sub in (("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")):
-    os.environ[var] = str(home / sub)
-os.environ["HF_HUB_CACHE"] = str(home / "hf")
-
-import tiny_models  # noqa: E402  (after the environment is redirected)
-from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
-
-from atelier import paths  # noqa: E402
-from atelier.ui.theme import dark_palette  # noqa: E402
-from atelier.ui.main_window import MainWindow  # noqa: E402
-
-tiny_models.build_sd15(paths.models_dir() / "tiny-sd15")
-app = QApplication([])
-app.setStyle("Fusion")
-app.setPalette(dark_palette())
-window = MainWindow()
-window.ask_unsaved = lambda doing: QMessageBox.StandardButton.Discard  # a throwaway project
-window.show()
-
-
 PROMPTS = [
     ("a lighthouse on a cliff at dusk, oil painting, warm light", 42, 2),
     ("a red fox in fresh snow, morning mist", 7, 1),
@@ -40,38 +16,65 @@ PROMPTS = [
 ]
 
 
-def generate():
-    if not window.panel.model_combo.isEnabled():
-        QTimer.singleShot(100, generate)
-        return
-    for prompt, seed, count in reversed(PROMPTS):
-        window.panel.prompt_edit.setPlainText(prompt)
-        window.panel.negative_edit.setPlainText("blurry, low quality")
-        window.panel.steps_spin.setValue(4)
-        window.panel.width_spin.setValue(256)
-        window.panel.height_spin.setValue(256)
-        window.panel.seed_spin.setValue(seed)
-        window.panel.batch_spin.setValue(count)
-        window.start_generation()
-    QTimer.singleShot(100, wait_for_image)
+def main() -> int:
+    # Everything under main(): the engine process is spawned, and re-imports this script.
+    sys.path.insert(0, str(ROOT / "tests"))
+    home = Path(tempfile.mkdtemp(prefix="atelier-shot-"))
+    for var, sub in (("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")):
+        os.environ[var] = str(home / sub)
+    os.environ["HF_HUB_CACHE"] = str(home / "hf")
 
+    import tiny_models  # after the environment is redirected
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
 
-def wait_for_image():
-    # Polled on the GUI thread: a lambda on the worker's signal would run on the worker thread.
-    stored = sum(len(e.outputs) for e in window.project.entries)
-    if window.running_job is not None or stored < sum(count for _p, _s, count in PROMPTS):
+    from atelier import paths
+    from atelier.ui.main_window import MainWindow
+    from atelier.ui.theme import dark_palette
+
+    tiny_models.build_sd15(paths.models_dir() / "tiny-sd15")
+    app = QApplication([])
+    app.setStyle("Fusion")
+    app.setPalette(dark_palette())
+    window = MainWindow()
+    window.ask_unsaved = lambda doing: QMessageBox.StandardButton.Discard  # a throwaway project
+    window.show()
+
+    def generate():
+        if not window.panel.model_combo.isEnabled():
+            QTimer.singleShot(100, generate)
+            return
+        for prompt, seed, count in reversed(PROMPTS):
+            window.panel.prompt_edit.setPlainText(prompt)
+            window.panel.negative_edit.setPlainText("blurry, low quality")
+            window.panel.steps_spin.setValue(4)
+            window.panel.width_spin.setValue(256)
+            window.panel.height_spin.setValue(256)
+            window.panel.seed_spin.setValue(seed)
+            window.panel.batch_spin.setValue(count)
+            window.start_generation()
         QTimer.singleShot(100, wait_for_image)
-        return
-    QTimer.singleShot(800, snap)  # let the history's thumbnails arrive
+
+    def wait_for_image():
+        # Polled on the GUI thread: a lambda on the worker's signal would run on the worker thread.
+        stored = sum(len(e.outputs) for e in window.project.entries)
+        if window.running_job is not None or stored < sum(count for _p, _s, count in PROMPTS):
+            QTimer.singleShot(100, wait_for_image)
+            return
+        QTimer.singleShot(800, snap)  # let the history's thumbnails arrive
+
+    def snap():
+        out = ROOT / "docs" / "screenshot.png"
+        window.grab().save(str(out))
+        print(f"wrote {out}")
+        window.close()
+        app.quit()
+
+    QTimer.singleShot(100, generate)
+    status = app.exec()
+    window.engine.worker.stop_engine()
+    return status
 
 
-def snap():
-    out = ROOT / "docs" / "screenshot.png"
-    window.grab().save(str(out))
-    print(f"wrote {out}")
-    window.close()
-    app.quit()
-
-
-QTimer.singleShot(100, generate)
-sys.exit(app.exec())
+if __name__ == "__main__":
+    sys.exit(main())
