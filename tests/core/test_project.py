@@ -569,12 +569,18 @@ def test_a_failed_save_leaves_the_previous_file_alone(sessions, user_home, monke
         assert archive.read(new.asset) == png(BLUE) and len(archive.project.entries[0].outputs) == 3
 
 
-def test_saving_again_appends_and_the_previous_save_stays_whole_inside(sessions, user_home):
+def saved_with_one_output(sessions, path):
+    """A session saved to ``path`` with one red output: (session, its entry, the file's bytes)."""
     s = sessions()
-    e = s.add_entry("append")
+    e = s.add_entry("saved once")
     s.add_output(e, "image", png(RED), "png")
-    path = s.save(user_home / "b.atelier")
-    first = path.read_bytes()
+    s.save(path)
+    return s, e, path.read_bytes()
+
+
+def test_saving_again_appends_and_the_previous_save_stays_whole_inside(sessions, user_home):
+    path = user_home / "b.atelier"
+    s, e, first = saved_with_one_output(sessions, path)
     s.add_output(e, "image", png(BLUE), "png")
     s.save()
 
@@ -587,11 +593,8 @@ def test_saving_again_appends_and_the_previous_save_stays_whole_inside(sessions,
 
 @pytest.mark.parametrize("cut", [1, 100, "half", "all-but-1"])
 def test_a_save_cut_short_opens_as_the_save_before_it(sessions, user_home, cut):
-    s = sessions()
-    e = s.add_entry("torn")
-    s.add_output(e, "image", png(RED), "png")
-    path = s.save(user_home / "t.atelier")
-    first = path.read_bytes()
+    path = user_home / "t.atelier"
+    s, e, first = saved_with_one_output(sessions, path)
     for colour in (BLUE, GREEN):
         s.add_output(e, "image", png(colour, (64, 64)), "png")
     s.save()
@@ -611,11 +614,8 @@ def test_a_save_cut_short_opens_as_the_save_before_it(sessions, user_home, cut):
 
 
 def test_a_full_write_keeps_the_previous_file_as_backup(sessions, user_home):
-    s = sessions()
-    e = s.add_entry("backup")
-    s.add_output(e, "image", png(RED), "png")
-    path = s.save(user_home / "b.atelier")
-    first = path.read_bytes()
+    path = user_home / "b.atelier"
+    s, e, first = saved_with_one_output(sessions, path)
     path.touch()  # changed since this session wrote it (another program, say): no appending to it
     os.utime(path, ns=(0, 0))
     s.add_output(e, "image", png(BLUE), "png")
