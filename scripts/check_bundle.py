@@ -27,9 +27,9 @@ def main(argv=None) -> int:
     failures = []
 
     size_mb = bundle_size(args.bundle) / 2**20
-    print(f"bundle size: {size_mb:.0f} MB (limit {args.max_mb:.0f} MB)")
+    print(f"bundle size: {size_mb:.0f} MiB (limit {args.max_mb:.0f} MiB)")
     if size_mb > args.max_mb:
-        failures.append(f"{args.bundle} is {size_mb:.0f} MB, over {args.max_mb:.0f} MB")
+        failures.append(f"{args.bundle} is {size_mb:.0f} MiB, over {args.max_mb:.0f} MiB")
 
     gpu = sorted(str(p.relative_to(args.bundle)) for p in args.bundle.rglob("*") if GPU_LIBRARY.search(p.name))
     print(f"CUDA/NVIDIA libraries: {len(gpu)}")
