@@ -60,6 +60,7 @@ class ProjectArchive:
         """``written``: the project just saved to ``path``, so its JSON need not be read back."""
         self.path = Path(path)
         self.recovered = False  # True when the last save was cut short and the one before opened
+        self._prefix = None  # the file, cut to its last complete save, when recovered
         try:
             if _ends_with_end_record(self.path):
                 self._zip = zipfile.ZipFile(self.path)
@@ -111,6 +112,8 @@ class ProjectArchive:
 
     def close(self) -> None:
         self._zip.close()
+        if self._prefix is not None:
+            self._prefix.close()
 
     def __enter__(self):
         return self
@@ -128,8 +131,11 @@ class ProjectArchive:
                 end = last_complete_end(fh)
             if end is None:
                 raise zipfile.BadZipFile("no complete central directory")
-            archive = zipfile.ZipFile(_Prefix(open(self.path, "rb"), end))
+            self._prefix = _Prefix(open(self.path, "rb"), end)  # zipfile does not close what it is given
+            archive = zipfile.ZipFile(self._prefix)
         except ZIP_ERRORS:
+            if self._prefix is not None:
+                self._prefix.close()
             raise ProjectError(f"{self.path}: not an Atelier project or damaged ({error})") from None
         log.warning("%s: the last save was cut short; opened the save before it", self.path)
         self.recovered = True
