@@ -10,8 +10,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
-ICONS = Path(__file__).resolve().parents[1] / "resources" / "icons"
-SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
+ROOT = Path(__file__).resolve().parents[1]
+ICONS = ROOT / "resources" / "icons"
+sys.path.insert(0, str(ROOT / "src"))
+from atelier.desktop import ICON_SIZES as SIZES  # noqa: E402  (the sizes install-desktop installs)
 
 
 def main() -> int:
