@@ -111,6 +111,11 @@ def test_a_killed_child_fails_the_job_clearly_and_the_next_job_restarts_it(host,
     images = []
     host.generate(info, tiny_request(steps=1), EngineOptions(device="cpu"), EngineCallbacks(on_image=images.append))
     assert len(images) == 1 and host.pid not in (None, first_pid)
+    # and cancel reaches the new child (it has a cancel event of its own)
+    host.reset_cancel()
+    with pytest.raises(GenerationCancelled):
+        host.generate(info, tiny_request(steps=20), EngineOptions(device="cpu"),
+                      EngineCallbacks(on_step=lambda *_: host.cancel()))
 
 
 def test_the_calling_process_never_imports_torch(guard_env, sd15_dir):

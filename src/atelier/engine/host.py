@@ -14,6 +14,7 @@ import atexit
 import logging
 import multiprocessing
 import threading
+
 from ..core.errors import AtelierError, GenerationCancelled, GenerationError, ModelError, RequestError
 from ..core.jobs import ImageRequest
 from .messages import EngineCallbacks, EngineOptions, FinishedImage, Picture
@@ -96,7 +97,11 @@ class EngineHost:
             try:
                 message = self._conn.recv()
             except (EOFError, OSError):
-                process, self._process, self._conn = self._process, None, None
+                process, conn, self._process, self._conn = self._process, self._conn, None, None
+                conn.close()
+                # A child killed inside the event's lock leaves it locked for good: the next
+                # child gets a new one.
+                self._cancel = self._context.Event()
                 process.join(5)
                 code = process.exitcode
                 raise GenerationError(
