@@ -51,15 +51,11 @@ def run(image_out: Path | None = None, debug: bool = False) -> int:
 
             stage = "saving and reopening a project"
             _round_trip_project(Path(tmp) / "selftest.atelier", png, images[0].recipe.to_dict())
-    except (AtelierError, OSError) as exc:
-        if debug:
-            traceback.print_exc()
-        print(f"Atelier {__version__} selftest: FAILED while {stage}: {exc}", file=sys.stderr)
-        return 1
     except Exception as exc:  # the point of a selftest is to say what broke, whatever it is
         if debug:
             traceback.print_exc()
-        print(f"Atelier {__version__} selftest: FAILED while {stage}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        reason = exc if isinstance(exc, (AtelierError, OSError)) else f"{type(exc).__name__}: {exc}"
+        print(f"Atelier {__version__} selftest: FAILED while {stage}: {reason}", file=sys.stderr)
         return 1
     frozen = "frozen" if getattr(sys, "frozen", False) else "from source"
     print(
