@@ -461,3 +461,35 @@ def test_context_menu_opens_on_right_click(qtbot, view):
     assert shown == [sorted(["use_prompt", "use_seed", "reproduce", "favourite", "export", "hide", "delete"])]
     view.list_view.customContextMenuRequested.emit(QPoint(rect.right() + 200, rect.bottom() + 200))
     assert len(shown) == 1
+
+
+def test_a_thumbnail_finishing_after_its_panel_is_gone_goes_nowhere(qtbot):
+    """The window can close while a decoder thread still reads an asset: deleting the panel
+    (and collecting its garbage) must not pull anything out from under that thread."""
+    import gc
+
+    from atelier.ui.history import ThumbnailCache
+
+    started, release = threading.Event(), threading.Event()
+
+    def slow_read(name: str) -> bytes:
+        started.set()
+        release.wait(10)
+        return png("red")
+
+    closing = ThumbnailCache()
+    closing.set_source(slow_read)
+    closing.request("assets/slow.png")
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    closing.deleteLater()
+    qtbot.wait(10)  # deleteLater runs
+    del closing
+    gc.collect()
+    release.set()
+
+    survivor = ThumbnailCache()
+    assets = Assets()
+    survivor.set_source(assets.read)
+    survivor.request(assets.add("assets/blue.png", png("blue")))
+    qtbot.waitUntil(lambda: survivor.state("assets/blue.png") == "loaded", timeout=5000)
+    assert survivor.state("assets/slow.png") == "none"  # the gone panel's thumbnail is not taken

@@ -6,9 +6,9 @@ it plain project objects (``set_project``, ``add_output``, ``update_output``) an
 it asks for (``output_activated``, ``action_requested``).
 
 Thumbnails are lazy. Opening a project decodes nothing; an item asks for its thumbnail the
-first time it is painted, i.e. when it becomes visible. A few QRunnables on the global thread
-pool read the asset bytes and decode and scale them to QImages; the result comes back to the
-UI thread as a queued signal, where it becomes a QPixmap in a small LRU cache keyed by asset
+first time it is painted, i.e. when it becomes visible. A few plain Python threads read the
+asset bytes and decode and scale them to QImages (no Qt object of theirs can be destroyed under
+them); the result comes back to the UI thread as a queued signal, where it becomes a QPixmap in a small LRU cache keyed by asset
 name (assets are content-addressed, so a name always means the same pixels).
 """
 
@@ -30,10 +30,8 @@ from PySide6.QtCore import (
     QObject,
     QPointF,
     QRectF,
-    QRunnable,
     QSize,
     Qt,
-    QThreadPool,
     QTimer,
     Signal,
     Slot,
@@ -121,30 +119,39 @@ def seed_of(entry: Entry, output: Output):
 
 
 # ----- thumbnails ----------------------------------------------------------------------------
-class _JobSignals(QObject):
-    done = Signal(int, str, QImage)  # generation, asset, thumbnail (null if it could not be made)
+class _Deliveries(QObject):
+    """Carries finished thumbnails from decoder threads to the UI thread. One per process and
+    never deleted, so a decoder that finishes after the window that asked has closed emits on
+    a live object; each cache picks out its own deliveries by token."""
+
+    done = Signal(int, int, str, QImage)  # cache token, generation, asset, thumbnail (null if none)
 
 
-class _ThumbnailJob(QRunnable):
-    """Reads and decodes one asset on a pool thread. Touches no widget and no shared state:
-    its only way out is the queued ``done`` signal."""
+_deliveries: _Deliveries | None = None
+_decoders = None  # a ThreadPoolExecutor, made on first use
+_tokens = itertools.count(1)
 
-    def __init__(self, generation: int, asset: str, read_asset: Callable[[str], bytes], pixels: int):
-        super().__init__()
-        self.setAutoDelete(False)  # the cache holds it until ``done`` arrives
-        self.signals = _JobSignals()
-        self.generation = generation
-        self.asset = asset
-        self._read = read_asset
-        self._pixels = pixels
 
-    def run(self) -> None:
-        thumbnail = QImage()
-        try:
-            thumbnail = decode_thumbnail(self._read(self.asset), self._pixels)
-        except Exception as exc:  # noqa: BLE001 - a missing or damaged asset shows a placeholder
-            log.warning("no thumbnail for %s: %s", self.asset, exc)
-        self.signals.done.emit(self.generation, self.asset, thumbnail)
+def _decoding():
+    """The delivery object and the decoder threads; first called on the UI thread."""
+    global _deliveries, _decoders
+    if _decoders is None:
+        from concurrent.futures import ThreadPoolExecutor  # only once a thumbnail is wanted
+
+        _deliveries = _Deliveries()
+        _decoders = ThreadPoolExecutor(max_workers=3, thread_name_prefix="atelier-thumbnail")
+    return _deliveries, _decoders
+
+
+def _decode_and_deliver(token: int, generation: int, asset: str, read_asset: Callable[[str], bytes],
+                        pixels: int) -> None:
+    """Runs on a decoder thread: touches no widget and no shared state."""
+    thumbnail = QImage()
+    try:
+        thumbnail = decode_thumbnail(read_asset(asset), pixels)
+    except Exception as exc:  # noqa: BLE001 - a missing or damaged asset shows a placeholder
+        log.warning("no thumbnail for %s: %s", asset, exc)
+    _deliveries.done.emit(token, generation, asset, thumbnail)
 
 
 def decode_thumbnail(data: bytes, pixels: int) -> QImage:
@@ -174,10 +181,12 @@ class ThumbnailCache(QObject):
         self._pixmaps: OrderedDict[str, QPixmap] = OrderedDict()
         self._failed: set[str] = set()
         self._pending: dict[str, tuple[int, int]] = {}  # asset -> (tick, -order): highest first
-        self._running: dict[str, _ThumbnailJob] = {}  # strong references until ``done``
+        self._running: set[str] = set()  # assets on a decoder thread now
         self._tick = 0
         self._order = itertools.count()
-        self._pool = QThreadPool.globalInstance()
+        self._token = next(_tokens)
+        deliveries, self._decoders = _decoding()
+        deliveries.done.connect(self._on_done)  # queued: emitted on a decoder thread
         self._dispatch_timer = QTimer(self)
         self._dispatch_timer.setSingleShot(True)
         self._dispatch_timer.setInterval(0)
@@ -230,14 +239,14 @@ class ThumbnailCache(QObject):
             asset = max(self._pending, key=self._pending.__getitem__)
             del self._pending[asset]
             pixels = max(1, round(self.size * self.device_pixel_ratio))
-            job = _ThumbnailJob(self._generation, asset, self._read, pixels)
-            job.signals.done.connect(self._on_done)  # queued: emitted on a pool thread
-            self._running[asset] = job
-            self._pool.start(job)
+            self._running.add(asset)
+            self._decoders.submit(_decode_and_deliver, self._token, self._generation, asset, self._read, pixels)
 
-    @Slot(int, str, QImage)
-    def _on_done(self, generation: int, asset: str, image: QImage) -> None:
-        self._running.pop(asset, None)
+    @Slot(int, int, str, QImage)
+    def _on_done(self, token: int, generation: int, asset: str, image: QImage) -> None:
+        if token != self._token:
+            return  # another cache's thumbnail
+        self._running.discard(asset)
         if not image.isNull():
             pixmap = QPixmap.fromImage(image)
             pixmap.setDevicePixelRatio(self.device_pixel_ratio)
