@@ -423,7 +423,7 @@ def test_generate_into_a_project_creates_it_and_appends(capsys, tmp_path, sd15_d
     assert (tmp_path / "also.png").is_file()
 
     info = project_info(capsys, project)
-    assert info["format_version"] == 1
+    assert info["format_version"] == 2
     assert [e["prompt"] for e in info["entries"]] == ["灯台 at dusk", PROMPT]
     first, second = info["entries"]
     assert [o["recipe"]["seed"] for o in first["outputs"]] == [9, 10]
@@ -442,7 +442,7 @@ def test_project_info_text(capsys, tmp_path, sd15_dir):
     assert generate(capsys, sd15_dir, tmp_path / "x.png", "--project", project)[0] == 0
     code, out, _err = run_cli(capsys, "project", "info", project)
     assert code == 0
-    assert f"{project}: format 1, 1 entries, 1 outputs" in out
+    assert f"{project}: format 2, 1 entries, 1 outputs" in out
 
 
 def test_export_writes_files_with_metadata_and_a_listing(capsys, tmp_path, sd15_dir):

@@ -20,7 +20,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from atelier.core.project_io import PROJECT_JSON, THUMBNAIL, ProjectArchive, parse_project_json
+from atelier.core.project_io import (
+    CHANGE_NAME,
+    PROJECT_JSON,
+    THUMBNAIL,
+    ProjectArchive,
+    change_name,
+    parse_project_json,
+)
 from atelier.core.session import crashed_sessions, recover
 
 WRITER = Path(__file__).resolve().parent / "kill_writer.py"
@@ -103,7 +110,9 @@ def check_archive(path: Path, decoded: set[str]) -> list[str]:
         assert not archive.missing_assets, f"{path}: assets missing {archive.missing_assets[:3]}"
         assets = archive.project.assets()
         extra = set(archive.names()) - assets - {"mimetype", PROJECT_JSON, THUMBNAIL}
-        assert not extra, f"{path}: unexpected members {sorted(extra)[:3]}"
+        changes = sorted(n for n in extra if CHANGE_NAME.match(n))
+        assert changes == [change_name(i + 1) for i in range(len(changes))], f"{path}: changes {changes[:3]}…"
+        assert not extra - set(changes), f"{path}: unexpected members {sorted(extra - set(changes))[:3]}"
         for name in sorted(assets):
             data = archive.read(name)  # zipfile checks the CRC too
             digest = name.removeprefix("assets/").removesuffix(".png")

@@ -209,7 +209,7 @@ def test_the_file_makes_sense_unzipped_by_hand(sessions, user_home):
         assert info.compress_type == zipfile.ZIP_STORED
         assert name == f"assets/{sha(data)}.{name.rsplit('.', 1)[1]}"
     doc = json.loads(members["project.json"][1])
-    assert (doc["format_version"], doc["min_reader_version"], doc["app_version"]) == (1, 1, __version__)
+    assert (doc["format_version"], doc["min_reader_version"], doc["app_version"]) == (2, 2, __version__)
     assert doc["created"] <= doc["modified"]
     assert [o["asset"] for o in doc["entries"][0]["outputs"]] == [o.asset for o in e.outputs]
 
@@ -217,8 +217,10 @@ def test_the_file_makes_sense_unzipped_by_hand(sessions, user_home):
         assert thumb.size == (128, 256)  # the blue one: hidden and audio outputs are skipped
         assert thumb.convert("RGB").getpixel((64, 128)) == BLUE
     s.update_output(newest_visible, hidden=True)
-    s.save()
-    with Image.open(io.BytesIO(zip_members(path)["thumbnail.png"][1])) as thumb:
+    s.save()  # appends: the thumbnail is left as it was, made again only by a full write
+    assert zip_members(path)["thumbnail.png"][1] == members["thumbnail.png"][1]
+    copy = s.save(user_home / "copy.atelier")
+    with Image.open(io.BytesIO(zip_members(copy)["thumbnail.png"][1])) as thumb:
         assert thumb.size == (256, 128) and thumb.convert("RGB").getpixel((128, 64)) == RED
 
 
@@ -237,7 +239,7 @@ def test_members_a_newer_version_wrote_are_kept(sessions, user_home):
 # ----- 3: migration -----------------------------------------------------------------------------
 
 
-def test_v0_file_is_upgraded_and_saved_as_v1(sessions, user_home):
+def test_v0_file_is_upgraded_and_saved_as_the_current_format(sessions, user_home):
     image = png(GREEN)
     asset = f"assets/{sha(image)}.png"
     v0 = {
@@ -262,7 +264,7 @@ def test_v0_file_is_upgraded_and_saved_as_v1(sessions, user_home):
 
     s.save()
     doc = project_doc(path)
-    assert (doc["format_version"], doc["min_reader_version"]) == (1, 1)
+    assert (doc["format_version"], doc["min_reader_version"]) == (2, 2)
     assert "prompts" not in doc and "outputs" not in doc and doc["title"] == "old"
     assert doc["entries"][0]["future"] == 1 and doc["entries"][0]["outputs"][0]["legacy"] == "x"
     assert doc["entries"][0]["outputs"][0]["recipe"]["seed"] == 5
@@ -312,8 +314,12 @@ REFUSALS = {
     "v1 without version": ([MIME, ("project.json", b'{"entries": []}')], ["cannot upgrade format 0"]),
     "v0 dangling prompt": ([MIME, ("project.json", b'{"outputs": [{"prompt_id": "x", "file": "f"}]}')],
                            ["cannot upgrade format 0"]),
-    "from the future": ([MIME, ("project.json", b'{"format_version": 3, "min_reader_version": 2}')],
+    "from the future": ([MIME, ("project.json", b'{"format_version": 3, "min_reader_version": 3}')],
                         ["saved by a newer Atelier", "update Atelier"]),
+    "change without ids": ([MIME, GOOD, ("changes/000001.json", b'{"entries": [{"prompt": "x"}]}')],
+                           ["a changes member is damaged"]),
+    "change not JSON": ([MIME, GOOD, ("changes/000001.json", b'{"entries": [')],
+                        ["changes/000001.json is not valid JSON"]),
 }
 
 
@@ -444,7 +450,7 @@ def open_or_refuse(path: Path, data: bytes) -> Project | None:
 
 def test_the_fuzz_base_is_valid(scratch):
     project = open_or_refuse(scratch, BASE)
-    header = {"format_version": 1, "min_reader_version": 1, "app_version": __version__}
+    header = {"format_version": 2, "min_reader_version": 2, "app_version": __version__}
     assert project is not None and {**header, **project.to_dict()} == BASE_DOC
     assert len(list(project.outputs())) == 3
 
@@ -525,15 +531,26 @@ def _no_space(*_args, **_kwargs):
 
 
 def _fail_second_copy(monkeypatch):
-    real, calls = project_io._copy_member, []
+    """The second asset fails after its first bytes are written (an append writes the changes
+    member, then the assets; a full write copies the assets)."""
+    real_append, real_copy, calls = project_io._write_local, project_io._copy_member, []
+
+    def write_then_fail(fh, name, data, method):
+        if name.startswith("assets/"):
+            calls.append(name)
+            if len(calls) == 2:
+                fh.write(data[:100])
+                _no_space()
+        return real_append(fh, name, data, method)
 
     def copy_then_fail(zf, name, stream, size):
         calls.append(name)
         if len(calls) == 2:
             stream.close()
             _no_space()
-        real(zf, name, stream, size)
+        real_copy(zf, name, stream, size)
 
+    monkeypatch.setattr(project_io, "_write_local", write_then_fail)
     monkeypatch.setattr(project_io, "_copy_member", copy_then_fail)
 
 
@@ -589,6 +606,71 @@ def test_saving_again_appends_and_the_previous_save_stays_whole_inside(sessions,
     with ProjectArchive(path) as new:
         assert len(new.project.entries[0].outputs) == 2 and not new.recovered
     assert sorted(p.name for p in user_home.glob("b.atelier*")) == ["b.atelier"]
+
+
+def test_appended_saves_reopen_as_the_same_project_and_a_full_write_folds_them(sessions, user_home):
+    path = user_home / "j.atelier"
+    s, first_entry, _ = saved_with_one_output(sessions, path)
+    kept = s.add_output(first_entry, "image", png(BLUE), "png")
+    s.save()  # changes/000001: a new output in an entry the file already has
+    later = s.add_entry("later", parameters={"steps": 3})
+    gone = s.add_output(later, "image", png(GREEN), "png")
+    s.update_output(kept, favourite=True, rating=4)
+    s.save()  # changes/000002: a new entry, and a mark on an output saved before
+    s.remove_output(gone.id)
+    s.project.extra["title"] = "journal"
+    s.add_output(later, "image", png((9, 9, 9)), "png")
+    s.save()  # changes/000003: a deletion, a project field, one more output
+
+    expected = s.project.to_dict()
+    with ProjectArchive(path) as archive:
+        assert [n for n in archive.names() if n.startswith("changes/")] == [
+            "changes/000001.json", "changes/000002.json", "changes/000003.json"]
+        assert archive.project.to_dict() == expected
+        assert gone.asset not in archive.names()  # no longer listed: dead bytes until a full write
+    s.close()
+
+    reopened = sessions("open", path)
+    assert reopened.project.to_dict() == expected
+    reopened.add_output(reopened.project.entries[0], "image", png((1, 2, 3)), "png")
+    reopened.save()  # the numbering goes on from the file
+    assert "changes/000004.json" in zip_members(path)
+
+    copy = reopened.save(user_home / "copy.atelier")  # a full write: one project.json, no changes
+    members = zip_members(copy)
+    assert not [n for n in members if n.startswith("changes/")]
+    assert json.loads(members["project.json"][1])["entries"] == reopened.project.to_dict()["entries"]
+    with ProjectArchive(copy) as archive:
+        assert archive.project.to_dict() == reopened.project.to_dict()
+
+
+def test_appending_past_4_gib_writes_zip64_records(sessions, user_home, monkeypatch):
+    """A project over 4 GiB: appended members start past what 32-bit zip fields can say."""
+    monkeypatch.setattr(session_mod, "_mostly_dead", lambda size, live: False)  # the hole below is dead bytes
+    path = user_home / "big.atelier"
+    entry = Entry(prompt="huge")
+    project = Project(entries=[entry])
+    with open(path, "wb") as fh:
+        infos = [project_io._write_local(fh, "mimetype", MIMETYPE.encode(), zipfile.ZIP_STORED),
+                 project_io._write_local(fh, "project.json", project_io.project_json_bytes(project),
+                                         zipfile.ZIP_DEFLATED)]
+        fh.seek(4 * 2**30 + 4096)  # a hole: dead bytes, as superseded saves leave (sparse, costs no disk)
+        directory = b"".join(project_io._central_record(i) for i in infos)
+        fh.write(directory + project_io._end_records(len(infos), len(directory), fh.tell()))
+    assert path.stat().st_size > 2**32
+
+    s = sessions("open", path)
+    output = s.add_output(s.project.entries[0], "image", png(RED), "png")
+    s.save()
+    assert not (user_home / "big.atelier~").exists()  # appended, not written anew
+    with zipfile.ZipFile(path) as zf:  # Python's own reader agrees
+        info = zf.getinfo(output.asset)
+        assert info.header_offset > 2**32 and zf.read(info) == png(RED)
+        assert zf.testzip() is None
+    s.close()
+    with ProjectArchive(path) as archive:
+        assert archive.read(output.asset) == png(RED)
+        assert [o.id for _e, o in archive.project.outputs()] == [output.id]
 
 
 @pytest.mark.parametrize("cut", [1, 100, "half", "all-but-1"])
@@ -661,7 +743,7 @@ def test_saving_many_outputs_copies_unchanged_assets_without_hashing(sessions, u
 
     new = zip_members(path)
     old_assets = [n for n in old if n.startswith("assets/")]
-    assert len(old_assets) == 200 and set(new) == set(old) | {newest.asset}
+    assert len(old_assets) == 200 and set(new) == set(old) | {newest.asset, "changes/000001.json"}
     for name in old_assets:
         info, data = new[name]
         assert data == old[name][1] and info.compress_type == zipfile.ZIP_STORED
@@ -708,11 +790,11 @@ def test_working_folder_holds_each_change_before_saving(sessions, user_home):
     assert doc["entries"][0]["outputs"][0]["asset"] == o.asset == f"assets/{sha(data)}.png"
 
     path = s.save(user_home / "w.atelier")
-    assert not (s.folder / "assets").exists()
+    assert not any((s.folder / "assets").iterdir())  # the working copies went into the file
     assert s.read_asset(o.asset) == data  # now from the archive
     assert json.loads((s.folder / "lock.json").read_text())["project_path"] == str(path)
     s.add_output(e, "image", data, "png")  # same bytes: already in the archive, not copied again
-    assert not (s.folder / "assets").exists()
+    assert not any((s.folder / "assets").iterdir())
     folder = s.folder
     s.close()
     assert not folder.exists()

@@ -8,12 +8,13 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def atomic_writer(path: Path, backup: Path | None = None):
+def atomic_writer(path: Path, backup: Path | None = None, durable: bool = True):
     """Yield a binary file object; on success it replaces ``path`` in one step.
 
     Temp file in the same folder (same filesystem, so ``os.replace`` is atomic), fsync before
     the rename, fsync the folder after it so the rename itself survives a power cut. With
     ``backup``, the previous file is kept there; ``path`` itself is never missing meanwhile.
+    ``durable=False`` skips both syncs: still all-or-nothing, but a power cut may undo it.
     """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
@@ -23,18 +24,20 @@ def atomic_writer(path: Path, backup: Path | None = None):
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         if backup is not None and path.exists():
             _keep_backup(path, Path(backup))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    with atomic_writer(path) as fh:
+def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
+    with atomic_writer(path, durable=durable) as fh:
         fh.write(data)
 
 

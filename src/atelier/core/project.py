@@ -106,9 +106,13 @@ class Project:
                 names.add(output.mask)
         return names
 
-    def to_dict(self) -> dict:
+    def to_dict(self, entries: bool = True) -> dict:
+        """The whole project; with ``entries=False`` only its own fields."""
         data = _to_dict(self)
-        data["entries"] = [e.to_dict() for e in self.entries]
+        if entries:
+            data["entries"] = [e.to_dict() for e in self.entries]
+        else:
+            del data["entries"]
         return data
 
     @classmethod

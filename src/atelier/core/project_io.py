@@ -4,15 +4,18 @@ Layout (a person unzipping it by hand sees the same):
 
     mimetype          "application/x-atelier+zip", first, stored, no newline
     project.json      format_version, min_reader_version, app_version, times, the history
+    changes/<n>.json  what each later save changed: the project's fields and every request
+                      (entry) that changed, whole; applied over project.json in order
     assets/<sha256>.png|.flac   outputs, named by content, stored (they are compressed already)
-    thumbnail.png     at most 256 px, the newest image
+    thumbnail.png     at most 256 px, the newest image as of the last full write
 
 Reading validates everything and raises only ProjectError. A full write is atomic (temp file,
-fsync, ``os.replace``) and keeps the previous file as ``NAME.atelier~``. A save that only adds
-outputs appends instead (``append_archive``): the new members and a complete new central
-directory go after everything already in the file, so the previous save stays intact inside it,
-and a save cut short leaves a file that opens as the previous save (``ProjectArchive`` finds the
-last complete directory).
+fsync, ``os.replace``), holds no changes, and keeps the previous file as ``NAME.atelier~``.
+Saving again to the same file appends instead (``ProjectArchive.append``): one changes member,
+the new assets and a complete new central directory go after everything already in the file,
+so a save costs what changed, not the whole history; the previous save stays intact inside the
+file, and a save cut short leaves a file that opens as the previous save (``ProjectArchive``
+finds the last complete directory).
 """
 
 import io
@@ -33,9 +36,10 @@ log = logging.getLogger(__name__)
 
 MIMETYPE = "application/x-atelier+zip"
 SUFFIX = ".atelier"
-FORMAT_VERSION = 1
-MIN_READER_VERSION = 1  # the oldest reader that understands what this version writes
+FORMAT_VERSION = 2
+MIN_READER_VERSION = 2  # the oldest reader that understands what this version writes
 PROJECT_JSON = "project.json"
+CHANGE_NAME = re.compile(r"^changes/(\d{6,})\.json$")
 THUMBNAIL = "thumbnail.png"
 THUMBNAIL_SIDE = 256
 MAX_JSON_BYTES = 256 * 1024 * 1024
@@ -52,6 +56,10 @@ def asset_name(digest: str, suffix: str) -> str:
     return f"assets/{digest}.{suffix.lstrip('.').lower()}"
 
 
+def change_name(number: int) -> str:
+    return f"changes/{number:06d}.json"
+
+
 class ProjectArchive:
     """A validated, open ``.atelier`` file. Assets are read from it on demand, so opening a
     project with thousands of outputs reads only its JSON."""
@@ -61,6 +69,9 @@ class ProjectArchive:
         self.path = Path(path)
         self.recovered = False  # True when the last save was cut short and the one before opened
         self._prefix = None  # the file, cut to its last complete save, when recovered
+        self._records: dict[str, bytes] | None = None  # central directory records, made on first append
+        self.next_change = 1  # the number of the changes member the next append writes
+        self._live_bytes: int | None = None
         try:
             if _ends_with_end_record(self.path):
                 self._zip = zipfile.ZipFile(self.path)
@@ -166,10 +177,68 @@ class ProjectArchive:
 
     def _read_project(self) -> Project:
         data = _decode(self.read(PROJECT_JSON), self.path)
-        version = data.get("format_version", 0)
-        project = _build(data, self.path)
-        self.format_version = version  # as written in the file, before any migration
-        return project
+        self.format_version = data.get("format_version", 0)  # as written in the file, before any migration
+        data = migrate(data, self.path)
+        changes = sorted((int(m[1]), name) for name in self._members if (m := CHANGE_NAME.match(name)))
+        if changes:
+            _apply_changes(data, [_decode(self.read(name), self.path, name) for _n, name in changes], self.path)
+            self.next_change = changes[-1][0] + 1
+        return _build_migrated(data, self.path)
+
+    # ----- appending ----------------------------------------------------------------------------
+    def append(self, change: bytes, assets: list[tuple[str, bytes]], drop: set[str]) -> None:
+        """Save again in place: write ``change`` (a changes member's JSON) and ``assets``
+        ((name, bytes), stored) after the end of the file, then a new central directory that
+        lists them and every member but those in ``drop``; then sync.
+
+        Nothing already in the file is overwritten, so until the new end record is complete
+        the old one still describes the previous save; on failure the file is cut back to
+        exactly what it was. The directory is kept as bytes between saves, so an append costs
+        what it adds, not the size of the history.
+        """
+        if self._prefix is not None:
+            raise ProjectError(f"{self.path}: opened from a save cut short; it must be written anew")
+        records = self._central_records()
+        added: list[zipfile.ZipInfo] = []
+        with open(self.path, "r+b") as fh:
+            end = fh.seek(0, os.SEEK_END)
+            try:
+                added.append(_write_local(fh, change_name(self.next_change), change, zipfile.ZIP_DEFLATED))
+                added.extend(_write_local(fh, name, data, zipfile.ZIP_STORED) for name, data in assets)
+                new_records = [_central_record(info) for info in added]
+                kept = [r for name, r in records.items() if name not in drop] if drop else list(records.values())
+                directory = b"".join(kept + new_records)
+                count = len(records) - len(drop & records.keys()) + len(added)
+                fh.write(directory + _end_records(count, len(directory), fh.tell()))
+                fh.flush()
+                os.fsync(fh.fileno())
+            except BaseException:
+                fh.truncate(end)  # the file exactly as the previous save left it
+                raise
+        live = self.live_bytes()
+        for name in drop:
+            records.pop(name, None)
+            if (info := self._members.pop(name, None)) is not None:
+                live -= info.compress_size
+        for info, record in zip(added, new_records):
+            records[info.filename] = record
+            self._members[info.filename] = info
+            if info.filename.startswith("assets/"):
+                live += info.compress_size
+        self._live_bytes = live
+        self.next_change += 1
+
+    def live_bytes(self) -> int:
+        """What a full write would keep of the members listed now: not the changes members,
+        which it folds into project.json. The rest of the file is dead bytes."""
+        if self._live_bytes is None:
+            self._live_bytes = sum(i.compress_size for n, i in self._members.items() if not CHANGE_NAME.match(n))
+        return self._live_bytes
+
+    def _central_records(self) -> dict[str, bytes]:
+        if self._records is None:
+            self._records = {name: _central_record(info) for name, info in self._members.items()}
+        return self._records
 
 
 def parse_project_json(raw: bytes, where: Path) -> Project:
@@ -177,22 +246,53 @@ def parse_project_json(raw: bytes, where: Path) -> Project:
     return _build(_decode(raw, where), where)
 
 
-def _decode(raw: bytes, where: Path) -> dict:
+def _decode(raw: bytes, where: Path, member: str = PROJECT_JSON) -> dict:
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: absurd nesting
-        raise ProjectError(f"{where}: {PROJECT_JSON} is not valid JSON ({exc})") from None
+        raise ProjectError(f"{where}: {member} is not valid JSON ({exc})") from None
     if not isinstance(data, dict):
-        raise ProjectError(f"{where}: {PROJECT_JSON} is not a JSON object")
+        raise ProjectError(f"{where}: {member} is not a JSON object")
     return data
 
 
 def _build(data: dict, where: Path) -> Project:
-    data = migrate(data, where)
+    return _build_migrated(migrate(data, where), where)
+
+
+def _build_migrated(data: dict, where: Path) -> Project:
     try:
         return Project.from_dict(data)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise ProjectError(f"{where}: {PROJECT_JSON} is damaged ({exc})") from None
+
+
+def _apply_changes(data: dict, changes: list[dict], where: Path) -> None:
+    """Lay each changes member over ``data`` in order: its fields replace the project's, and
+    each entry it holds replaces the entry with the same id, or joins the end if new."""
+    entries = data.setdefault("entries", [])
+    if not isinstance(entries, list):
+        raise ProjectError(f"{where}: {PROJECT_JSON} is damaged (entries is not a list)")
+    index = {entry.get("id"): i for i, entry in enumerate(entries) if isinstance(entry, dict)}
+    for change in changes:
+        changed = change.pop("entries", [])
+        if not isinstance(changed, list) or not all(isinstance(e, dict) and isinstance(e.get("id"), str) for e in changed):
+            raise ProjectError(f"{where}: a changes member is damaged (entries without ids)")
+        data.update(change)
+        for entry in changed:
+            position = index.get(entry["id"])
+            if position is None:
+                index[entry["id"]] = len(entries)
+                entries.append(entry)
+            else:
+                entries[position] = entry
+
+
+def change_json_bytes(project: Project, entries) -> bytes:
+    """A changes member: the project's own fields and ``entries`` (the ones that changed), whole."""
+    fields = project.to_dict(entries=False)
+    fields["entries"] = [entry.to_dict() for entry in entries]
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def project_json_bytes(project: Project) -> bytes:
@@ -267,7 +367,7 @@ def _v0_to_v1(data: dict) -> dict:
     return data
 
 
-_MIGRATIONS = {0: _v0_to_v1}
+_MIGRATIONS = {0: _v0_to_v1, 1: lambda data: data}  # v2 adds changes members, same JSON
 
 
 # ----- writing ----------------------------------------------------------------------------------
@@ -294,44 +394,6 @@ def write_archive(fh, project: Project, read_asset, thumbnail: bytes | None, pas
             _copy_member(zf, name, stream, size)
         if thumbnail is not None:
             zf.writestr(_info(THUMBNAIL), thumbnail)
-
-
-def append_archive(path: Path, project_json: bytes, read_asset, new_assets: list[str], thumbnail: bytes | None,
-                   keep: set[str]) -> None:
-    """Add ``new_assets``, the new project.json and the thumbnail to the ``.atelier`` at ``path``
-    in place, then sync it. Members named in ``keep`` stay listed; anything else (replaced
-    JSON, deleted outputs) stays as dead bytes until the next full write.
-
-    Nothing already in the file is overwritten: writing starts at its end, so until the new
-    central directory is complete the old one still describes the previous save.
-    """
-    with open(path, "r+b") as fh:
-        end = fh.seek(0, os.SEEK_END)
-        zf = None
-        try:
-            zf = zipfile.ZipFile(fh, "a", compression=zipfile.ZIP_STORED, allowZip64=True)
-            replaced = {PROJECT_JSON, THUMBNAIL}
-            zf.filelist = [i for i in zf.filelist if i.filename in keep and i.filename not in replaced]
-            zf.NameToInfo = {info.filename: info for info in zf.filelist}
-            # zipfile appends where the old central directory starts, over it; start after it.
-            zf.start_dir = end
-            zf.writestr(_info(PROJECT_JSON, zipfile.ZIP_DEFLATED), project_json)
-            for name in new_assets:
-                found = read_asset(name)
-                if found is None:
-                    log.warning("saving without missing asset %s", name)
-                    continue
-                _copy_member(zf, name, *found)
-            if thumbnail is not None:
-                zf.writestr(_info(THUMBNAIL), thumbnail)
-            zf.close()  # writes the new central directory and end record after the new members
-            fh.flush()
-            os.fsync(fh.fileno())
-        except BaseException:
-            if zf is not None:
-                zf.fp = None  # so that closing it later writes nothing more
-            fh.truncate(end)  # the file exactly as the previous save left it
-            raise
 
 
 _EOCD = b"PK\x05\x06"
@@ -458,6 +520,59 @@ def _info(name: str, compression: int = zipfile.ZIP_STORED) -> zipfile.ZipInfo:
     info.compress_type = compression
     info.external_attr = 0o644 << 16
     return info
+
+
+_DOS_1980_01_01 = (1 << 5) | 1
+_ZIP64_LIMIT = 0xFFFFFFFF
+
+
+def _write_local(fh, name: str, data: bytes, method: int) -> zipfile.ZipInfo:
+    """Write one member (local header, then its bytes) at the file position; its ZipInfo."""
+    if len(data) >= _ZIP64_LIMIT:
+        raise ValueError(f"{name} is too large to append ({len(data):,} bytes)")
+    payload = data
+    if method == zipfile.ZIP_DEFLATED:
+        deflate = zlib.compressobj(1, zlib.DEFLATED, -15)  # fast: it runs on every save
+        payload = deflate.compress(data) + deflate.flush()
+    info = _info(name, method)
+    info.header_offset, info.CRC = fh.tell(), zlib.crc32(data)
+    info.file_size, info.compress_size = len(data), len(payload)
+    encoded = name.encode("ascii")  # member names are ASCII (_safe_name, asset_name)
+    fh.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, method, 0, _DOS_1980_01_01, info.CRC,
+                         info.compress_size, info.file_size, len(encoded), 0) + encoded)
+    fh.write(payload)
+    return info
+
+
+def _central_record(info: zipfile.ZipInfo) -> bytes:
+    """A member's central directory record, with a zip64 field for what does not fit 32 bits."""
+    size, compressed, offset, big = info.file_size, info.compress_size, info.header_offset, []
+    for value in (size, compressed, offset):  # the order zip64 fields are read in
+        if value >= _ZIP64_LIMIT:
+            big.append(value)
+    extra = struct.pack(f"<2H{len(big)}Q", 1, 8 * len(big), *big) if big else b""
+    year, month, day, hour, minute, second = info.date_time
+    dos_date = (year - 1980) << 9 | month << 5 | day
+    dos_time = hour << 11 | minute << 5 | second // 2
+    name = info.filename.encode("utf-8")
+    comment = info.comment or b""
+    version = 45 if big else 20
+    return struct.pack(
+        "<4s4B4HL2L5H2L", b"PK\x01\x02", version, 3, version, 0, info.flag_bits, info.compress_type,
+        dos_time, dos_date, info.CRC, min(compressed, _ZIP64_LIMIT), min(size, _ZIP64_LIMIT), len(name),
+        len(extra), len(comment), 0, info.internal_attr, info.external_attr, min(offset, _ZIP64_LIMIT),
+    ) + name + extra + comment
+
+
+def _end_records(count: int, size: int, offset: int) -> bytes:
+    """The end of central directory record, after a zip64 one and its locator when needed."""
+    end = struct.pack("<4s4H2LH", _EOCD, 0, 0, min(count, 0xFFFF), min(count, 0xFFFF), min(size, _ZIP64_LIMIT),
+                      min(offset, _ZIP64_LIMIT), 0)
+    if count < 0xFFFF and size < _ZIP64_LIMIT and offset < _ZIP64_LIMIT:
+        return end
+    record64 = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, size, offset)
+    locator = struct.pack("<4sLQL", _EOCD64_LOCATOR, 0, offset + size, 1)
+    return record64 + locator + end
 
 
 def _safe_name(name: str) -> bool:

@@ -7,7 +7,7 @@ While a project is open, its state lives unpacked under the user data folder:
     sessions/<id>/assets/...     outputs made since the last save, written before they're shown
 
 Assets already saved are read from the ``.atelier`` file itself, so opening is quick. Saving
-writes the ``.atelier`` atomically. A lock whose process is gone marks a crashed session,
+writes the ``.atelier`` atomically, or appends to it what changed since the last save. A lock whose process is gone marks a crashed session,
 which ``crashed_sessions`` finds and ``recover`` reopens with nothing lost up to the last
 completed output.
 """
@@ -27,13 +27,14 @@ from .atomic import atomic_write_bytes, atomic_writer
 from .errors import ProjectError
 from .project import Entry, Output, Project, now
 from .project_io import (
+    CHANGE_NAME,
     FORMAT_VERSION,
     PROJECT_JSON,
     ZIP_ERRORS,
     THUMBNAIL,
     ProjectArchive,
-    append_archive,
     asset_name,
+    change_json_bytes,
     make_thumbnail,
     parse_project_json,
     project_json_bytes,
@@ -42,6 +43,7 @@ from .project_io import (
 
 log = logging.getLogger(__name__)
 LOCK = "lock.json"
+_HOST = socket.gethostname()
 
 
 def sessions_dir() -> Path:
@@ -61,6 +63,8 @@ class ProjectSession:
         self._saved_modified: str | None = None  # project.modified as last written to ``path``
         self._archive_stat = _identity(path) if archive is not None else None  # the file as we know it
         self.dirty = False  # changed since the last save to ``path``
+        self._changed_entries: dict[str, Entry] = {}  # by id, since the last save to ``path``
+        self._released: set[str] = set()  # assets of outputs removed since the last save
 
     # ----- opening --------------------------------------------------------------------------
     @classmethod
@@ -98,7 +102,7 @@ class ProjectSession:
         entry = Entry(prompt=prompt, negative_prompt=negative_prompt, parameters=dict(parameters or {}),
                       model=dict(model or {}))
         self.project.entries.append(entry)
-        self._changed()
+        self._changed(entry)
         return entry
 
     def add_output(self, entry: Entry, kind: str, data: bytes, suffix: str, recipe: dict | None = None,
@@ -106,7 +110,7 @@ class ProjectSession:
         """Store ``data`` (an encoded PNG or FLAC) as a content-named asset, durably, then record it."""
         output = Output(kind=kind, asset=self._store_asset(data, suffix), recipe=recipe, **fields)
         entry.outputs.append(output)
-        self._changed()
+        self._changed(entry)
         return output
 
     def add_canvas_document(self, entry: Entry, source: Output, image_png: bytes, mask_png: bytes | None,
@@ -124,7 +128,8 @@ class ProjectSession:
                     assets = {name: self.read_asset(name) for name in (output.asset, output.mask)
                               if name and self._has_asset(name)}
                     del entry.outputs[index]
-                    self._changed()
+                    self._released.update(name for name in (output.asset, output.mask) if name)
+                    self._changed(entry)
                     return RemovedOutput(entry.id, index, output, assets)
         raise ProjectError(f"no output {output_id} in this project")
 
@@ -135,7 +140,7 @@ class ProjectSession:
         for name, data in removed.assets.items():
             self._write_asset(name, data)
         entry.outputs.insert(min(removed.index, len(entry.outputs)), removed.output)
-        self._changed()
+        self._changed(entry)
         return entry
 
     def update_output(self, output: Output, **marks) -> None:
@@ -152,7 +157,7 @@ class ProjectSession:
                 raise ValueError(f"{key} must be a {kind.__name__}, not {marks[key]!r}")
         for key, value in marks.items():
             setattr(output, key, value)
-        self._changed()
+        self._changed(next(e for e in self.project.entries if any(o is output for o in e.outputs)))
 
     def read_asset(self, name: str) -> bytes:
         local = self.folder / name
@@ -171,45 +176,47 @@ class ProjectSession:
         """Save to the ``.atelier`` file; on failure the previous save is untouched and the
         error says why.
 
-        Saving again to the file this session last read or wrote appends what is new (a cost of
-        the new outputs, not of the whole project; see ``append_archive``). Otherwise, or once
-        dead bytes would make up half the file, the whole file is written atomically and the
-        previous one kept as ``NAME.atelier~``. Unchanged assets are copied byte for byte, never
-        re-encoded or re-hashed.
+        Saving again to the file this session last read or wrote appends what changed since
+        (``ProjectArchive.append``): a cost of the change, not of the whole project. Otherwise,
+        or once dead bytes would make up half the file, the whole file is written atomically
+        and the previous one kept as ``NAME.atelier~``. Unchanged assets are copied byte for
+        byte, never re-encoded or re-hashed.
         """
         target = Path(path).resolve() if path is not None else self.path
         if target is None:
             raise ProjectError("this project has no file yet; choose where to save it")
-        _remove_stale_temp_files(target)
-        self.project.modified = now()
-        data = project_json_bytes(self.project)
         try:
-            appendable = self._appendable(target)
-            if appendable is not None:
-                new_assets, keep = appendable
-                append_archive(target, data, self._asset_stream, new_assets, self._thumbnail(), keep)
+            plan = self._append_plan(target)
+            if plan is not None:
+                new_assets, drop = plan
+                if self._changed_entries or new_assets or drop:  # else the file holds it all already
+                    change = change_json_bytes(self.project, self._changed_entries.values())
+                    self._archive.append(change, [(n, self.read_asset(n)) for n in new_assets], drop)
+                    self._archive.project = self.project
             else:
+                _remove_stale_temp_files(target)
                 passthrough = self._unknown_members()
                 with atomic_writer(target, backup=target.with_name(target.name + "~")) as fh:
-                    write_archive(fh, self.project, self._asset_stream, self._thumbnail(), passthrough, data)
+                    write_archive(fh, self.project, self._asset_stream, self._thumbnail(), passthrough)
+                old = self._archive
+                self._archive = ProjectArchive(target, written=self.project)  # later reads come from it
+                if old is not None:
+                    old.close()
         except ZIP_ERRORS as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             raise ProjectError(
                 f"{target}: could not save ({reason}); the previous file is unchanged. "
                 "Free some disk space or save somewhere else"
             ) from exc
-        # Later reads come from the new file; the working copies of saved assets can go.
-        old = self._archive
-        self._archive = ProjectArchive(target, written=self.project)
         self._archive_stat = _identity(target)
-        if old is not None:
-            old.close()
         self.path = target
         self.dirty = False
+        self._changed_entries.clear()
+        self._released.clear()
         self._saved_modified = self.project.modified
-        self.flush(data)
-        self._write_lock()
-        shutil.rmtree(self.folder / "assets", ignore_errors=True)
+        # Not synced: if a power cut loses it, the old lock offers work that is saved already.
+        self._write_lock(durable=False)
+        self._remove_working_copies()  # the file holds them now
         return target
 
     def close(self) -> None:
@@ -220,12 +227,21 @@ class ProjectSession:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     # ----- internals ------------------------------------------------------------------------
-    def _changed(self) -> None:
+    def _changed(self, entry: Entry) -> None:
+        self.project.modified = now()
+        self._changed_entries[entry.id] = entry
         if not self.dirty:
             # Mark the lock unsaved before the change lands, so a crash can never look clean.
             self.dirty = True
             self._write_lock()
         self.flush()
+
+    def _remove_working_copies(self) -> None:
+        try:
+            for copy in (self.folder / "assets").iterdir():
+                copy.unlink(missing_ok=True)
+        except FileNotFoundError:
+            pass
 
     def _has_asset(self, name: str) -> bool:
         return (self.folder / name).exists() or (self._archive is not None and name in self._archive)
@@ -250,28 +266,38 @@ class ProjectSession:
             return self._archive.open_member(name), self._archive.size(name)
         return None
 
-    def _appendable(self, target: Path) -> tuple[list[str], set[str]] | None:
-        """(assets to add, members to keep listed) when ``target`` can take an appending save:
-        it is the file this session last read or wrote, unchanged since, not opened from a cut-
-        short save, and not mostly dead bytes already. None when it needs a full write."""
+    def _append_plan(self, target: Path) -> tuple[list[str], set[str]] | None:
+        """(assets to add, asset members to stop listing) when ``target`` can take an appending
+        save: it is the file this session last read or wrote, unchanged since, not opened from
+        a cut-short save, and not mostly dead bytes already. None when it needs a full write."""
         archive = self._archive
         if archive is None or archive.recovered or target != self.path or _identity(target) != self._archive_stat:
             return None
         if archive.format_version != FORMAT_VERSION:
             return None  # an upgraded file is written anew, the original kept as the backup
-        keep = {"mimetype"} | {n for n in archive.names() if not n.startswith("assets/")} | self.project.assets()
-        new_assets = sorted(n for n in self.project.assets() if n not in archive and (self.folder / n).exists())
-        live = sum(archive.size(n) for n in keep if n in archive)
-        live += sum((self.folder / n).stat().st_size for n in new_assets)
-        if self._archive_stat[1] > 2 * live + (256 << 10):
+        local = self.folder / "assets"
+        made = sorted(f"assets/{p.name}" for p in local.iterdir()) if local.is_dir() else []
+        drop: set[str] = set()
+        if self._released:  # only a removal can leave assets unreferenced: check the whole project then
+            referenced = self.project.assets()
+            made = [n for n in made if n in referenced]
+            drop = {n for n in self._released if n not in referenced and n in archive}
+        new_assets = [n for n in made if n not in archive]
+        new_bytes = [(self.folder / n).stat().st_size for n in new_assets]
+        if any(size >= 0xFFFFFFFF for size in new_bytes):
+            return None  # only a full write stores members that large
+        live = archive.live_bytes() - sum(archive.size(n) for n in drop) + sum(new_bytes)
+        if _mostly_dead(self._archive_stat[1], live):
             return None  # compact: a full write drops the dead bytes
-        return new_assets, keep
+        return new_assets, drop
 
     def _unknown_members(self):
         if self._archive is None:
             return []
-        known = {"mimetype", PROJECT_JSON, THUMBNAIL} | self.project.assets()
-        names = [n for n in self._archive.names() if n not in known and not n.startswith("assets/")]
+        known = {"mimetype", PROJECT_JSON, THUMBNAIL}
+        # Changes members are folded into the new project.json: copied, they would apply again.
+        names = [n for n in self._archive.names()
+                 if n not in known and not n.startswith("assets/") and not CHANGE_NAME.match(n)]
         return [(n, self._archive.open_member(n), self._archive.size(n)) for n in names]
 
     def _thumbnail(self) -> bytes | None:
@@ -286,16 +312,31 @@ class ProjectSession:
             self._thumbnail_cache = (newest, make_thumbnail(self.read_asset(newest)))
         return self._thumbnail_cache[1]
 
-    def _write_lock(self) -> None:
+    def _write_lock(self, durable: bool = True) -> None:
+        """Write the lock. Durable: atomically and synced, for what must survive a crash (that
+        the folder holds unsaved work). Otherwise (that everything is saved) in place when it
+        can be: padded to whole blocks, so the new lock is one write over one of the same size,
+        and a lock lost to a power cut only offers saved work for recovery."""
         lock = {
             "pid": os.getpid(),
-            "host": socket.gethostname(),
+            "host": _HOST,
             "started": _process_start(os.getpid()),
             "project_path": str(self.path) if self.path else None,
             "saved": not self.dirty and self.path is not None,
             "saved_modified": self._saved_modified,
         }
-        atomic_write_bytes(self.folder / LOCK, json.dumps(lock).encode())
+        data = json.dumps(lock).encode()
+        data += b" " * (-len(data) % 1024)  # JSON allows trailing spaces
+        path = self.folder / LOCK
+        if not durable:
+            try:
+                with open(path, "r+b") as fh:
+                    if os.fstat(fh.fileno()).st_size == len(data):
+                        fh.write(data)
+                        return
+            except FileNotFoundError:
+                pass
+        atomic_write_bytes(path, data, durable=durable)
 
 
 @dataclass(frozen=True)
@@ -372,12 +413,22 @@ def recover(crashed: CrashedSession) -> ProjectSession:
     path = None if crashed.conflict else crashed.project_path
     session = ProjectSession(crashed.folder, project, path, archive)
     session.dirty = True
+    # What changed after the last save is not known: the next append holds every request, and
+    # checks every saved asset for one no longer used.
+    session._changed_entries = {entry.id: entry for entry in project.entries}
+    if archive is not None:
+        session._released = {n for n in archive.names() if n.startswith("assets/")}
     session._write_lock()
     return session
 
 
 def discard(crashed: CrashedSession) -> None:
     shutil.rmtree(crashed.folder, ignore_errors=True)
+
+
+def _mostly_dead(file_size: int, live: int) -> bool:
+    """Whether a file holding ``live`` bytes worth keeping is due a full write."""
+    return file_size > 2 * live + (256 << 10)
 
 
 def _identity(path: Path | None) -> tuple[int, int, int] | None:
@@ -410,7 +461,7 @@ def _new_folder() -> Path:
 
 def _alive(lock: dict) -> bool:
     """True if the process that wrote ``lock`` still runs (same host, same pid and start time)."""
-    if lock.get("host") != socket.gethostname():
+    if lock.get("host") != _HOST:
         return True  # another machine's session (shared home folder): not ours to judge
     pid = lock.get("pid")
     if not isinstance(pid, int) or pid <= 0:
