@@ -1,5 +1,6 @@
 """Suite-wide setup: no network, no real user folders, no display needed, tiny real models."""
 
+import faulthandler
 import os
 import socket
 import sys
@@ -106,3 +107,10 @@ def user_home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf" / "hub"))
     return tmp_path
+
+
+# 3. A crash (a C-level abort or segfault) prints the crashing thread's Python stack, and only
+#    that one: with every thread's, the crashing test's frames scroll out of the tail of the
+#    output that CI shows. (pytest's own faulthandler plugin is off in pyproject.toml.)
+def pytest_configure(config):
+    faulthandler.enable(file=os.fdopen(os.dup(sys.__stderr__.fileno()), "w"), all_threads=False)
