@@ -1,10 +1,13 @@
 """Benchmark 3: time from process start to a shown, idle main window, against a bare PySide6
 window measured in the same run (fresh processes, interleaved, median of the ratios); and torch
-must not be loaded in the window's process by then.
+must not be loaded in the window's process by then. Atelier's modules are byte-compiled first,
+as an installed or frozen app has them (PYTHONDONTWRITEBYTECODE would otherwise make every
+start compile them from source).
 
     python bench/bench_startup.py [--quick]
 """
 
+import compileall
 import json
 import os
 import subprocess
@@ -39,6 +42,7 @@ def launch(which: str) -> dict:
 def main() -> None:
     common.ensure_isolated()
     common.install_model(common.tiny_model())  # a model to find, as an artist has
+    compileall.compile_dir(common.ROOT / "src" / "atelier", quiet=1)
     repeats = QUICK_REPEATS if common.quick() else REPEATS
     launch("app")  # warm-up: first run writes settings, fills the OS file cache
     launch("bare")
