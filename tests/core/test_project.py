@@ -865,6 +865,10 @@ def test_marks_persist_and_bad_values_are_refused(sessions, user_home):
         with pytest.raises(ValueError):
             s.update_output(o, **bad)
     assert (o.favourite, o.rating, o.note, o.hidden, o.asset) == (True, 5, "ノート ✍", True, again.asset)
+    stranger = Output(kind="image", asset=o.asset)
+    with pytest.raises(ProjectError, match="not in this project"):
+        s.update_output(stranger, favourite=True)
+    assert not stranger.favourite
     with pytest.raises(ValueError, match="rating"):
         Output(kind="image", asset="a", rating=True)
 

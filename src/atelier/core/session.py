@@ -7,9 +7,9 @@ While a project is open, its state lives unpacked under the user data folder:
     sessions/<id>/assets/...     outputs made since the last save, written before they're shown
 
 Assets already saved are read from the ``.atelier`` file itself, so opening is quick. Saving
-writes the ``.atelier`` atomically, or appends to it what changed since the last save. A lock whose process is gone marks a crashed session,
-which ``crashed_sessions`` finds and ``recover`` reopens with nothing lost up to the last
-completed output.
+writes the ``.atelier`` atomically, or appends to it what changed since the last save. A lock
+whose process is gone marks a crashed session, which ``crashed_sessions`` finds and ``recover``
+reopens with nothing lost up to the last completed output.
 """
 
 import hashlib
@@ -155,9 +155,12 @@ class ProjectSession:
         for key, kind in (("favourite", bool), ("hidden", bool), ("note", str)):
             if key in marks and not isinstance(marks[key], kind):
                 raise ValueError(f"{key} must be a {kind.__name__}, not {marks[key]!r}")
+        entry = next((e for e in self.project.entries if any(o is output for o in e.outputs)), None)
+        if entry is None:
+            raise ProjectError(f"output {output.id} is not in this project")
         for key, value in marks.items():
             setattr(output, key, value)
-        self._changed(next(e for e in self.project.entries if any(o is output for o in e.outputs)))
+        self._changed(entry)
 
     def read_asset(self, name: str) -> bytes:
         local = self.folder / name
