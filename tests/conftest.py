@@ -111,6 +111,26 @@ def user_home(tmp_path, monkeypatch) -> Path:
 
 # 3. A crash (a C-level abort or segfault) prints the crashing thread's Python stack, and only
 #    that one: with every thread's, the crashing test's frames scroll out of the tail of the
-#    output that CI shows. (pytest's own faulthandler plugin is off in pyproject.toml.)
+#    output that CI shows. (pytest's own faulthandler plugin is off in pyproject.toml.) Qt's
+#    fatal message, which comes just before its abort, goes to the same uncaptured stream;
+#    other Qt messages go to the test's captured stderr (pytest-qt's capture is off too: it
+#    would swallow the fatal one with the test's output).
+_crash_stream = None
+_qt_handler = None
+
+
 def pytest_configure(config):
-    faulthandler.enable(file=os.fdopen(os.dup(sys.__stderr__.fileno()), "w"), all_threads=False)
+    global _crash_stream, _qt_handler
+    _crash_stream = os.fdopen(os.dup(sys.__stderr__.fileno()), "w")
+    faulthandler.enable(file=_crash_stream, all_threads=False)
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    def _qt_message(kind, _context, message):
+        if kind == QtMsgType.QtFatalMsg:
+            _crash_stream.write(f"Qt fatal: {message}\n")
+            _crash_stream.flush()
+        else:
+            print(f"Qt: {message}", file=sys.stderr)
+
+    _qt_handler = _qt_message
+    qInstallMessageHandler(_qt_handler)

@@ -41,9 +41,6 @@ def open_window(qtbot, unsaved=QMessageBox.StandardButton.Discard, recover=False
     return win
 
 
-_closed: set[int] = set()
-
-
 @contextlib.contextmanager
 def delivered(qtbot, signal, timeout: int):
     """Wait for a project-thread signal, then let the window's queued slots for it run too:
@@ -57,9 +54,11 @@ def close_window(qtbot, win) -> None:
     """Close and wait: with unsaved work the close completes after the project thread answers.
     Then delete the window on the GUI thread: left to Python's garbage collector, a widget could
     be destroyed during a collection that happens to run on a worker thread, and crash."""
-    if id(win) in _closed:
+    # Marked on the window itself: a set of id()s, as before, wrongly skipped a new window that
+    # got a closed one's id, leaving its threads running until a garbage collection aborted.
+    if getattr(win, "closed_by_test", False):
         return
-    _closed.add(id(win))
+    win.closed_by_test = True
     win.close()
     qtbot.waitUntil(lambda: win.projects.thread.isFinished(), timeout=20_000)
     assert win.engine.thread.isFinished()
