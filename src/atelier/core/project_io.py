@@ -206,10 +206,9 @@ class ProjectArchive:
                 added.append(_write_local(fh, change_name(self.next_change), change, zipfile.ZIP_DEFLATED))
                 added.extend(_write_local(fh, name, data, zipfile.ZIP_STORED) for name, data in assets)
                 new_records = [_central_record(info) for info in added]
-                kept = [r for name, r in records.items() if name not in drop] if drop else list(records.values())
-                directory = b"".join(kept + new_records)
-                count = len(records) - len(drop & records.keys()) + len(added)
-                fh.write(directory + _end_records(count, len(directory), fh.tell()))
+                listed = [r for name, r in records.items() if name not in drop] + new_records
+                directory = b"".join(listed)
+                fh.write(directory + _end_records(len(listed), len(directory), fh.tell()))
                 fh.flush()
                 os.fsync(fh.fileno())
             except BaseException:
