@@ -8,8 +8,9 @@ it asks for (``output_activated``, ``action_requested``).
 Thumbnails are lazy. Opening a project decodes nothing; an item asks for its thumbnail the
 first time it is painted, i.e. when it becomes visible. A few plain Python threads read the
 asset bytes and decode and scale them to QImages (no Qt object of theirs can be destroyed under
-them); the result comes back to the UI thread as a queued signal, where it becomes a QPixmap in a small LRU cache keyed by asset
-name (assets are content-addressed, so a name always means the same pixels).
+them); the result comes back to the UI thread as a queued signal, where it becomes a QPixmap in
+a small LRU cache keyed by asset name (assets are content-addressed, so a name always means the
+same pixels).
 """
 
 import html
@@ -185,8 +186,7 @@ class ThumbnailCache(QObject):
         self._tick = 0
         self._order = itertools.count()
         self._token = next(_tokens)
-        deliveries, self._decoders = _decoding()
-        deliveries.done.connect(self._on_done)  # queued: emitted on a decoder thread
+        self._decoders = None  # joined on the first thumbnail asked for, not at start-up
         self._dispatch_timer = QTimer(self)
         self._dispatch_timer.setSingleShot(True)
         self._dispatch_timer.setInterval(0)
@@ -239,6 +239,9 @@ class ThumbnailCache(QObject):
             asset = max(self._pending, key=self._pending.__getitem__)
             del self._pending[asset]
             pixels = max(1, round(self.size * self.device_pixel_ratio))
+            if self._decoders is None:
+                deliveries, self._decoders = _decoding()
+                deliveries.done.connect(self._on_done)  # queued: emitted on a decoder thread
             self._running.add(asset)
             self._decoders.submit(_decode_and_deliver, self._token, self._generation, asset, self._read, pixels)
 
