@@ -145,10 +145,12 @@ def test_sdxl_with_two_text_encoders_generates(cache, sdxl_dir):
 def test_cache_reuses_and_evicts(sd15_dir, sdxl_dir):
     cache = PipelineCache(capacity=1)
     sd15 = registry.inspect_folder(sd15_dir)
+    assert not cache.holds(sd15, "cpu")
     first = cache.get(sd15, "cpu")
+    assert cache.holds(sd15, "cpu") and not cache.holds(sd15, "cpu", memory_mode="vae-tiling")
     assert cache.get(sd15, "cpu") is first
     cache.get(registry.inspect_folder(sdxl_dir), "cpu")
-    assert len(cache) == 1
+    assert len(cache) == 1 and not cache.holds(sd15, "cpu")
     assert cache.get(sd15, "cpu") is not first  # it was evicted and loaded again
     cache.clear()
     assert len(cache) == 0

@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from atelier import paths
-from atelier.core.jobs import JobState
+from atelier.core.jobs import ImageRequest, Job, JobState
 from atelier.core.metadata import read_recipe
 from atelier.core.project_io import ProjectArchive
 from atelier.core.session import crashed_sessions, sessions_dir
@@ -107,6 +107,24 @@ def test_ctrl_enter_generates_and_shows_previews_while_running(qtbot, window):
         qtbot.keyClick(window.panel.prompt_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert len(previews) == 3
     assert window.canvas.image_size() == (64, 64)
+
+
+def test_a_running_job_counts_its_steps_in_the_bar_and_in_its_queue_row_in_view(qtbot, window):
+    for _ in range(15):  # earlier jobs fill the queue above the one that will run
+        done = Job(ImageRequest(prompt="earlier"), "tiny-sd15", "tiny-sd15")
+        done.move(JobState.CANCELLED)
+        window.queue.model.add(done)
+    fill(qtbot, window, steps=400)
+    qtbot.mouseClick(window.panel.generate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.running_job is not None and window.running_job.step >= 2, timeout=60_000)
+    job, bar, rows = window.running_job, window.panel.progress_bar, window.queue.list
+    qtbot.wait(20)
+    assert bar.maximum() == 400 and bar.value() >= 2 and "step" in bar.text()  # counting, not busy
+    index = window.queue.model.index(window.queue.model.jobs.index(job))
+    assert rows.visualRect(index).intersects(rows.viewport().rect())  # scrolled into view as it started
+    assert "running" in index.data()
+    with qtbot.waitSignal(window.engine.worker.job_cancelled, timeout=10_000):
+        qtbot.mouseClick(window.panel.cancel_button, Qt.MouseButton.LeftButton)
 
 
 def test_cancel_stops_the_job_and_the_window_keeps_working(qtbot, window):

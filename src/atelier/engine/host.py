@@ -116,9 +116,10 @@ class EngineHost:
             elif kind == "loaded":
                 callbacks.on_loaded(*payload)
             elif kind == "step":
-                callbacks.on_step(*payload)
-            elif kind == "preview":
-                callbacks.on_preview(*payload)
+                *progress, picture = payload
+                callbacks.on_step(*progress)
+                if picture is not None:
+                    callbacks.on_preview(picture)
             elif kind == "image":
                 callbacks.on_image(*payload)
             elif kind == "cancelled":
@@ -182,15 +183,18 @@ def _run_generation(conn, cancel, cache, info, request: ImageRequest, options: E
     from .loader import dtype_for, require_text_to_image
 
     require_text_to_image(info)
-    conn.send(("status", f"Loading {info.name} ..."))
-    loaded = cache.get(info, options.device, dtype_for(options.precision), options.memory_mode)
+    wanted = (info, options.device, dtype_for(options.precision), options.memory_mode)
+    if not cache.holds(*wanted):
+        conn.send(("status", f"Loading {info.name} ..."))
+    loaded = cache.get(*wanted)
     conn.send(("loaded", info.name, loaded.device, loaded.dtype))
     conn.send(("status", f"Generating with {info.name} on {loaded.device} ..."))
 
     def on_step(progress):
-        conn.send(("step", progress.image_index, progress.image_count, progress.step, progress.total, progress.elapsed))
-        if progress.preview is not None:
-            conn.send(("preview", Picture.of(progress.preview)))
+        # One message per step, its preview inside: one wake-up and one repaint in the window.
+        picture = Picture.of(progress.preview) if progress.preview is not None else None
+        conn.send(("step", progress.image_index, progress.image_count, progress.step, progress.total,
+                   progress.elapsed, picture))
 
     def on_image(result):
         png = png_bytes(result.image, result.recipe)

@@ -153,11 +153,17 @@ class PipelineCache:
         self._items: OrderedDict[tuple, LoadedModel] = OrderedDict()
         self._lock = threading.Lock()
 
+    def holds(self, info: ModelInfo, device: str = "auto", dtype: str | None = None,
+              memory_mode: str = "normal") -> bool:
+        """Whether ``get`` with these arguments would return at once, without loading."""
+        with self._lock:
+            return self._key(info, device, dtype, memory_mode) in self._items
+
     def get(self, info: ModelInfo, device: str = "auto", dtype: str | None = None,
             memory_mode: str = "normal") -> LoadedModel:
         device = pick_device(device)
         dtype = dtype or pick_dtype(device)
-        key = (str(Path(info.path).resolve()), device, dtype, memory_mode)
+        key = self._key(info, device, dtype, memory_mode)
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -168,6 +174,11 @@ class PipelineCache:
             loaded = load_pipeline(info, device, dtype, memory_mode)
             self._items[key] = loaded
             return loaded
+
+    @staticmethod
+    def _key(info: ModelInfo, device: str, dtype: str | None, memory_mode: str) -> tuple:
+        device = pick_device(device)
+        return (str(Path(info.path).resolve()), device, dtype or pick_dtype(device), memory_mode)
 
     def clear(self) -> None:
         with self._lock:

@@ -328,14 +328,14 @@ class MainWindow(QMainWindow):
         job.total = job.request.steps * job.request.batch_size
         job.move(JobState.LOADING)
         self.queue.model.changed(job)
+        self.queue.reveal(job)
         request = job.request
         parameters = {k: v for k, v in request.to_dict().items() if k not in ("prompt", "negative_prompt")}
         model = {"id": info.id, "name": info.name, "family": info.family, "pipeline": info.pipeline}
         if job.reproduce_of is None:
             self.projects.request_begin.emit(job.id, request.prompt, request.negative_prompt, parameters, model)
         self._job_started = time.perf_counter()
-        self.panel.progress_bar.setRange(0, 0)  # busy until the first step arrives
-        self.panel.progress_bar.setFormat("Starting ...")
+        self.panel.show_progress("Starting ...", maximum=0)  # busy until the first step arrives
         self._update_buttons()
         self.engine.generate(info, request)
 
@@ -353,7 +353,7 @@ class MainWindow(QMainWindow):
             return
         if job is self.running_job:
             self.engine.cancel()
-            self.panel.progress_bar.setFormat("Cancelling ...")
+            self.panel.show_progress("Cancelling ...")
         else:
             job.move(JobState.CANCELLED)
             self.queue.model.changed(job)
@@ -480,7 +480,7 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_status(self, text: str) -> None:
         self.statusBar().showMessage(text)
-        self.panel.progress_bar.setFormat(text)
+        self.panel.show_progress(text)
 
     @Slot()
     def _warm_engine(self) -> None:
@@ -495,6 +495,9 @@ class MainWindow(QMainWindow):
     @Slot(str, str, str)
     def _on_model_loaded(self, model: str, device: str, dtype: str) -> None:
         self.engine_label.setText(f"{model} · {device} · {dtype}")
+        job = self.running_job
+        if job is not None and job.state is JobState.LOADING:
+            self.panel.show_progress(value=0, maximum=job.total)  # no longer busy: steps come next
 
     @Slot()
     def _show_memory(self) -> None:
@@ -507,24 +510,16 @@ class MainWindow(QMainWindow):
         job = self.running_job
         if job is None:
             return
-        if job.state is JobState.LOADING:
-            job.move(JobState.RUNNING)
         job.step = index * total + step
         job.elapsed = time.perf_counter() - self._job_started
-        self.queue.model.changed(job)
+        if job.state is JobState.LOADING:
+            job.move(JobState.RUNNING)
+            self.queue.model.changed(job)
+        else:
+            self.queue.show_progress(job)
         eta = elapsed / step * (total - step) if step else 0.0
         image = f"image {index + 1}/{count}, " if count > 1 else ""
-        bar = self.panel.progress_bar
-        # setRange and setValue each repaint the bar at once, synchronously (about 1 ms apiece,
-        # on every step, taking CPU from the engine): with updates off, the bar gets one
-        # ordinary repaint with the next frame instead.
-        bar.setUpdatesEnabled(False)
-        if bar.maximum() != total * count:
-            bar.setRange(0, total * count)
-        bar.setValue(job.step)
-        bar.setFormat(f"{image}step {step}/{total}  ·  {eta:.0f} s left")
-        bar.setUpdatesEnabled(True)
-        bar.update()
+        self.panel.show_progress(f"{image}step {step}/{total}  ·  {eta:.0f} s left", job.step, total * count)
 
     @Slot(QImage)
     def _on_preview(self, image: QImage) -> None:
@@ -560,15 +555,12 @@ class MainWindow(QMainWindow):
         job = self.running_job
         if job is not None and not job.state.finished:
             self._finish_job(JobState.DONE)
-        self.panel.progress_bar.setRange(0, 100)
         if job is not None and job.state is JobState.FAILED:
-            self.panel.progress_bar.setValue(0)
-            self.panel.progress_bar.setFormat("Failed")
+            self.panel.show_progress("Failed", 0, 100)
         elif job is not None and job.state is JobState.CANCELLED:
-            self.panel.progress_bar.setFormat("Cancelled")
+            self.panel.show_progress("Cancelled", maximum=100)
         else:
-            self.panel.progress_bar.setValue(100)
-            self.panel.progress_bar.setFormat(f"Done in {time.perf_counter() - self._job_started:.1f} s")
+            self.panel.show_progress(f"Done in {time.perf_counter() - self._job_started:.1f} s", 100, 100)
         self.running_job = None
         self._dispatch()
 

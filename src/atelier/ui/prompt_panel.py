@@ -133,6 +133,8 @@ class PromptPanel(QWidget):
         self.progress_bar.setTextVisible(True)
         self.progress_bar.setFormat("Idle")
         self.progress_bar.setValue(0)
+        # Opaque, so that its repaint on every step does not repaint the panel and window behind.
+        self.progress_bar.setAutoFillBackground(True)
         self.message_label = named(QLabel(""), "messageLabel", "Message")
         self.message_label.setWordWrap(True)
 
@@ -188,6 +190,19 @@ class PromptPanel(QWidget):
 
     def use_seed(self, seed: int) -> None:
         self.seed_spin.setValue(seed)
+
+    def show_progress(self, text: str | None = None, value: int | None = None, maximum: int | None = None) -> None:
+        """Change the progress bar, repainted once with the next frame. QProgressBar's setters
+        each repaint it at once, synchronously: on every step, that is CPU taken from the engine."""
+        bar = self.progress_bar
+        bar.setUpdatesEnabled(False)
+        if maximum is not None and bar.maximum() != maximum:
+            bar.setRange(0, maximum)
+        if value is not None:
+            bar.setValue(value)
+        if text is not None:
+            bar.setFormat(text)
+        bar.setUpdatesEnabled(True)  # schedules the one repaint
 
     def set_message(self, text: str, error: bool = False) -> None:
         self.message_label.setText(text)

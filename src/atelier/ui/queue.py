@@ -73,7 +73,10 @@ class QueueView(QWidget):
         self.list.setObjectName("queueList")
         self.list.setModel(self.model)
         self.list.setAlternatingRowColors(True)
-        self.list.setWordWrap(True)
+        # Every row is two lines, elided: with uniform sizes a job's progress repaints its row
+        # alone, instead of measuring every row's wrapped text again on each step.
+        self.list.setUniformItemSizes(True)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.setSpacing(2)
         self.cancel_button = QPushButton("Cancel job")
         self.cancel_button.setObjectName("cancelJobButton")
@@ -89,6 +92,15 @@ class QueueView(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.list)
         layout.addLayout(buttons)
+
+    def show_progress(self, job: Job) -> None:
+        """Repaint the job's row alone, if it is in view: a step changes its text, never its
+        size, and dataChanged would lay out and repaint the whole list on every step."""
+        self.list.update(self.model.index(self.model.jobs.index(job)))
+
+    def reveal(self, job: Job) -> None:
+        """Scroll the job's row into view (the running one, as it starts)."""
+        self.list.scrollTo(self.model.index(self.model.jobs.index(job)))
 
     def select(self, job: Job) -> None:
         self.list.setCurrentIndex(self.model.index(self.model.jobs.index(job)))
