@@ -733,7 +733,7 @@ def test_saving_many_outputs_copies_unchanged_assets_without_hashing(sessions, u
     old = zip_members(path)
 
     real_sha256, calls = hashlib.sha256, []
-    monkeypatch.setattr(session_mod.hashlib, "sha256", lambda *a: calls.append(1) or real_sha256(*a))
+    monkeypatch.setattr(hashlib, "sha256", lambda *a: calls.append(1) or real_sha256(*a))
     newest = s.add_output(e, "image", png((1, 2, 3), (2, 2)), "png")
     assert calls == [1]  # the counter sees the session's hashing
     calls.clear()

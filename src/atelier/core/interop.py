@@ -7,14 +7,19 @@ like them again. Each tool stores its settings its own way; this module turns ea
 Reading is forgiving: metadata we do not understand (an unknown tool, a damaged chunk, odd
 values) gives None or fewer keys, never an exception, because a gallery must open any image.
 
-Pure Pillow and the standard library; no Qt, no torch.
+Pure Pillow (imported where used, not when the window starts) and the standard library;
+no Qt, no torch.
 """
+
+from __future__ import annotations
 
 import json
 import logging
 import re
+from typing import TYPE_CHECKING
 
-from PIL import Image
+if TYPE_CHECKING:
+    from PIL import Image
 
 from .metadata import ATELIER_KEY, PARAMETERS_KEY, read_recipe
 from .schedulers import SCHEDULERS
@@ -92,6 +97,8 @@ def read_generation_info(path_or_image) -> dict | None:
     Never raises for absent, unknown or malformed metadata. Opening the file itself can
     raise whatever Pillow raises (missing file, not an image).
     """
+    from PIL import Image
+
     if isinstance(path_or_image, Image.Image):
         return _read(path_or_image)
     with Image.open(path_or_image) as image:

@@ -1,11 +1,11 @@
 """Generation requests (immutable snapshots taken on the UI thread and handed to the engine)
 and the jobs that carry them through the queue."""
 
-import uuid
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 
 from .errors import RequestError
+from .project import new_id
 from .schedulers import DEFAULT_SCHEDULER, scheduler_spec
 
 MAX_SIDE = 4096
@@ -85,7 +85,7 @@ class Job:
     request: ImageRequest
     model_id: str
     model_name: str
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    id: str = field(default_factory=new_id)
     state: JobState = JobState.QUEUED
     step: int = 0  # steps done over all images of the request
     total: int = 0

@@ -7,16 +7,21 @@ Two text chunks go into each PNG:
 * ``atelier``: the full recipe as JSON, so Atelier itself can remake the image exactly. The
   A1111 text is lossy (no scheduler config, no device or versions), hence the second chunk.
 
-Pure Pillow; no Qt, no torch.
+Pure Pillow (imported where used: the window imports this module, and Pillow costs it about
+25 ms at start); no Qt, no torch.
 """
+
+from __future__ import annotations
 
 import io
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PIL import Image
-from PIL.PngImagePlugin import PngInfo
+if TYPE_CHECKING:
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
 
 from .. import __version__
 from .atomic import atomic_writer
@@ -65,6 +70,8 @@ def png_info(recipe: Recipe) -> PngInfo:
     ``add_text`` stores Latin-1 text as tEXt and anything else (Japanese, emoji) as UTF-8
     iTXt, so non-Latin prompts survive; A1111 and sd-parsers read either kind.
     """
+    from PIL.PngImagePlugin import PngInfo
+
     info = PngInfo()
     info.add_text(PARAMETERS_KEY, a1111_parameters(recipe))
     payload = {"atelier_metadata": METADATA_SCHEMA, "recipe": recipe.to_dict()}
@@ -92,6 +99,8 @@ def read_recipe(path_or_image) -> Recipe | None:
     when the chunk cannot be understood: a damaged chunk should cost the artist the recipe,
     not crash the gallery. Errors opening the file itself (missing, not an image) propagate.
     """
+    from PIL import Image
+
     if isinstance(path_or_image, Image.Image):
         raw = _text_chunks(path_or_image).get(ATELIER_KEY)
     else:
@@ -135,6 +144,8 @@ def convert_image(png: bytes, suffix: str) -> bytes:
         return png
     if kind not in ("jpg", "jpeg", "webp"):
         raise ValueError(f"cannot save as .{kind}; use .png, .jpg or .webp")
+    from PIL import Image
+
     with Image.open(io.BytesIO(png)) as image:
         text = image.text.get(PARAMETERS_KEY) if hasattr(image, "text") else None
         exif = Image.Exif()

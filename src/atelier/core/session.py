@@ -12,12 +12,11 @@ whose process is gone marks a crashed session, which ``crashed_sessions`` finds 
 reopens with nothing lost up to the last completed output.
 """
 
-import hashlib
+import functools
 import json
 import logging
 import os
 import shutil
-import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +42,13 @@ from .project_io import (
 
 log = logging.getLogger(__name__)
 LOCK = "lock.json"
-_HOST = socket.gethostname()
+
+
+@functools.cache
+def _host() -> str:
+    import socket  # here: the window imports this module as it starts
+
+    return socket.gethostname()
 
 
 def sessions_dir() -> Path:
@@ -251,6 +256,8 @@ class ProjectSession:
 
     def _store_asset(self, data: bytes, suffix: str) -> str:
         """Write ``data`` durably under its content name (once) and return that name."""
+        import hashlib  # here: OpenSSL's start would slow the window's
+
         name = asset_name(hashlib.sha256(data).hexdigest(), suffix)
         self._write_asset(name, data)
         return name
@@ -322,7 +329,7 @@ class ProjectSession:
         and a lock lost to a power cut only offers saved work for recovery."""
         lock = {
             "pid": os.getpid(),
-            "host": _HOST,
+            "host": _host(),
             "started": _process_start(os.getpid()),
             "project_path": str(self.path) if self.path else None,
             "saved": not self.dirty and self.path is not None,
@@ -464,7 +471,7 @@ def _new_folder() -> Path:
 
 def _alive(lock: dict) -> bool:
     """True if the process that wrote ``lock`` still runs (same host, same pid and start time)."""
-    if lock.get("host") != _HOST:
+    if lock.get("host") != _host():
         return True  # another machine's session (shared home folder): not ours to judge
     pid = lock.get("pid")
     if not isinstance(pid, int) or pid <= 0:

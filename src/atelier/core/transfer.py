@@ -1,7 +1,6 @@
 """Moving outputs in and out of a project: export to a plain folder, import images made
 elsewhere (recovering their recipe from whatever metadata they carry)."""
 
-import csv
 import io
 import json
 import re
@@ -118,6 +117,8 @@ def _listing_row(name: str, entry, output: Output) -> dict:
 
 def _write_listing(dest: Path, rows: list[dict]) -> None:
     text = io.StringIO()
+    import csv  # here: exports are rare, and the window imports this module at start
+
     writer = csv.DictWriter(text, fieldnames=LISTING_FIELDS)
     writer.writeheader()
     writer.writerows(rows)

@@ -3,7 +3,6 @@ menu, and two worker threads (engine and project) so the window never waits on e
 
 import os
 import time
-import uuid
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Slot
@@ -23,7 +22,7 @@ from ..core.autosave import AutosaveClock
 from ..core.edits import EDITS
 from ..core.errors import RequestError
 from ..core.jobs import Job, JobState
-from ..core.project import Project
+from ..core.project import Project, new_id
 from ..core.recipe import Recipe
 from ..core.project_io import SUFFIX
 from ..settings import Settings
@@ -32,7 +31,6 @@ from .project_worker import ProjectThread
 from .history import HistoryView
 from .prompt_panel import PromptPanel
 from .queue import QueueView
-from .settings_dialog import SettingsDialog
 from .theme import apply_theme
 from .widgets import named
 from .worker import EngineThread, ImageOutput
@@ -427,6 +425,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def open_settings(self) -> None:
+        from .settings_dialog import SettingsDialog  # built when asked for, not at start
+
         dialog = SettingsDialog(self.settings, self)
         dialog.settings_accepted.connect(self.apply_settings)
         dialog.open()  # window-modal, not a nested event loop
@@ -780,7 +780,7 @@ class _EditCommand(QUndoCommand):
     def __init__(self, window: MainWindow, source_id: str, operation: str):
         super().__init__(EDITS[operation][0].replace("&", "").lower())
         self.window, self.source_id, self.operation = window, source_id, operation
-        self.token = f"edit:{uuid.uuid4().hex}"
+        self.token = f"edit:{new_id()}"
         self.result_id: str | None = None
         self._undone_early = False
 

@@ -2,12 +2,10 @@
 UI thread. The window sends requests through queued signals and gets back copies of what
 changed, so the two threads never share a mutable object."""
 
+import io
 import logging
 from pathlib import Path
 
-import io
-
-from PIL import Image, ImageChops
 from PySide6.QtCore import QBuffer, QIODevice, QObject, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 
@@ -25,6 +23,8 @@ log = logging.getLogger(__name__)
 
 def pixel_difference(first_png: bytes, second_png: bytes) -> tuple[bool, int]:
     """(identical, largest per-channel difference) of two encoded images' RGBA pixels."""
+    from PIL import Image, ImageChops  # here, not at the window's start
+
     with Image.open(io.BytesIO(first_png)) as a, Image.open(io.BytesIO(second_png)) as b:
         if a.size != b.size:
             return False, 255

@@ -2,7 +2,7 @@
 count; Generate and Cancel; the running job's progress. It turns the form into an immutable
 ImageRequest and knows nothing about threads."""
 
-import secrets
+import random
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction
@@ -215,7 +215,7 @@ class PromptPanel(QWidget):
         if self._last_seed is not None:
             self.seed_spin.setValue(self._last_seed)
         elif self.seed_spin.value() < 0:
-            self.seed_spin.setValue(secrets.randbelow(MAX_SEED + 1))
+            self.seed_spin.setValue(random.SystemRandom().randrange(MAX_SEED + 1))  # os.urandom, as secrets
 
     @Slot(int)
     def _on_model_changed(self, _index: int) -> None:
