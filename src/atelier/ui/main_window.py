@@ -6,7 +6,14 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QImage, QKeySequence, QShortcut, QUndoCommand, QUndoStack
+from PySide6.QtGui import (
+    QAction,
+    QImage,
+    QKeySequence,
+    QShortcut,
+    QUndoCommand,
+    QUndoStack,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -23,12 +30,12 @@ from ..core.edits import EDITS
 from ..core.errors import RequestError
 from ..core.jobs import Job, JobState
 from ..core.project import Project, new_id
-from ..core.recipe import Recipe
 from ..core.project_io import SUFFIX
+from ..core.recipe import Recipe
 from ..settings import Settings
 from .canvas import CanvasView
-from .project_worker import ProjectThread
 from .history import HistoryView
+from .project_worker import ProjectThread
 from .prompt_panel import PromptPanel
 from .queue import QueueView
 from .theme import apply_theme
@@ -425,7 +432,9 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def open_settings(self) -> None:
-        from .settings_dialog import SettingsDialog  # built when asked for, not at start
+        from .settings_dialog import (
+            SettingsDialog,  # built when asked for, not at start
+        )
 
         dialog = SettingsDialog(self.settings, self)
         dialog.settings_accepted.connect(self.apply_settings)
