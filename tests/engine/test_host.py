@@ -69,17 +69,15 @@ def test_child_makes_the_same_pixels_as_the_engine_in_process(host, sd15_dir):
 
 
 def test_loading_is_announced_only_when_the_model_really_loads(host, sd15_dir, sdxl_dir):
-    def statuses(folder) -> list[str]:
+    def loadings(folder) -> list[str]:
         said = []
         host.generate(registry.inspect_folder(folder), tiny_request(steps=1), EngineOptions(device="cpu"),
-                      EngineCallbacks(on_status=said.append))
+                      EngineCallbacks(on_loading=said.append))
         return said
 
-    statuses(sd15_dir)  # whatever was loaded before, this one is now
-    again = statuses(sd15_dir)
-    assert again and not any(text.startswith("Loading") for text in again)
-    other = statuses(sdxl_dir)  # the cache holds one model: this one loads
-    assert other[0].startswith("Loading tiny-sdxl")
+    loadings(sd15_dir)  # whatever was loaded before, this one is now
+    assert loadings(sd15_dir) == []
+    assert loadings(sdxl_dir) == ["tiny-sdxl"]  # the cache holds one model: this one loads
 
 
 def test_cancel_stops_at_the_end_of_a_step_and_the_next_job_runs(host, sd15_dir):

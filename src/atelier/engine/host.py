@@ -113,6 +113,8 @@ class EngineHost:
                 return payload[0] if payload else None
             if kind == "status":
                 callbacks.on_status(*payload)
+            elif kind == "loading":
+                callbacks.on_loading(*payload)
             elif kind == "loaded":
                 callbacks.on_loaded(*payload)
             elif kind == "step":
@@ -185,7 +187,7 @@ def _run_generation(conn, cancel, cache, info, request: ImageRequest, options: E
     require_text_to_image(info)
     wanted = (info, options.device, dtype_for(options.precision), options.memory_mode)
     if not cache.holds(*wanted):
-        conn.send(("status", f"Loading {info.name} ..."))
+        conn.send(("loading", info.name))
     loaded = cache.get(*wanted)
     conn.send(("loaded", info.name, loaded.device, loaded.dtype))
     conn.send(("status", f"Generating with {info.name} on {loaded.device} ..."))

@@ -42,6 +42,7 @@ class EngineCallbacks:
     """What the caller hears during a job; every callback runs on the calling thread."""
 
     on_status: Callable[[str], None] = lambda text: None
+    on_loading: Callable[[str], None] = lambda model: None  # a model is being loaded (not cached)
     on_loaded: Callable[[str, str, str], None] = lambda model, device, dtype: None  # name, device, dtype
     on_step: Callable[[int, int, int, int, float], None] = lambda index, count, step, total, elapsed: None
     on_preview: Callable[[Picture], None] = lambda picture: None

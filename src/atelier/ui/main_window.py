@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         worker.models_found.connect(self._on_models_found)
         worker.status.connect(self._on_status)
         worker.engine_ready.connect(self._on_engine_ready)
+        worker.model_loading.connect(self._on_model_loading)
         worker.model_loaded.connect(self._on_model_loaded)
         worker.step.connect(self._on_step)
         worker.preview.connect(self._on_preview)
@@ -340,7 +341,7 @@ class MainWindow(QMainWindow):
         if job.reproduce_of is None:
             self.projects.request_begin.emit(job.id, request.prompt, request.negative_prompt, parameters, model)
         self._job_started = time.perf_counter()
-        self.panel.show_progress("Starting ...", maximum=0)  # busy until the first step arrives
+        self.panel.show_progress("Starting ...", 0, job.total)
         self._update_buttons()
         self.engine.generate(info, request)
 
@@ -501,12 +502,19 @@ class MainWindow(QMainWindow):
         if self.engine_label.text().startswith("Engine"):
             self.engine_label.setText(f"Engine ready · torch {torch_version}")
 
+    @Slot(str)
+    def _on_model_loading(self, model: str) -> None:
+        text = f"Loading {model} ..."
+        self.statusBar().showMessage(text)
+        if self.running_job is not None:
+            self.panel.show_progress(maximum=0)  # busy, without text: a load has no steps to count
+
     @Slot(str, str, str)
     def _on_model_loaded(self, model: str, device: str, dtype: str) -> None:
         self.engine_label.setText(f"{model} · {device} · {dtype}")
         job = self.running_job
         if job is not None and job.state is JobState.LOADING:
-            self.panel.show_progress(value=0, maximum=job.total)  # no longer busy: steps come next
+            self.panel.show_progress(value=0, maximum=job.total)  # steps come next
 
     @Slot()
     def _show_memory(self) -> None:
@@ -523,9 +531,7 @@ class MainWindow(QMainWindow):
         job.elapsed = time.perf_counter() - self._job_started
         if job.state is JobState.LOADING:
             job.move(JobState.RUNNING)
-            self.queue.model.changed(job)
-        else:
-            self.queue.show_progress(job)
+        self.queue.model.changed(job)
         eta = elapsed / step * (total - step) if step else 0.0
         image = f"image {index + 1}/{count}, " if count > 1 else ""
         self.panel.show_progress(f"{image}step {step}/{total}  ·  {eta:.0f} s left", job.step, total * count)

@@ -42,6 +42,7 @@ class EngineWorker(QObject):
     models_found = Signal(object, object)  # list[ModelInfo], list[str] problems
     status = Signal(str)  # "Loading model ..." and the like
     engine_ready = Signal(str)  # torch version, once the engine process has imported it
+    model_loading = Signal(str)  # model name: loading it takes a while (it was not in memory)
     model_loaded = Signal(str, str, str)  # model name, device, dtype
     step = Signal(int, int, int, int, float)  # image index, image count, step, total, elapsed s
     preview = Signal(QImage)
@@ -56,6 +57,7 @@ class EngineWorker(QObject):
         self.configure(settings)
         self._callbacks = EngineCallbacks(
             on_status=self.status.emit,
+            on_loading=self.model_loading.emit,
             on_loaded=self.model_loaded.emit,
             on_step=self.step.emit,
             on_preview=lambda picture: self.preview.emit(picture_to_qimage(picture)),
