@@ -26,9 +26,8 @@ from atelier.core.project_io import (
     THUMBNAIL,
     ProjectArchive,
     change_name,
-    parse_project_json,
 )
-from atelier.core.session import crashed_sessions, recover
+from atelier.core.session import crashed_sessions, read_working_project, recover
 
 WRITER = Path(__file__).resolve().parent / "kill_writer.py"
 KILLS = 50
@@ -133,7 +132,7 @@ def _decode_png(data: bytes, what: str) -> None:
 
 def check_working_folder(folder: Path, project_path: Path) -> None:
     """A killed session's folder: its history parses and every output's asset is somewhere whole."""
-    project = parse_project_json((folder / PROJECT_JSON).read_bytes(), folder)
+    project = read_working_project(folder)
     local = {p.relative_to(folder).as_posix() for p in (folder / "assets").glob("*.png")}
     for name in local:
         digest = name.removeprefix("assets/").removesuffix(".png")

@@ -782,12 +782,16 @@ def test_working_folder_holds_each_change_before_saving(sessions, user_home):
     assert s.folder.parent == session_mod.sessions_dir() and s.folder.is_relative_to(user_home)
     lock = json.loads((s.folder / "lock.json").read_text())
     assert lock["pid"] == os.getpid() and lock["project_path"] is None
+    base = (s.folder / "project.json").read_bytes()
     e = s.add_entry("working")
     data = png(RED)
     o = s.add_output(e, "image", data, "png")
     assert (s.folder / o.asset).read_bytes() == data
-    doc = json.loads((s.folder / "project.json").read_bytes())
-    assert doc["entries"][0]["outputs"][0]["asset"] == o.asset == f"assets/{sha(data)}.png"
+    # A change is appended to the journal; the base is not written again.
+    assert (s.folder / "project.json").read_bytes() == base
+    assert len((s.folder / "journal.jsonl").read_bytes().splitlines()) == 3  # header, entry, output
+    [entry] = session_mod.read_working_project(s.folder).entries
+    assert entry.outputs[0].asset == o.asset == f"assets/{sha(data)}.png"
 
     path = s.save(user_home / "w.atelier")
     assert not any((s.folder / "assets").iterdir())  # the working copies went into the file
@@ -798,6 +802,42 @@ def test_working_folder_holds_each_change_before_saving(sessions, user_home):
     folder = s.folder
     s.close()
     assert not folder.exists()
+
+
+def test_a_journal_line_cut_short_by_a_crash_is_left_out(sessions):
+    s = sessions()
+    e = s.add_entry("torn")
+    first = s.add_output(e, "image", png(RED), "png")
+    journal = s.folder / "journal.jsonl"
+    whole = journal.read_bytes()
+    s.add_output(e, "image", png(GREEN), "png")
+    journal.write_bytes(whole + journal.read_bytes()[len(whole):][:-40])  # the last append, cut short
+    [entry] = session_mod.read_working_project(s.folder).entries
+    assert [o.id for o in entry.outputs] == [first.id]
+
+
+def test_a_journal_that_follows_an_older_base_is_not_laid_over_the_new_one(sessions):
+    s = sessions()
+    e = s.add_entry("rewritten")
+    s.add_output(e, "image", png(RED), "png")
+    stale = (s.folder / "journal.jsonl").read_bytes()
+    e.prompt = "changed after"  # in memory only: the next base holds it
+    s.flush()
+    (s.folder / "journal.jsonl").write_bytes(stale)  # as if cut off between base and journal
+    [entry] = session_mod.read_working_project(s.folder).entries
+    assert entry.prompt == "changed after" and len(entry.outputs) == 1
+
+
+def test_the_base_is_written_again_once_the_journal_outgrows_it(sessions, monkeypatch):
+    monkeypatch.setattr(session_mod, "_JOURNAL_SLACK", 0)
+    s = sessions()
+    e = s.add_entry("grows")
+    for color in (RED, GREEN, BLUE, (9, 9, 9), (8, 8, 8)):
+        s.add_output(e, "image", png(color), "png")
+        base = (s.folder / "project.json").stat().st_size
+        assert (s.folder / "journal.jsonl").stat().st_size <= 2 * base  # never far past the base
+    working = session_mod.read_working_project(s.folder)
+    assert [o.id for o in working.entries[0].outputs] == [o.id for o in e.outputs]
 
 
 # ----- 10: crash recovery -----------------------------------------------------------------------
@@ -854,8 +894,8 @@ def test_marks_persist_and_bad_values_are_refused(sessions, user_home):
     s = sessions()
     o = s.add_output(s.add_entry("marks"), "image", png(RED), "png")
     s.update_output(o, favourite=True, rating=5, note="ノート ✍", hidden=True)
-    saved = json.loads((s.folder / "project.json").read_bytes())["entries"][0]["outputs"][0]
-    assert (saved["favourite"], saved["rating"], saved["note"], saved["hidden"]) == (True, 5, "ノート ✍", True)
+    saved = session_mod.read_working_project(s.folder).entries[0].outputs[0]
+    assert (saved.favourite, saved.rating, saved.note, saved.hidden) == (True, 5, "ノート ✍", True)
     path = s.save(user_home / "marks.atelier")
     again = sessions("open", path).project.find_output(o.id)
     assert (again.favourite, again.rating, again.note, again.hidden) == (True, 5, "ノート ✍", True)

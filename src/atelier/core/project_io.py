@@ -240,9 +240,13 @@ class ProjectArchive:
         return self._records
 
 
-def parse_project_json(raw: bytes, where: Path) -> Project:
-    """Decode, version-check, migrate and build a Project; any problem is a ProjectError."""
-    return _build(_decode(raw, where), where)
+def parse_project_json(raw: bytes, where: Path, changes: list[bytes] = ()) -> Project:
+    """Decode, version-check, migrate and build a Project, with ``changes`` (each a changes
+    member's JSON) laid over it in order; any problem is a ProjectError."""
+    data = migrate(_decode(raw, where), where)
+    if changes:
+        _apply_changes(data, [_decode(change, where, "a change") for change in changes], where)
+    return _build_migrated(data, where)
 
 
 def _decode(raw: bytes, where: Path, member: str = PROJECT_JSON) -> dict:
