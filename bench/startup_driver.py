@@ -1,10 +1,12 @@
 """Started fresh by bench_startup.py: open a window, and at the first idle moment of the event
 loop after ``show()`` print one JSON line: the wall-clock time, and whether torch is loaded.
 
-    python bench/startup_driver.py app|bare
+    python bench/startup_driver.py app|bare|types [NAME ...]
 
 ``app`` builds Atelier's MainWindow the way ``atelier`` does (settings, theme, window, show);
-``bare`` shows an empty QMainWindow of the same size: the floor any PySide6 app pays.
+``bare`` shows an empty QMainWindow of the same size: the floor any PySide6 app pays;
+``types`` is ``bare`` after first touching each Qt class named on the command line (those
+Atelier's window imports): what PySide6 alone spends making them, its Python enums above all.
 """
 
 import json
@@ -30,6 +32,11 @@ def main() -> int:
         window.ask_unsaved = lambda doing: None  # never a modal question on the way out
         window.ask_recover = lambda crashed: False
     else:
+        if which == "types":
+            from PySide6 import QtCore, QtGui, QtWidgets
+
+            for name in sys.argv[2:]:
+                next((getattr(m, name) for m in (QtCore, QtGui, QtWidgets) if hasattr(m, name)), None)
         window = QMainWindow()
         window.resize(1280, 800)
     window.show()
