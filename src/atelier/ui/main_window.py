@@ -433,9 +433,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def open_settings(self) -> None:
-        from .settings_dialog import (
-            SettingsDialog,  # built when asked for, not at start
-        )
+        # Imported when asked for: the dialog's module is not needed for the first frame.
+        from .settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.settings, self)
         dialog.settings_accepted.connect(self.apply_settings)
