@@ -67,3 +67,20 @@ def test_the_window_module_leaves_out_what_the_first_frame_does_not_need(guard_e
     # Each of these cost the start 4 to 30 ms; they are imported where they are used.
     loaded = imported_after("import atelier.ui.main_window, atelier.ui.app", guard_env)
     assert not loaded & {"PIL", "uuid", "csv", "html", "hashlib", "platform"}
+
+
+def test_building_the_window_leaves_the_qt_classes_it_does_not_use_unmade(guard_env):
+    # PySide6 makes a class, with its Python enums, on first use. Wrapping a scroll area's
+    # viewport that Qt made itself made every QtWidgets class at once: 15 ms of the start
+    # (atelier.ui.widgets.own_viewport).
+    code = (
+        "from PySide6 import QtWidgets\n"
+        "app = QtWidgets.QApplication([])\n"
+        "from atelier.ui.main_window import MainWindow\n"
+        "window = MainWindow(); window.show(); app.processEvents()\n"
+        "print(sorted({'QWizard', 'QCalendarWidget', 'QFontDialog'} & set(vars(QtWidgets))))\n"
+        "window.close()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=guard_env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["[]"]

@@ -310,6 +310,7 @@ def test_drop_image_file_emits_path(canvas, qtbot, tmp_path, name):
     path = tmp_path / name
     assert make_image(32, 32).save(str(path), "PNG")  # content is the window's concern
     mime = drag_mime(path)
+    assert canvas.viewport().acceptDrops()  # Qt hands a real drag only to a widget that accepts drops
     pos = QPointF(100, 100)
     actions = Qt.DropAction.CopyAction
     # QDragEnterEvent takes an integer point, QDropEvent a float one.

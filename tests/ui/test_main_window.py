@@ -321,6 +321,33 @@ def test_window_is_shown_at_once_and_torch_warms_up_in_the_engine_process(guard_
     assert out.stdout.split() == ["True", "False", "False", "True", "True", "False"]
 
 
+def test_the_first_frame_is_painted_before_the_threads_start(qtbot, user_home):
+    win = MainWindow()
+    placeholder = win.project
+    exposed_at_start = []
+    start_engine = win.engine.start
+    win.engine.start = lambda: (exposed_at_start.append(win.windowHandle().isExposed()), start_engine())
+    win.show()
+    assert not win.engine.thread.isRunning() and not win.projects.thread.isRunning()
+    qtbot.waitUntil(lambda: win.projects.thread.isRunning(), timeout=5_000)
+    assert exposed_at_start == [True] and win.engine.thread.isRunning()
+    qtbot.waitUntil(lambda: win.project is not placeholder, timeout=10_000)  # what was asked before ran
+    close_window(qtbot, win)
+
+
+def test_a_hidden_window_starts_its_threads_at_once_and_one_closed_first_never(qtbot, user_home):
+    hidden = MainWindow()
+    placeholder = hidden.project
+    qtbot.waitUntil(lambda: hidden.project is not placeholder, timeout=10_000)
+    close_window(qtbot, hidden)
+    gone = MainWindow()
+    gone.close()  # before the event loop ever turned
+    qtbot.wait(100)
+    assert not gone.projects.thread.isRunning() and not gone.engine.thread.isRunning()
+    assert list(sessions_dir().iterdir()) == []  # no working folder was made for it
+    gone.deleteLater()
+
+
 def test_status_bar_shows_the_loaded_model_device_and_memory(qtbot, window):
     assert window.engine_label.text().startswith(("Engine: not started", "Engine ready"))
     fill(qtbot, window)

@@ -22,6 +22,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene, QGraphicsView
 
+from .widgets import own_viewport
+
 MIN_ZOOM = 0.02  # 2 %
 MAX_ZOOM = 32.0  # 3200 %
 ZOOM_STEP = 1.25  # one key press or one wheel notch
@@ -76,7 +78,7 @@ class CanvasView(QGraphicsView):
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAcceptDrops(True)
-        self.viewport().setAcceptDrops(True)
+        own_viewport(self).setAcceptDrops(True)
         self.setMinimumSize(320, 320)
 
         self._fit_mode = True

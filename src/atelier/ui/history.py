@@ -61,7 +61,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.project import Entry, Output, Project
-from .widgets import named
+from .widgets import named, own_viewport
 
 log = logging.getLogger(__name__)
 
@@ -831,7 +831,7 @@ class HistoryView(QWidget):
         view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         view.setDragEnabled(False)
         view.setMouseTracking(True)
-        view.viewport().setAttribute(Qt.WidgetAttribute.WA_Hover)
+        own_viewport(view).setAttribute(Qt.WidgetAttribute.WA_Hover)
         view.setFrameShape(QListView.Shape.NoFrame)
         view.setMinimumWidth(TILE + 2 * SPACING + 24)
         view.setModel(self.model)

@@ -39,7 +39,7 @@ from .project_worker import ProjectThread
 from .prompt_panel import PromptPanel
 from .queue import QueueView
 from .theme import apply_theme
-from .widgets import named
+from .widgets import after_first_frame, named
 from .worker import EngineThread, ImageOutput
 
 _FILE_FILTER = f"Atelier projects (*{SUFFIX})"
@@ -142,6 +142,10 @@ class MainWindow(QMainWindow):
         # started a moment after the window is up, so it does not compete with the first paint.
         QTimer.singleShot(_WARM_UP_DELAY_MS, self, self._warm_engine)  # dropped if the window goes first
         self.projects.request_start.emit()
+        # The two threads start once the first frame is painted, so the scan and the new working
+        # folder do not share the cores with it; what was asked of them waits in order.
+        self._threads_ended = False
+        QTimer.singleShot(0, self, lambda: after_first_frame(self, self._start_threads))
 
     # ----- building -------------------------------------------------------------------------
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
@@ -492,6 +496,12 @@ class MainWindow(QMainWindow):
         self.panel.show_progress(text)
 
     @Slot()
+    def _start_threads(self) -> None:
+        if not self._threads_ended:  # a window closed before its first frame never starts them
+            self.engine.start()
+            self.projects.start()
+
+    @Slot()
     def _warm_engine(self) -> None:
         if not self._closing:
             self.engine.request_warm.emit()
@@ -754,6 +764,7 @@ class MainWindow(QMainWindow):
         self.settings.window_state = bytes(self.saveState().toBase64()).decode()
         self._save_settings()
         self._autosave_timer.stop()
+        self._threads_ended = True
         self.engine.shutdown()
         self.projects.shutdown()
         session = self.projects.worker.session  # its thread has ended: safe to touch here

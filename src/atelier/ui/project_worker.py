@@ -355,6 +355,9 @@ class ProjectThread(QObject):
             (self.request_undelete, w.undelete_output),
         ):
             signal.connect(slot)
+
+    def start(self) -> None:
+        """Start the thread; what was asked of the worker before waits in its queue, in order."""
         self.thread.start()
 
     def shutdown(self) -> None:

@@ -1,6 +1,11 @@
 """Small helpers shared by the panels."""
 
-from PySide6.QtWidgets import QSpinBox, QWidget
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QAbstractScrollArea, QSpinBox, QWidget
+
+_FIRST_FRAME_WAIT_MS = 2000  # a window started minimized may not be exposed for a long while
 
 
 def named(widget: QWidget, object_name: str, accessible_name: str) -> QWidget:
@@ -16,3 +21,41 @@ def spin_box(object_name: str, accessible_name: str, low: int, high: int, value:
     spin.setSingleStep(step)
     spin.setValue(value)
     return spin
+
+
+def own_viewport(area: QAbstractScrollArea) -> QWidget:
+    """Give ``area`` a viewport made here, and return it. The first time PySide6 (6.11) wraps a
+    viewport Qt made itself, it loads every lazily loaded QtWidgets class to find its type:
+    about 15 ms, which would otherwise land on the way to the first frame."""
+    viewport = QWidget()
+    area.setViewport(viewport)
+    return viewport
+
+
+def after_first_frame(window: QWidget, then: Callable[[], None]) -> None:
+    """Call ``then`` once, from the event loop, when ``window``'s first frame has been painted:
+    at the next turn if it is hidden or on screen already, at the latest after two seconds."""
+    _FirstFrame(window, then)  # a child of the window, so it lives until it has called
+
+
+class _FirstFrame(QObject):
+    def __init__(self, window: QWidget, then: Callable[[], None]):
+        super().__init__(window)
+        self._then: Callable[[], None] | None = then
+        handle = window.windowHandle()
+        if handle is None or not window.isVisible() or handle.isExposed():
+            QTimer.singleShot(0, self, self._call)
+            return
+        handle.installEventFilter(self)
+        QTimer.singleShot(_FIRST_FRAME_WAIT_MS, self, self._call)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Expose and watched.isExposed():
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self, self._call)  # the expose being delivered paints the frame first
+        return False
+
+    def _call(self) -> None:
+        then, self._then = self._then, None
+        if then is not None:
+            then()

@@ -150,6 +150,9 @@ class EngineThread(QObject):
         self.request_scan.connect(self.worker.scan)
         self.request_warm.connect(self.worker.warm)
         self.request_generate.connect(self.worker.generate)
+
+    def start(self) -> None:
+        """Start the thread; what was asked of the worker before waits in its queue, in order."""
         self.thread.start()
 
     def generate(self, info, request: ImageRequest) -> None:
