@@ -249,7 +249,9 @@ def log(*parts) -> None:
 def qapp():
     from PySide6.QtWidgets import QApplication
 
-    return QApplication.instance() or QApplication([sys.argv[0]])
+    from atelier.ui.theme import STYLE_ARGUMENTS
+
+    return QApplication.instance() or QApplication([sys.argv[0], *STYLE_ARGUMENTS])
 
 
 def wait_until(predicate, timeout: float, interval_ms: int = 20) -> bool:

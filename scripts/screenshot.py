@@ -30,11 +30,10 @@ def main() -> int:
 
     from atelier import paths
     from atelier.ui.main_window import MainWindow
-    from atelier.ui.theme import dark_palette
+    from atelier.ui.theme import STYLE_ARGUMENTS, dark_palette
 
     tiny_models.build_sd15(paths.models_dir() / "tiny-sd15")
-    app = QApplication([])
-    app.setStyle("Fusion")
+    app = QApplication([sys.argv[0], *STYLE_ARGUMENTS])
     app.setPalette(dark_palette())
     window = MainWindow()
     window.ask_unsaved = lambda doing: QMessageBox.StandardButton.Discard  # a throwaway project

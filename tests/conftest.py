@@ -109,6 +109,14 @@ def user_home(tmp_path, monkeypatch) -> Path:
     return tmp_path
 
 
+@pytest.fixture(scope="session")
+def qapp_args() -> list[str]:
+    """The tests' QApplication is styled as the app's is (atelier.ui.app.run)."""
+    from atelier.ui.theme import STYLE_ARGUMENTS
+
+    return [sys.argv[0], *STYLE_ARGUMENTS]
+
+
 # 3. A crash (a C-level abort or segfault) prints the crashing thread's Python stack, and only
 #    that one: with every thread's, the crashing test's frames scroll out of the tail of the
 #    output that CI shows. (pytest's own faulthandler plugin is off in pyproject.toml.) Qt's

@@ -66,19 +66,20 @@ def test_quit_after_shows_the_window_then_exits_cleanly(guard_env, user_home):
     assert (user_home / "config" / "Atelier" / "settings.json").is_file()  # closed the normal way
 
 
-def test_run_reports_the_first_painted_frame_with_garbage_collection_back_on(guard_env, user_home):
+def test_run_reports_the_first_painted_frame_in_fusion_with_garbage_collection_back_on(guard_env, user_home):
     env = {**guard_env, "XDG_DATA_HOME": str(user_home / "data"), "XDG_CONFIG_HOME": str(user_home / "config")}
     code = (
         "import gc\n"
         "from atelier.ui.app import run\n"
         "def on_idle(window):\n"
-        "    print(window.isVisible(), window.windowHandle().isExposed(), gc.isenabled(), gc.get_freeze_count() > 0)\n"
+        "    print(window.isVisible(), window.windowHandle().isExposed(), gc.isenabled(), gc.get_freeze_count() > 0,\n"
+        "          window.style().name())\n"
         "    window.close()\n"
         "raise SystemExit(run(on_idle=on_idle))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["True", "True", "True", "True"]
+    assert out.stdout.split() == ["True", "True", "True", "True", "fusion"]
 
 
 def test_no_display_gives_one_readable_line_instead_of_a_qt_abort(guard_env, monkeypatch):

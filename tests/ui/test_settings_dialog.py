@@ -227,8 +227,8 @@ def test_screenshot_in_dark_theme(qtbot, dialog, tmp_path):
     from atelier.ui.theme import dark_palette
 
     app = QApplication.instance()
-    old_style, old_palette = app.style().name(), app.palette()
-    app.setStyle("Fusion")
+    assert app.style().name() == "fusion"  # as atelier.ui.app makes it (conftest's qapp_args)
+    old_palette = app.palette()
     app.setPalette(dark_palette())
     try:
         dialog.adjustSize()
@@ -238,5 +238,4 @@ def test_screenshot_in_dark_theme(qtbot, dialog, tmp_path):
         assert shot.stat().st_size > 0
         assert image.width() >= 560 and image.height() >= 400
     finally:
-        app.setStyle(old_style)
         app.setPalette(old_palette)

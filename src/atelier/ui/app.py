@@ -32,10 +32,10 @@ def run(project: Path | None = None, quit_after: float | None = None, debug: boo
     from PySide6.QtWidgets import QApplication
 
     from .main_window import MainWindow
-    from .theme import apply_theme
+    from .theme import STYLE_ARGUMENTS, apply_theme
     from .widgets import after_first_frame
 
-    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app = QApplication.instance() or QApplication([sys.argv[0], *STYLE_ARGUMENTS])
     app.setApplicationName("Atelier")
     app.setDesktopFileName("atelier")  # lets the desktop match the window to atelier.desktop
     settings = Settings.load()
