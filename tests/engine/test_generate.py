@@ -127,6 +127,15 @@ def test_switching_schedulers_does_not_carry_options_over(sd15):
     assert plain.recipe.scheduler_config["use_karras_sigmas"] is False
 
 
+def test_a_sampler_is_built_once_and_serves_later_jobs_with_the_same_pixels(sd15):
+    [first] = generate_images(sd15, tiny_request(scheduler="DPM++ 2M Karras", seed=11))
+    sampler = sd15.pipe.scheduler
+    generate_images(sd15, tiny_request(scheduler="Euler", seed=12))  # another one in between
+    [again] = generate_images(sd15, tiny_request(scheduler="DPM++ 2M Karras", seed=11))
+    assert sd15.pipe.scheduler is sampler  # its multistep state was reset by the pipeline
+    assert again.image.tobytes() == first.image.tobytes()
+
+
 def test_scheduler_names_are_case_insensitive_and_unknown_ones_refused():
     assert tiny_request(scheduler="dpm++ 2m karras").scheduler == "DPM++ 2M Karras"
     with pytest.raises(RequestError, match="unknown scheduler 'Euler b': choose one of"):

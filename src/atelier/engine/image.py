@@ -119,9 +119,12 @@ def generate_images(
 
 
 def _apply_scheduler(loaded: LoadedModel, name: str) -> None:
-    """Install the named sampler, built from the model's shipped config each time."""
+    """Install the named sampler, built from the model's shipped config the first time."""
     import diffusers
 
+    if name in loaded.samplers:
+        loaded.pipe.scheduler = loaded.samplers[name]
+        return
     spec = scheduler_spec(name)
     shipped = loaded.default_scheduler_config.get("_class_name", "")
     if not spec.class_name:
@@ -132,7 +135,8 @@ def _apply_scheduler(loaded: LoadedModel, name: str) -> None:
         )
     else:
         target_class, options = spec.class_name, spec.options
-    loaded.pipe.scheduler = getattr(diffusers, target_class).from_config(loaded.default_scheduler_config, **options)
+    sampler = getattr(diffusers, target_class).from_config(loaded.default_scheduler_config, **options)
+    loaded.samplers[name] = loaded.pipe.scheduler = sampler
 
 
 def _recipe(loaded: LoadedModel, request: ImageRequest, seed: int, index: int, versions: dict) -> Recipe:

@@ -9,7 +9,7 @@ import json
 import logging
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,9 @@ class LoadedModel:
     dtype: str  # "float32", "float16", "bfloat16"
     fingerprint: str
     default_scheduler_config: dict  # as shipped, so switching samplers never accumulates options
+    # Samplers built from that config, by name: building one costs a job 2-4 ms, and a pipeline
+    # resets its sampler's state (set_timesteps) at every call, so one instance serves them all.
+    samplers: dict = field(default_factory=dict)
 
 
 def pick_device(preference: str = "auto") -> str:

@@ -334,20 +334,22 @@ class MainWindow(QMainWindow):
             self._update_buttons()
             return
         info = self._job_models[job.id]
+        request = job.request
         self.running_job = job
-        job.total = job.request.steps * job.request.batch_size
+        job.total = request.steps * request.batch_size
         job.move(JobState.LOADING)
+        self._job_started = time.perf_counter()
+        # The engine first: it starts on its threads while this one records and shows the job
+        # (its answers wait in this thread's queue until this returns).
+        self.engine.generate(info, request)
         self.queue.model.changed(job)
         self.queue.reveal(job)
-        request = job.request
         parameters = {k: v for k, v in request.to_dict().items() if k not in ("prompt", "negative_prompt")}
         model = {"id": info.id, "name": info.name, "family": info.family, "pipeline": info.pipeline}
         if job.reproduce_of is None:
             self.projects.request_begin.emit(job.id, request.prompt, request.negative_prompt, parameters, model)
-        self._job_started = time.perf_counter()
         self.panel.show_progress("Starting ...", 0, job.total)
         self._update_buttons()
-        self.engine.generate(info, request)
 
     @Slot()
     def cancel_generation(self) -> None:
