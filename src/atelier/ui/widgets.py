@@ -42,20 +42,23 @@ class _FirstFrame(QObject):
     def __init__(self, window: QWidget, then: Callable[[], None]):
         super().__init__(window)
         self._then: Callable[[], None] | None = then
-        handle = window.windowHandle()
-        if handle is None or not window.isVisible() or handle.isExposed():
+        self._handle = window.windowHandle()
+        if self._handle is None or not window.isVisible() or self._handle.isExposed():
+            self._handle = None
             QTimer.singleShot(0, self, self._call)
             return
-        handle.installEventFilter(self)
+        self._handle.installEventFilter(self)
         QTimer.singleShot(_FIRST_FRAME_WAIT_MS, self, self._call)
 
     def eventFilter(self, watched, event) -> bool:
         if event.type() == QEvent.Type.Expose and watched.isExposed():
-            watched.removeEventFilter(self)
             QTimer.singleShot(0, self, self._call)  # the expose being delivered paints the frame first
         return False
 
     def _call(self) -> None:
+        if self._handle is not None:  # stop watching: the filter would see every event of the window
+            self._handle.removeEventFilter(self)
+            self._handle = None
         then, self._then = self._then, None
         if then is not None:
             then()
