@@ -57,6 +57,8 @@ def test_child_makes_the_same_pixels_as_the_engine_in_process(host, sd15_dir):
     assert [e[1:] for e in events if e[0] == "step"][-1][:4] == (1, 2, 3, 3)
     assert len(previews) == 6 and previews[0].width > 0
     assert [image.recipe.seed for image in images] == [7, 8]
+    # Generated images and previews have no transparency, and say so (shown opaque).
+    assert not any(p.alpha for p in previews) and not any(i.picture.alpha for i in images)
 
     cache = PipelineCache()
     expected = generate_images(cache.get(info, "cpu"), tiny_request(batch_size=2))

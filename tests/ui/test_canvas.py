@@ -261,6 +261,30 @@ def test_preview_stretched_to_requested_size(canvas):
     assert canvas.current_image() == preview
 
 
+def _colours_at_image_centre(canvas) -> set[tuple[int, int, int]]:
+    """The colours in a 32x32 square of the rendered canvas at the image's centre (one
+    checkerboard tile is 32 px on screen at 100 %)."""
+    QApplication.processEvents()
+    shot = canvas.viewport().grab().toImage()
+    centre = canvas.mapFromScene(canvas.sceneRect().center())
+    return {QColor(shot.pixel(centre.x() + dx, centre.y() + dy)).getRgb()[:3]
+            for dx in range(-16, 16, 4) for dy in range(-16, 16, 4)}
+
+
+def test_checkerboard_shows_through_transparency_only(canvas):
+    clear = QImage(64, 64, QImage.Format.Format_ARGB32)
+    clear.fill(QColor(0, 0, 0, 0))
+    canvas.show_image(clear)
+    canvas.actual_size()
+    # Both checkerboard colours show through a fully transparent image.
+    assert _colours_at_image_centre(canvas) == {(58, 58, 62), (70, 70, 75)}
+    # An image without alpha covers it: the canvas shows the image's own colour, nothing under it.
+    opaque = QImage(64, 64, QImage.Format.Format_RGB888)
+    opaque.fill(QColor(10, 120, 200))
+    canvas.show_image(opaque)
+    assert _colours_at_image_centre(canvas) == {(10, 120, 200)}
+
+
 def test_middle_drag_pans(canvas, qtbot):
     canvas.show_image(make_image(640, 480))
     canvas.set_zoom(3.0)

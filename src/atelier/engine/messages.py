@@ -18,16 +18,20 @@ class EngineOptions:
 
 @dataclass(frozen=True)
 class Picture:
-    """Pixels that cross the pipe: 8-bit RGBA rows, ready for a QImage or a PIL image."""
+    """Pixels that cross the pipe: 8-bit RGBA rows, ready for a QImage or a PIL image.
+    ``alpha`` is False when the image had no transparency (its alpha bytes are all 255): the
+    window then shows it as opaque, which it draws faster and without a checkerboard."""
 
     width: int
     height: int
     rgba: bytes
+    alpha: bool = True
 
     @classmethod
     def of(cls, image) -> "Picture":
+        alpha = "A" in image.getbands() or "transparency" in image.info
         rgba = image.convert("RGBA")
-        return cls(rgba.width, rgba.height, rgba.tobytes())
+        return cls(rgba.width, rgba.height, rgba.tobytes(), alpha)
 
 
 @dataclass(frozen=True)

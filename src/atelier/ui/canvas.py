@@ -69,6 +69,7 @@ class CanvasView(QGraphicsView):
         self._item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
         self.scene().addItem(self._item)
         self._image: QImage | None = None
+        self._opaque = True  # the image has no alpha channel: no checkerboard to paint under it
         self.setBackgroundBrush(QBrush(QColor(38, 38, 42)))
         self._checker = QBrush(_checkerboard())
         self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
@@ -99,6 +100,7 @@ class CanvasView(QGraphicsView):
             image = image.scaled(*size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
         previous = self.image_size()
         self._image = None if image.isNull() else image
+        self._opaque = not image.hasAlphaChannel()
         pixmap = QPixmap.fromImage(image)
         self._item.setPixmap(pixmap)
         if (pixmap.width(), pixmap.height()) != previous:
@@ -215,8 +217,9 @@ class CanvasView(QGraphicsView):
     # ----- painting and resizing --------------------------------------------------------------
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         super().drawBackground(painter, rect)
-        if not self._item.pixmap().isNull():
-            # Checkerboard under the image so transparency reads as transparency.
+        if not self._opaque and not self._item.pixmap().isNull():
+            # Checkerboard under the image so transparency reads as transparency (only where
+            # there can be some: a live preview repaints this on every step).
             painter.fillRect(self._item.sceneBoundingRect().intersected(rect), self._checker)
 
     def resizeEvent(self, event) -> None:

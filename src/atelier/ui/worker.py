@@ -31,8 +31,10 @@ class ImageOutput:
 
 
 def picture_to_qimage(picture: Picture) -> QImage:
-    """A QImage that owns its pixels (the copy detaches it from the Python bytes)."""
-    image = QImage(picture.rgba, picture.width, picture.height, picture.width * 4, QImage.Format.Format_RGBA8888)
+    """A QImage that owns its pixels (the copy detaches it from the Python bytes); opaque
+    (RGBX: the same bytes, alpha ignored) when the picture has no transparency."""
+    layout = QImage.Format.Format_RGBA8888 if picture.alpha else QImage.Format.Format_RGBX8888
+    image = QImage(picture.rgba, picture.width, picture.height, picture.width * 4, layout)
     return image.copy()
 
 
