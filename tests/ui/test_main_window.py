@@ -78,7 +78,10 @@ def generate_and_wait(qtbot, win, count=1):
     """Click Generate; wait until the job ended and its images are stored and shown."""
     with qtbot.waitSignal(win.engine.worker.job_done, timeout=60_000):
         qtbot.mouseClick(win.panel.generate_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: sum(len(e.outputs) for e in win.project.entries) >= count, timeout=10_000)
+    # The blocker wakes on the emission, in the engine thread; the window hears of it when its
+    # own thread gets there, which may be after the project thread has stored the image.
+    qtbot.waitUntil(lambda: win.running_job is None
+                    and sum(len(e.outputs) for e in win.project.entries) >= count, timeout=10_000)
 
 
 def test_generate_stores_the_image_in_the_project_then_shows_it(qtbot, window):
@@ -97,6 +100,8 @@ def test_generate_stores_the_image_in_the_project_then_shows_it(qtbot, window):
     assert window.isWindowModified() and window.windowTitle().startswith("Untitled")
     assert window.panel.generate_button.isEnabled() and not window.panel.cancel_button.isEnabled()
     assert window.panel.progress_bar.value() == window.panel.progress_bar.maximum()
+    qtbot.wait(200)  # over two progress frames: no live preview still waiting covers the image
+    assert window.canvas.current_image() == window.last_output.image
 
 
 def test_ctrl_enter_generates_and_shows_previews_while_running(qtbot, window):
@@ -118,8 +123,8 @@ def test_a_running_job_counts_its_steps_in_the_bar_and_in_its_queue_row_in_view(
     qtbot.mouseClick(window.panel.generate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.running_job is not None and window.running_job.step >= 2, timeout=60_000)
     job, bar, rows = window.running_job, window.panel.progress_bar, window.queue.list
-    qtbot.wait(20)
-    assert bar.maximum() == 400 and bar.value() >= 2 and "step" in bar.text()  # counting, not busy
+    qtbot.waitUntil(lambda: bar.value() >= 2, timeout=2_000)  # repainted at most every 80 ms
+    assert bar.maximum() == 400 and "step" in bar.text()  # counting, not busy
     index = window.queue.model.index(window.queue.model.jobs.index(job))
     assert rows.visualRect(index).intersects(rows.viewport().rect())  # scrolled into view as it started
     assert "running" in index.data()

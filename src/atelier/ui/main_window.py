@@ -39,13 +39,16 @@ from .project_worker import ProjectThread
 from .prompt_panel import PromptPanel
 from .queue import QueueView
 from .theme import apply_theme
-from .widgets import after_first_frame, named
+from .widgets import FrameLimiter, after_first_frame, named
 from .worker import EngineThread, ImageOutput
 
 _FILE_FILTER = f"Atelier projects (*{SUFFIX})"
 
 
 _WARM_UP_DELAY_MS = 300
+# Progress and live previews repaint at most this often (12.5 per second): smooth to the eye,
+# and a fast engine's steps do not turn into repaints that take CPU from it.
+_PROGRESS_FRAME_MS = 80
 
 
 class MainWindow(QMainWindow):
@@ -59,6 +62,7 @@ class MainWindow(QMainWindow):
         self._job_models: dict[str, object] = {}  # job id -> ModelInfo
         self.running_job: Job | None = None
         self._job_started = 0.0  # perf_counter() when the running job began
+        self._frames = FrameLimiter(_PROGRESS_FRAME_MS, self)  # step and preview repaints
         self._pending: dict[str, ImageOutput] = {}  # images waiting to be stored before shown
         self._closing = False
         self._storage_problem: str | None = None  # set when no work could be kept: no generating
@@ -542,22 +546,27 @@ class MainWindow(QMainWindow):
         job.elapsed = time.perf_counter() - self._job_started
         if job.state is JobState.LOADING:
             job.move(JobState.RUNNING)
-        self.queue.model.changed(job)
         eta = elapsed / step * (total - step) if step else 0.0
         image = f"image {index + 1}/{count}, " if count > 1 else ""
-        self.panel.show_progress(f"{image}step {step}/{total}  ·  {eta:.0f} s left", job.step, total * count)
+        self._frames.submit("progress", self._show_step, job, f"{image}step {step}/{total}  ·  {eta:.0f} s left",
+                            total * count)
+
+    def _show_step(self, job: Job, text: str, maximum: int) -> None:
+        self.queue.model.changed(job)
+        self.panel.show_progress(text, job.step, maximum)
 
     @Slot(QImage)
     def _on_preview(self, image: QImage) -> None:
         if self.running_job is not None:
             request = self.running_job.request
-            self.canvas.show_image(image, (request.width, request.height))
+            self._frames.submit("preview", self.canvas.show_image, image, (request.width, request.height))
 
     @Slot(object)
     def _on_image_ready(self, output: ImageOutput) -> None:
         """Store first, show after: the image is on disk before the artist sees it."""
         if self.running_job is None:
             return
+        self._frames.drop("preview")  # a preview still waiting must not cover the image
         job_id = self.running_job.id
         if self.running_job.reproduce_of is not None:
             self.canvas.show_image(output.image)
@@ -594,6 +603,7 @@ class MainWindow(QMainWindow):
         job = self.running_job
         if job is None or job.state.finished:
             return
+        self._frames.drop()  # the job's last word replaces any step or preview still waiting
         if state is JobState.DONE and job.state is JobState.LOADING:
             job.move(JobState.RUNNING)
         job.move(state, message)

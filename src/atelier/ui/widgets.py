@@ -1,5 +1,6 @@
 """Small helpers shared by the panels."""
 
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QTimer
@@ -62,3 +63,47 @@ class _FirstFrame(QObject):
         then, self._then = self._then, None
         if then is not None:
             then()
+
+
+class FrameLimiter(QObject):
+    """Shows a stream of display updates at most once per ``interval_ms``, always the latest.
+
+    An update for a key replaces the one still waiting under that key. The first update after
+    a quiet spell runs at once; later ones wait for the next slot, so the last one always
+    shows. The engine may report a step every few milliseconds (a small model, a fast GPU);
+    repainting for each would take CPU from the engine for frames nobody can tell apart.
+    """
+
+    def __init__(self, interval_ms: int, parent: QObject | None = None):
+        super().__init__(parent)
+        self._interval = interval_ms / 1000
+        self._pending: dict[str, tuple[Callable, tuple]] = {}
+        self._last = float("-inf")  # monotonic time of the last run
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._run)
+
+    def submit(self, key: str, show: Callable, *args) -> None:
+        self._pending[key] = (show, args)
+        if self._timer.isActive():
+            return
+        wait = self._last + self._interval - time.monotonic()
+        if wait <= 0:
+            self._run()
+        else:
+            self._timer.start(max(1, round(wait * 1000)))
+
+    def drop(self, key: str | None = None) -> None:
+        """Forget what waits under ``key`` (everything when None): something newer replaced it."""
+        if key is None:
+            self._pending.clear()
+        else:
+            self._pending.pop(key, None)
+        if not self._pending:
+            self._timer.stop()
+
+    def _run(self) -> None:
+        self._last = time.monotonic()
+        pending, self._pending = self._pending, {}
+        for show, args in pending.values():
+            show(*args)
