@@ -92,6 +92,18 @@ def _mix(a: QColor, b: QColor, t: float) -> QColor:
 class Colours:
     """The panel's colours for one palette."""
 
+    _made: dict[int, "Colours"] = {}  # by QPalette.cacheKey(): a tile paints with them each time
+
+    @classmethod
+    def of(cls, palette: QPalette) -> "Colours":
+        key = palette.cacheKey()
+        colours = cls._made.get(key)
+        if colours is None:
+            if len(cls._made) > 8:  # palettes come and go with theme changes; keep the few in use
+                cls._made.clear()
+            colours = cls._made[key] = cls(palette)
+        return colours
+
     def __init__(self, palette: QPalette):
         active = QPalette.ColorGroup.Active
         base = palette.color(active, QPalette.ColorRole.Base)
@@ -588,7 +600,7 @@ class HistoryDelegate(QStyledItemDelegate):
         entry: Entry = index.data(ENTRY_ROLE)
         rect = QRectF(option.rect).adjusted(2, 6, -2, -4)
         # Headers are not selectable, so Qt hands them the disabled colours: use the active ones.
-        colours = Colours(option.palette)
+        colours = Colours.of(option.palette)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(colours.accent)
         painter.drawRoundedRect(QRectF(rect.left(), rect.top() + 4, 3, rect.height() - 8), 1.5, 1.5)
@@ -631,7 +643,7 @@ class HistoryDelegate(QStyledItemDelegate):
         rect = QRectF(option.rect).adjusted(0.5, 0.5, -0.5, -0.5)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
-        colours = Colours(option.palette)
+        colours = Colours.of(option.palette)
         accent = colours.accent
 
         painter.setPen(Qt.PenStyle.NoPen)
