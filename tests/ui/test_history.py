@@ -441,11 +441,11 @@ def test_audio_outputs_are_never_read(qtbot, view):
 
 
 def test_decode_thumbnail_fits_the_box_and_rejects_garbage():
-    wide = decode_thumbnail(png("red", (512, 256)), 128)
+    wide = decode_thumbnail(png("red", (512, 256)), "assets/wide.png", 128)
     assert (wide.width(), wide.height()) == (128, 64)
-    small = decode_thumbnail(png("red", (40, 30)), 128)
+    small = decode_thumbnail(png("red", (40, 30)), "assets/small.png", 128)
     assert (small.width(), small.height()) == (40, 30)
-    assert decode_thumbnail(b"garbage", 128).isNull()
+    assert decode_thumbnail(b"garbage", "assets/garbage.png", 128).isNull()
     assert isinstance(small, QImage)
 
 

@@ -61,7 +61,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.project import Entry, Output, Project
-from .widgets import named, own_viewport
+from .widgets import decode_image, named, own_viewport
 
 log = logging.getLogger(__name__)
 
@@ -160,18 +160,18 @@ def _decode_and_deliver(token: int, generation: int, asset: str, read_asset: Cal
     """Runs on a decoder thread: touches no widget and no shared state."""
     thumbnail = QImage()
     try:
-        thumbnail = decode_thumbnail(read_asset(asset), pixels)
+        thumbnail = decode_thumbnail(read_asset(asset), asset, pixels)
     except Exception as exc:  # noqa: BLE001 - a missing or damaged asset shows a placeholder
         log.warning("no thumbnail for %s: %s", asset, exc)
     _deliveries.done.emit(token, generation, asset, thumbnail)
 
 
-def decode_thumbnail(data: bytes, pixels: int) -> QImage:
-    """Decode image bytes and fit them in a ``pixels`` square; a null QImage if undecodable.
-    Safe off the UI thread (QImage, not QPixmap)."""
-    image = QImage()
-    if not image.loadFromData(data):
-        return QImage()
+def decode_thumbnail(data: bytes, name: str, pixels: int) -> QImage:
+    """Decode image bytes (their format told by ``name``) and fit them in a ``pixels`` square;
+    a null QImage if undecodable. Safe off the UI thread (QImage, not QPixmap)."""
+    image = decode_image(data, name)
+    if image.isNull():
+        return image
     if image.width() > pixels or image.height() > pixels:
         image = image.scaled(pixels, pixels, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
     return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)

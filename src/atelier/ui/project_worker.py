@@ -17,6 +17,7 @@ from ..core.atomic import atomic_write_bytes
 from ..core.edits import apply_edit
 from ..core.metadata import convert_image
 from ..core.transfer import export_outputs, import_images
+from .widgets import decode_image
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +227,7 @@ class ProjectWorker(QObject):
         if output is None or output.kind != "image":
             return
         try:
-            image = QImage.fromData(self.session.read_asset(output.asset))
+            image = decode_image(self.session.read_asset(output.asset), output.asset)
         except (OSError, AtelierError) as exc:
             self.failed.emit(f"could not read that image: {exc}")
             return
