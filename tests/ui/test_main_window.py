@@ -42,11 +42,29 @@ def open_window(qtbot, unsaved=QMessageBox.StandardButton.Discard, recover=False
 
 
 @contextlib.contextmanager
+def heard(qtbot, signal, timeout: int):
+    """Wait until a worker thread's ``signal`` is emitted during the block. Polled, not blocked
+    on: pytest-qt's blocker is woken in the emitting thread, and an emission just as it starts
+    waiting stops its timeout timer from the wrong thread, which left a CI run waiting forever."""
+    emissions = []
+
+    def note(*args):  # runs in the emitting thread; appending is safe under the GIL
+        emissions.append(args)
+
+    signal.connect(note, Qt.ConnectionType.DirectConnection)
+    try:
+        yield emissions
+        qtbot.waitUntil(lambda: bool(emissions), timeout=timeout)
+    finally:
+        signal.disconnect(note)
+
+
+@contextlib.contextmanager
 def delivered(qtbot, signal, timeout: int):
     """Wait for a project-thread signal, then let the window's queued slots for it run too:
-    the blocker wakes on the emission itself, before the GUI thread has handled it."""
-    with qtbot.waitSignal(signal, timeout=timeout) as blocker:
-        yield blocker
+    the emission is seen in the project thread, before the GUI thread has handled it."""
+    with heard(qtbot, signal, timeout):
+        yield
     qtbot.wait(20)
 
 
@@ -76,10 +94,10 @@ def fill(qtbot, win, prompt="a photo of a cat", steps=2, size=(64, 64), seed=5):
 
 def generate_and_wait(qtbot, win, count=1):
     """Click Generate; wait until the job ended and its images are stored and shown."""
-    with qtbot.waitSignal(win.engine.worker.job_done, timeout=60_000):
+    with heard(qtbot, win.engine.worker.job_done, timeout=60_000):
         qtbot.mouseClick(win.panel.generate_button, Qt.MouseButton.LeftButton)
-    # The blocker wakes on the emission, in the engine thread; the window hears of it when its
-    # own thread gets there, which may be after the project thread has stored the image.
+    # job_done is seen in the engine thread; the window hears of it when its own thread gets
+    # there, which may be after the project thread has stored the image.
     qtbot.waitUntil(lambda: win.running_job is None
                     and sum(len(e.outputs) for e in win.project.entries) >= count, timeout=10_000)
 
@@ -108,7 +126,7 @@ def test_ctrl_enter_generates_and_shows_previews_while_running(qtbot, window):
     fill(qtbot, window, steps=3)
     previews = []
     window.engine.worker.preview.connect(previews.append)
-    with qtbot.waitSignal(window.engine.worker.job_done, timeout=60_000):
+    with heard(qtbot, window.engine.worker.job_done, timeout=60_000):
         qtbot.keyClick(window.panel.prompt_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert len(previews) == 3
     assert window.canvas.image_size() == (64, 64)
@@ -128,7 +146,7 @@ def test_a_running_job_counts_its_steps_in_the_bar_and_in_its_queue_row_in_view(
     index = window.queue.model.index(window.queue.model.jobs.index(job))
     assert rows.visualRect(index).intersects(rows.viewport().rect())  # scrolled into view as it started
     assert "running" in index.data()
-    with qtbot.waitSignal(window.engine.worker.job_cancelled, timeout=10_000):
+    with heard(qtbot, window.engine.worker.job_cancelled, timeout=10_000):
         qtbot.mouseClick(window.panel.cancel_button, Qt.MouseButton.LeftButton)
 
 
@@ -148,10 +166,10 @@ def test_the_bar_is_busy_only_while_a_model_really_loads(qtbot, window):
 
 def test_cancel_stops_the_job_and_the_window_keeps_working(qtbot, window):
     fill(qtbot, window, steps=400)
-    with qtbot.waitSignal(window.engine.worker.step, timeout=60_000):
+    with heard(qtbot, window.engine.worker.step, timeout=60_000):
         qtbot.mouseClick(window.panel.generate_button, Qt.MouseButton.LeftButton)
     assert window.panel.cancel_button.isEnabled() and window.panel.generate_button.isEnabled()  # more can queue
-    with qtbot.waitSignal(window.engine.worker.job_cancelled, timeout=10_000):
+    with heard(qtbot, window.engine.worker.job_cancelled, timeout=10_000):
         qtbot.mouseClick(window.panel.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.running_job is None, timeout=5_000)
     assert window.panel.message_label.text().startswith("Generation cancelled after step")
@@ -211,9 +229,10 @@ def test_broken_model_fails_in_the_window_and_the_app_keeps_running(qtbot, windo
     weights = paths.models_dir() / "tiny-sd15" / "unet" / "diffusion_pytorch_model.safetensors"
     weights.write_bytes(weights.read_bytes()[:1000])
     fill(qtbot, window)
-    with qtbot.waitSignal(window.engine.worker.job_failed, timeout=60_000) as failed:
+    with heard(qtbot, window.engine.worker.job_failed, timeout=60_000) as failed:
         qtbot.mouseClick(window.panel.generate_button, Qt.MouseButton.LeftButton)
-    assert "truncated" in failed.args[0] and str(weights) in failed.args[0]
+    [(message,)] = failed
+    assert "truncated" in message and str(weights) in message
     qtbot.waitUntil(lambda: window.running_job is None, timeout=5_000)
     assert window.panel.progress_bar.text() == "Failed" and window.panel.generate_button.isEnabled()
 
@@ -222,7 +241,7 @@ def test_closing_during_generation_cancels_and_joins_the_thread(qtbot, window):
     fill(qtbot, window, steps=400)
     steps = []
     window.engine.worker.step.connect(lambda *args: steps.append(args[2]))
-    with qtbot.waitSignal(window.engine.worker.step, timeout=60_000):
+    with heard(qtbot, window.engine.worker.step, timeout=60_000):
         qtbot.mouseClick(window.panel.generate_button, Qt.MouseButton.LeftButton)
     close_window(qtbot, window)
     assert window.asked == ["closing"]  # the begun request is unsaved work
