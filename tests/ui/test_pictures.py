@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from atelier.engine.messages import Picture
-from atelier.ui.widgets import decode_image
+from atelier.ui.images import decode_image
 from atelier.ui.worker import picture_to_qimage
 
 

@@ -61,7 +61,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.project import Entry, Output, Project
-from .widgets import decode_image, named, own_viewport
+from .images import decode_image
+from .widgets import named, own_viewport
 
 log = logging.getLogger(__name__)
 

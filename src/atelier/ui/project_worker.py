@@ -17,7 +17,7 @@ from ..core.atomic import atomic_write_bytes
 from ..core.edits import apply_edit
 from ..core.metadata import convert_image
 from ..core.transfer import export_outputs, import_images
-from .widgets import decode_image
+from .images import decode_image
 
 log = logging.getLogger(__name__)
 
