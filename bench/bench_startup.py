@@ -9,7 +9,6 @@ spends making those classes.
     python bench/bench_startup.py [--quick]
 """
 
-import ast
 import compileall
 import json
 import os
@@ -22,16 +21,6 @@ from common import log
 
 REPEATS, QUICK_REPEATS = 15, 3  # 15: single starts scatter by +-25% on a 2-core VM
 TARGET = 1.5
-
-
-def qt_names() -> list[str]:
-    """Every name Atelier's UI modules import from PySide6 (Signal and Slot are not classes)."""
-    names = set()
-    for path in (common.ROOT / "src" / "atelier" / "ui").glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("PySide6."):
-                names.update(alias.name for alias in node.names)
-    return sorted(names - {"Signal", "Slot"})
 
 
 def launch(which: str, *names: str) -> dict:
@@ -58,8 +47,9 @@ def main() -> None:
     common.install_model(common.tiny_model())  # a model to find, as an artist has
     compileall.compile_dir(common.ROOT / "src" / "atelier", quiet=1)
     repeats = QUICK_REPEATS if common.quick() else REPEATS
-    names = qt_names()
-    launch("app")  # warm-up: first run writes settings, fills the OS file cache
+    # Warm-up: the first start writes settings and fills the OS file cache. It also reports the
+    # Qt classes PySide6 had made by the idle moment, which the "types" starts then make.
+    names = launch("app")["qt_classes"]
     launch("bare")
     launch("types", *names)
     apps, bares, ratios, type_ratios, torch_seen = [], [], [], [], False

@@ -6,7 +6,8 @@ first frame is painted print one JSON line: the wall-clock time, and whether tor
 ``app`` starts Atelier's window through ``atelier.ui.app.run``, the function ``atelier`` opens
 it with; ``bare`` shows an empty QMainWindow of the same size: the floor any PySide6 app pays;
 ``types`` is ``bare`` after first touching each Qt class named on the command line (those
-Atelier's window imports): what PySide6 alone spends making them, its Python enums above all.
+Atelier's window had made when it reported): what PySide6 alone spends making them, its Python
+enums above all. Each report also lists the Qt classes made by then.
 """
 
 import json
@@ -15,9 +16,14 @@ import time
 
 
 def report(window, app) -> None:
+    from PySide6 import QtCore, QtGui, QtWidgets
     from PySide6.QtCore import QTimer
 
-    line = {"idle_wall": time.time(), "torch": "torch" in sys.modules, "visible": window.isVisible()}
+    wall = time.time()
+    # PySide6 makes a class (and its enums) on first use; a module's namespace holds those made.
+    made = sorted({name for module in (QtCore, QtGui, QtWidgets) for name, value in vars(module).items()
+                  if isinstance(value, type) and not name.startswith("_")})
+    line = {"idle_wall": wall, "torch": "torch" in sys.modules, "visible": window.isVisible(), "qt_classes": made}
     print(json.dumps(line), flush=True)
     window.close()
     QTimer.singleShot(0, app.quit)
