@@ -864,7 +864,7 @@ class HistoryView(QWidget):
         view.selectionModel().currentChanged.connect(self._on_current_changed)
         view.clicked.connect(self._on_clicked)
 
-        self.count_label = named(QLabel(""), "historyCount", "Number of outputs shown")
+        self.count_label = named(_CountLabel(), "historyCount", "Number of outputs shown")
         self.count_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
 
         bar = QHBoxLayout()
@@ -876,6 +876,7 @@ class HistoryView(QWidget):
         footer = QHBoxLayout()
         footer.setContentsMargins(10, 2, 10, 6)
         footer.addWidget(self.count_label)
+        footer.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -1088,6 +1089,29 @@ class HistoryView(QWidget):
             noun = "output" if total == 1 else "outputs"
             self.count_label.setText(f"{total:,} {noun}" if shown == total else f"{shown:,} of {total:,} shown")
         self.list_view.viewport().update()
+
+
+class _CountLabel(QLabel):
+    """The count under the grid, at a fixed size (that of the longest count). A label whose size
+    may change makes Qt lay out the history dock and then the whole main window again whenever
+    its text changes, i.e. for every output added; a fixed-size one only repaints itself."""
+
+    LONGEST = "9,999,999 of 9,999,999 shown"
+
+    def __init__(self):
+        super().__init__("")
+        self._fix_size()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fix_size()
+
+    def _fix_size(self) -> None:
+        text = self.text()
+        self.setText(self.LONGEST)
+        self.setFixedSize(self.sizeHint())  # QLabel's hint follows its text, not its fixed size
+        self.setText(text)
 
 
 def _toggle(text: str, name: str, accessible: str, tip: str) -> QToolButton:

@@ -4,6 +4,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QAbstractScrollArea, QSpinBox, QWidget
 
 _FIRST_FRAME_WAIT_MS = 2000  # a window started minimized may not be exposed for a long while
@@ -27,8 +28,13 @@ def spin_box(object_name: str, accessible_name: str, low: int, high: int, value:
 def own_viewport(area: QAbstractScrollArea) -> QWidget:
     """Give ``area`` a viewport made here, and return it. The first time PySide6 (6.11) wraps a
     viewport Qt made itself, it loads every lazily loaded QtWidgets class to find its type:
-    about 15 ms, which would otherwise land on the way to the first frame."""
+    about 15 ms, which would otherwise land on the way to the first frame.
+
+    Set up as Qt sets up its own: filled with the Base colour by itself. Filled, it is opaque, so
+    a repaint of it (a thumbnail, a preview) does not repaint the panels and window behind it."""
     viewport = QWidget()
+    viewport.setBackgroundRole(QPalette.ColorRole.Base)
+    viewport.setAutoFillBackground(True)
     area.setViewport(viewport)
     return viewport
 
