@@ -328,14 +328,17 @@ def output_count(win) -> int:
 
 
 def fill(win, *, prompt: str, steps: int, size: tuple[int, int], seed: int, guidance: float) -> None:
-    panel = win.panel
-    panel.prompt_edit.setPlainText(prompt)
-    panel.steps_spin.setValue(steps)
-    panel.guidance_spin.setValue(guidance)
-    panel.width_spin.setValue(size[0])
-    panel.height_spin.setValue(size[1])
-    panel.seed_spin.setValue(seed)
-    panel.batch_spin.setValue(1)
+    """Set the panel's fields. Only those that differ are touched: a field set repaints (the
+    prompt is laid out again), and right before Generate that repaint would land inside the job
+    being timed, where an artist's typing never does."""
     from atelier.core.schedulers import DEFAULT_SCHEDULER
 
-    panel.scheduler_combo.setCurrentText(DEFAULT_SCHEDULER)
+    panel = win.panel
+    if panel.prompt_edit.toPlainText() != prompt:
+        panel.prompt_edit.setPlainText(prompt)
+    for spin, value in ((panel.steps_spin, steps), (panel.guidance_spin, guidance), (panel.width_spin, size[0]),
+                        (panel.height_spin, size[1]), (panel.seed_spin, seed), (panel.batch_spin, 1)):
+        if spin.value() != value:
+            spin.setValue(value)
+    if panel.scheduler_combo.currentText() != DEFAULT_SCHEDULER:
+        panel.scheduler_combo.setCurrentText(DEFAULT_SCHEDULER)
