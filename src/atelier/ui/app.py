@@ -61,7 +61,7 @@ def skip_pyside_source_scan() -> None:
 
     PySide6 opens each newly imported module's source file to see whether it mentions
     "PySide6", for its opt-in ``from __feature__ import snake_case`` (PYSIDE-2029). Atelier uses
-    no such feature, and the scan cost about 20 ms of every start (some 90 modules). A module
+    no such feature, and the scan cost 20 to 40 ms of every start (some 90 modules). A module
     the check calls unused is one PySide6 skips when switching features, which, with none ever
     switched on, changes nothing. If a PySide6 update drops the check, this does nothing."""
     feature = sys.modules.get("shibokensupport.feature")
