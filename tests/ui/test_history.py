@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt
 from PySide6.QtGui import QColor, QImage
 
 from atelier.core.project import Entry, Output, Project
@@ -228,25 +228,28 @@ def test_add_output_puts_the_new_one_first_and_keeps_the_selection(qtbot, view):
     assert view.shown_output_ids().count(second.id) == 1
 
 
+class EventsSeen(QObject):
+    """An event filter that notes the objects it sees get events of one type."""
+
+    def __init__(self, kind: QEvent.Type):
+        super().__init__()
+        self.kind = kind
+        self.seen = []
+
+    def eventFilter(self, watched, event):
+        if event.type() == self.kind:
+            self.seen.append(watched)
+        return False
+
+
 def test_repainting_the_grid_leaves_the_panel_behind_it_alone(view, qtbot):
     """The grid's viewport fills its own background (Base, as Qt's own viewports do), so a
     thumbnail arriving repaints only the grid, not the panel, dock and window under it."""
-    from PySide6.QtCore import QEvent, QObject
     from PySide6.QtGui import QPalette
-
-    class Paints(QObject):
-        def __init__(self):
-            super().__init__()
-            self.seen = []
-
-        def eventFilter(self, watched, event):
-            if event.type() == QEvent.Type.Paint:
-                self.seen.append(watched)
-            return False
 
     grid = view.list_view.viewport()
     assert grid.autoFillBackground() and grid.backgroundRole() == QPalette.ColorRole.Base
-    paints = Paints()
+    paints = EventsSeen(QEvent.Type.Paint)
     view.installEventFilter(paints)
     grid.installEventFilter(paints)
     qtbot.wait(50)  # the first frame is done
@@ -260,7 +263,6 @@ def test_repainting_the_grid_leaves_the_panel_behind_it_alone(view, qtbot):
 def test_a_new_output_repaints_the_count_without_laying_out_the_window_around_it(qtbot):
     """The count's text changes with every output; if its size could change too, Qt would lay
     out the dock and the main window around the panel again each time."""
-    from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QVBoxLayout, QWidget
 
     window = QWidget()  # stands for the dock and main window the panel sits in
@@ -273,18 +275,10 @@ def test_a_new_output_repaints_the_count_without_laying_out_the_window_around_it
     assets = Assets()
     view.set_project(make_project(assets, ["first"], per_entry=1), assets.read)
 
-    class LayoutRequests(QObject):
-        seen = 0
-
-        def eventFilter(self, watched, event):
-            if event.type() == QEvent.Type.LayoutRequest:
-                LayoutRequests.seen += 1
-            return False
-
-    watcher = LayoutRequests()
-    window.installEventFilter(watcher)
+    layouts = EventsSeen(QEvent.Type.LayoutRequest)
+    window.installEventFilter(layouts)
     qtbot.wait(50)  # what showing the window asked for is done
-    LayoutRequests.seen = 0
+    layouts.seen.clear()
     width = view.count_label.width()
     entry = Entry(prompt="more")
     for n in range(12):  # "2 outputs" ... "13 outputs": ever longer texts
@@ -293,7 +287,7 @@ def test_a_new_output_repaints_the_count_without_laying_out_the_window_around_it
         view.add_output(entry, output)
         qtbot.wait(5)
     assert view.count_label.text() == "13 outputs"
-    assert LayoutRequests.seen == 0
+    assert layouts.seen == []
     assert view.count_label.width() == width
     assert view.count_label.width() >= view.count_label.fontMetrics().horizontalAdvance("9,999,999 of 9,999,999 shown")
 
