@@ -18,6 +18,7 @@ file, and a save cut short leaves a file that opens as the previous save (``Proj
 finds the last complete directory).
 """
 
+import contextlib
 import io
 import json
 import logging
@@ -72,6 +73,7 @@ class ProjectArchive:
         self._records: dict[str, bytes] | None = None  # central directory records, made on first append
         self.next_change = 1  # the number of the changes member the next append writes
         self._live_bytes: int | None = None
+        self.implausible_assets: set[str] = set()  # filled once the members are known
         try:
             if _ends_with_end_record(self.path):
                 self._zip = zipfile.ZipFile(self.path)
@@ -95,6 +97,12 @@ class ProjectArchive:
         self.missing_assets = sorted(self.project.assets() - set(self._members))
         for name in self.missing_assets:
             log.warning("%s: %s is missing from the file; that output cannot be shown", self.path, name)
+        # Members that would inflate far past their stored bytes: never read (a zip bomb).
+        self.implausible_assets = {name for name, info in self._members.items()
+                                   if name.startswith("assets/") and not _plausible_asset(info)}
+        for name in sorted(self.implausible_assets):
+            log.warning("%s: %s is damaged (it claims to inflate to %s bytes); that output cannot be shown",
+                        self.path, name, f"{self._members[name].file_size:,}")
 
     def names(self) -> list[str]:
         return list(self._members)
@@ -103,11 +111,15 @@ class ProjectArchive:
         return name in self._members
 
     def read(self, name: str) -> bytes:
+        """A member's bytes; an asset's are checked against the hash it is named by."""
         try:
             info = self._members[name]
         except KeyError:
             raise ProjectError(f"{self.path}: has no member {name}") from None
-        return self._read_info(info)
+        self._refuse_implausible(name)
+        data = self._read_info(info)
+        check_asset(name, data, self.path)
+        return data
 
     def _read_info(self, info: zipfile.ZipInfo) -> bytes:
         try:
@@ -116,7 +128,14 @@ class ProjectArchive:
             raise ProjectError(f"{self.path}: {info.filename} is damaged ({exc})") from None
 
     def open_member(self, name: str):
+        self._refuse_implausible(name)
         return self._zip.open(self._members[name])
+
+    def _refuse_implausible(self, name: str) -> None:
+        if name in self.implausible_assets:
+            info = self._members[name]
+            raise ProjectError(f"{self.path}: damaged asset {name}: {info.compress_size:,} stored bytes claim to "
+                               f"inflate to {info.file_size:,}; that output cannot be used")
 
     def size(self, name: str) -> int:
         return self._members[name].file_size
@@ -178,11 +197,21 @@ class ProjectArchive:
     def _read_project(self) -> Project:
         data = _decode(self.read(PROJECT_JSON), self.path)
         self.format_version = data.get("format_version", 0)  # as written in the file, before any migration
-        data = migrate(data, self.path)
         changes = sorted((int(m[1]), name) for name in self._members if (m := CHANGE_NAME.match(name)))
         if changes:
-            _apply_changes(data, [_decode(self.read(name), self.path, name) for _n, name in changes], self.path)
             self.next_change = changes[-1][0] + 1
+        return self._build(data, [name for _n, name in changes])
+
+    def saved_project(self) -> Project:
+        """The project as this file held it at its last save known here, read again: not
+        ``self.project``, which a session goes on changing."""
+        changes = sorted((int(m[1]), name) for name in self._members if (m := CHANGE_NAME.match(name)))
+        return self._build(_decode(self.read(PROJECT_JSON), self.path), [name for _n, name in changes])
+
+    def _build(self, data: dict, changes: list[str]) -> Project:
+        data = migrate(data, self.path)
+        if changes:
+            _apply_changes(data, [_decode(self.read(name), self.path, name) for name in changes], self.path)
         return _build_migrated(data, self.path)
 
     # ----- appending ----------------------------------------------------------------------------
@@ -200,7 +229,9 @@ class ProjectArchive:
             raise ProjectError(f"{self.path}: opened from a save cut short; it must be written anew")
         records = self._central_records()
         added: list[zipfile.ZipInfo] = []
-        with open(self.path, "r+b") as fh:
+        # Unbuffered: a buffered file flushes before it truncates, and on a full disk that flush
+        # fails again, so the cut never happened and the torn bytes stayed.
+        with open(self.path, "r+b", buffering=0) as fh:
             end = fh.seek(0, os.SEEK_END)
             try:
                 added.append(_write_local(fh, change_name(self.next_change), change, zipfile.ZIP_DEFLATED))
@@ -208,11 +239,12 @@ class ProjectArchive:
                 new_records = [_central_record(info) for info in added]
                 listed = [r for name, r in records.items() if name not in drop] + new_records
                 directory = b"".join(listed)
-                fh.write(directory + _end_records(len(listed), len(directory), fh.tell()))
-                fh.flush()
+                _write_all(fh, directory + _end_records(len(listed), len(directory), fh.tell()))
                 os.fsync(fh.fileno())
             except BaseException:
-                fh.truncate(end)  # the file exactly as the previous save left it
+                os.ftruncate(fh.fileno(), end)  # the file exactly as the previous save left it
+                with contextlib.suppress(OSError):
+                    os.fsync(fh.fileno())
                 raise
         live = self.live_bytes()
         for name in drop:
@@ -238,6 +270,28 @@ class ProjectArchive:
         if self._records is None:
             self._records = {name: _central_record(info) for name, info in self._members.items()}
         return self._records
+
+
+def _plausible_asset(info: zipfile.ZipInfo) -> bool:
+    """Atelier stores assets as they are (PNG, FLAC, ... are compressed already): a stored
+    member is as large as its bytes in the file. A compressed one that inflates to much more
+    than it takes is no image or sound any encoder wrote, but a way to make a reader hold
+    gigabytes; an older writer's barely-compressed assets still pass."""
+    if info.compress_type == zipfile.ZIP_STORED:
+        return info.file_size == info.compress_size
+    return info.file_size <= 2 * info.compress_size + (64 << 10)
+
+
+def check_asset(name: str, data: bytes, where) -> None:
+    """An asset's bytes must hash to its name; anything else is damage (or a swapped file)."""
+    match = ASSET_NAME.match(name)
+    if match is None:
+        return
+    import hashlib  # here: OpenSSL's start would slow the window's
+
+    digest = name[len("assets/"):].split(".", 1)[0]
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise ProjectError(f"{where}: damaged asset {name}: its bytes do not match its name; that output cannot be used")
 
 
 def parse_project_json(raw: bytes, where: Path, changes: list[bytes] = ()) -> Project:
@@ -541,10 +595,17 @@ def _write_local(fh, name: str, data: bytes, method: int) -> zipfile.ZipInfo:
     info.header_offset, info.CRC = fh.tell(), zlib.crc32(data)
     info.file_size, info.compress_size = len(data), len(payload)
     encoded = name.encode("ascii")  # member names are ASCII (_safe_name, asset_name)
-    fh.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, method, 0, _DOS_1980_01_01, info.CRC,
-                         info.compress_size, info.file_size, len(encoded), 0) + encoded)
-    fh.write(payload)
+    _write_all(fh, struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, method, 0, _DOS_1980_01_01, info.CRC,
+                               info.compress_size, info.file_size, len(encoded), 0) + encoded)
+    _write_all(fh, payload)
     return info
+
+
+def _write_all(fh, data: bytes) -> None:
+    """An unbuffered file may take part of a write; the rest goes after it."""
+    view = memoryview(data)
+    while view:
+        view = view[fh.write(view):]
 
 
 def _central_record(info: zipfile.ZipInfo) -> bytes:

@@ -30,6 +30,7 @@ from pathlib import Path
 from .. import paths
 from .atomic import atomic_write_bytes, atomic_writer
 from .errors import ProjectError
+from .merge import MergeConflict, merge_projects
 from .project import Entry, Output, Project, now
 from .project_io import (
     CHANGE_NAME,
@@ -40,11 +41,13 @@ from .project_io import (
     ProjectArchive,
     asset_name,
     change_json_bytes,
+    check_asset,
     make_thumbnail,
     parse_project_json,
     project_json_bytes,
     write_archive,
 )
+from .save_lock import save_lock
 
 log = logging.getLogger(__name__)
 LOCK = "lock.json"
@@ -78,6 +81,7 @@ class ProjectSession:
         self._changed_entries: dict[str, Entry] = {}  # by id, since the last save to ``path``
         self._released: set[str] = set()  # assets of outputs removed since the last save
         self._base_bytes = self._journal_bytes = 0  # sizes of the working folder's history files
+        self.merged_outputs: list[tuple[Entry, Output]] = []  # what the last save took in from another writer
 
     # ----- opening --------------------------------------------------------------------------
     @classmethod
@@ -176,9 +180,12 @@ class ProjectSession:
         self._changed(entry)
 
     def read_asset(self, name: str) -> bytes:
+        """An asset's bytes, checked against its name, for showing, exporting or reusing it."""
         local = self.folder / name
         if local.exists():
-            return local.read_bytes()
+            data = local.read_bytes()
+            check_asset(name, data, self.folder)
+            return data
         if self._archive is not None and name in self._archive:
             return self._archive.read(name)
         raise ProjectError(f"asset {name} is missing from the project")
@@ -205,13 +212,20 @@ class ProjectSession:
         target = Path(path).resolve() if path is not None else self.path
         if target is None:
             raise ProjectError("this project has no file yet; choose where to save it")
+        with save_lock(target):
+            return self._save_locked(target)
+
+    def _save_locked(self, target: Path) -> Path:
+        self.merged_outputs = []
+        if target == self.path and _identity(target) != self._archive_stat:
+            self._take_in_newer_file(target)
         try:
             plan = self._append_plan(target)
             if plan is not None:
                 new_assets, drop = plan
                 if self._changed_entries or new_assets or drop:  # else the file holds it all already
                     change = change_json_bytes(self.project, self._changed_entries.values())
-                    self._archive.append(change, [(n, self.read_asset(n)) for n in new_assets], drop)
+                    self._archive.append(change, [(n, (self.folder / n).read_bytes()) for n in new_assets], drop)
                     self._archive.project = self.project
             else:
                 _remove_stale_temp_files(target)
@@ -245,6 +259,74 @@ class ProjectSession:
             self._archive.close()
             self._archive = None
         shutil.rmtree(self.folder, ignore_errors=True)
+
+    # ----- another writer ---------------------------------------------------------------------
+    def _take_in_newer_file(self, target: Path) -> None:
+        """The file changed since this session last read or wrote it (another Atelier saved
+        to it): lay this session's changes over what it holds now, so the save that follows
+        keeps both. The project changes in place (the window holds its entries), and what the
+        other writer added is listed in ``merged_outputs``. Where both changed the same thing
+        differently, nothing is saved, and the work stays in the working folder."""
+        if _identity(target) is None:
+            return  # gone (moved or deleted): written anew from what this session holds
+        try:
+            theirs = ProjectArchive(target)
+        except ProjectError as exc:
+            raise ProjectError(f"{exc}; another program changed it since this project was read, so nothing "
+                               "was saved over it; your work is kept: save it under another name") from None
+        try:
+            base = self._archive.saved_project() if self._archive is not None else Project(entries=[])
+            merged = merge_projects(base.to_dict(), self.project.to_dict(), theirs.project.to_dict())
+        except MergeConflict as exc:
+            theirs.close()
+            raise ProjectError(f"{target}: another Atelier saved to it meanwhile and {exc}; nothing was saved "
+                               "over it and your work is kept: save it under another name") from None
+        except BaseException:
+            theirs.close()
+            raise
+        known = {output.id for _entry, output in self.project.outputs()}
+        their_entries = {entry.id: entry.to_dict() for entry in theirs.project.entries}
+        self._adopt(merged)
+        for name in sorted(self.project.assets() - set(theirs.names())):
+            if not (self.folder / name).exists() and self._has_asset(name):
+                self._write_asset_copy(name)  # only the old file had it: keep it for the write
+        old, self._archive = self._archive, theirs
+        if old is not None:
+            old.close()
+        self._archive_stat = _identity(target)
+        self._saved_modified = theirs.project.modified
+        self._changed_entries = {entry.id: entry for entry in self.project.entries
+                                 if entry.to_dict() != their_entries.get(entry.id)}
+        self.merged_outputs = [(entry, output) for entry, output in self.project.outputs() if output.id not in known]
+        self.flush()  # a crash from here on recovers what the other writer saved too
+
+    def _adopt(self, merged) -> None:
+        """Make ``self.project`` the merged one, keeping the objects of entries and outputs
+        that did not change, so whoever holds them (a request in flight) still adds to the project."""
+        project = self.project
+        entries = {entry.id: entry for entry in project.entries}
+        adopted = []
+        for data in merged.entries:
+            entry = entries.get(data["id"])
+            if entry is None:
+                adopted.append(Entry.from_dict(data))
+                continue
+            if entry.to_dict() != data:
+                outputs = {output.id: output for output in entry.outputs}
+                fresh = Entry.from_dict(data)
+                for name in ("prompt", "negative_prompt", "parameters", "model", "created", "extra"):
+                    setattr(entry, name, getattr(fresh, name))
+                entry.outputs[:] = [outputs[o.id] if o.id in outputs and outputs[o.id].to_dict() == o.to_dict() else o
+                                    for o in fresh.outputs]
+            adopted.append(entry)
+        project.entries[:] = adopted
+        fields = Project.from_dict({**merged.project, "entries": []})
+        project.created, project.modified, project.extra = fields.created, now(), fields.extra
+
+    def _write_asset_copy(self, name: str) -> None:
+        target = self.folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(target, self.read_asset(name))
 
     # ----- internals ------------------------------------------------------------------------
     def _changed(self, entry: Entry) -> None:
@@ -292,6 +374,8 @@ class ProjectSession:
         local = self.folder / name
         if local.exists():
             return open(local, "rb"), local.stat().st_size
+        if self._archive is not None and name in self._archive.implausible_assets:
+            return None  # bytes that were never an output: the save goes on without them
         if self._archive is not None and name in self._archive:
             return self._archive.open_member(name), self._archive.size(name)
         return None
