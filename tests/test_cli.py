@@ -18,6 +18,7 @@ import tiny_models
 from atelier import __version__, paths
 from atelier.cli import main
 from atelier.core.metadata import read_recipe
+from atelier.core.project_io import ProjectArchive
 from atelier.engine.fingerprint import model_fingerprint
 
 PROMPT = "a photo of a cat"
@@ -204,6 +205,26 @@ def test_models_text_lists_good_models_and_warns_about_broken_ones(capsys, sd15_
     assert warning.startswith("atelier: warning: ") and "broken" in warning and "not valid JSON" in warning
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows file names cannot hold tabs or newlines")
+def test_models_text_escapes_control_characters_in_names(capsys, sd15_dir):
+    # A name that would add a fake row: "evil<TAB>image ... <NEWLINE>spoof<TAB>image ...".
+    name = "evil\timage\tsd15\t9.99 GB\tfake\nspoof\x1b[2J"
+    folder = install(sd15_dir, name)
+
+    code, out, err = run_cli(capsys, "models")
+
+    assert code == 0, err
+    [line] = out.splitlines()
+    escaped = "evil\\timage\\tsd15\\t9.99 GB\\tfake\\nspoof\\x1b[2J"
+    fields = line.split("\t")
+    assert fields[0] == escaped and fields[1:3] == ["image", "sd15"]
+    assert fields[4] == str(folder.parent) + "/" + escaped
+    assert len(fields) == 5 and "\x1b" not in out
+
+    code, out, _err = run_cli(capsys, "models", "--json")
+    assert code == 0 and json.loads(out)[0]["id"] == name  # machine-readable output is exact
+
+
 def test_models_with_none_installed_says_where_to_put_them(capsys):
     code, out, err = run_cli(capsys, "models")
 
@@ -240,6 +261,37 @@ def test_output_folder_that_does_not_exist_exits_2(capsys, tmp_path, sd15_dir):
     out = tmp_path / "no-such-folder" / "out.png"
 
     assert_fails(generate(capsys, sd15_dir, out), 2, str(out.parent), "does not exist")
+
+
+def test_project_in_a_folder_that_does_not_exist_exits_2_before_loading(capsys, tmp_path, sd15_dir):
+    from atelier.core.session import crashed_sessions
+
+    project = tmp_path / "no-such-folder" / "work.atelier"
+
+    result = run_cli(capsys, "generate", "--model", sd15_dir, "--prompt", PROMPT, *TINY, "--project", project)
+
+    line = assert_fails(result, 2, str(project), str(project.parent), "does not exist")
+    assert "create it or choose another --project" in line and "disk space" not in result[2]
+    assert "Loading" not in result[2]  # refused before any model was touched
+    assert crashed_sessions() == []  # and no working folder was left to recover
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="chmod cannot make a folder read-only on Windows")
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0,
+    reason="running as root: chmod 0o500 does not stop root writing, so the folder cannot be made read-only",
+)
+def test_project_in_a_read_only_folder_exits_2_before_loading(capsys, tmp_path, sd15_dir):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        result = run_cli(capsys, "generate", "--model", sd15_dir, "--prompt", PROMPT, *TINY,
+                         "--project", folder / "work.atelier")
+        assert_fails(result, 2, str(folder), "not writable", "choose another --project")
+        assert "Loading" not in result[2] and not list(folder.iterdir())
+    finally:
+        folder.chmod(0o700)
 
 
 def test_output_that_is_not_png_exits_2(capsys, tmp_path, sd15_dir):
@@ -310,6 +362,15 @@ def test_model_problems_exit_3(capsys, tmp_path, make_model, words):
     result = generate(capsys, model, tmp_path / "out.png")
 
     assert_fails(result, 3, *words)
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_pickle_weights_in_a_folder_exit_3_saying_to_convert(capsys, tmp_path, sd15_dir):
+    model = tiny_models.with_pickle_weights(sd15_dir, tmp_path / "old-bin")
+
+    line = assert_fails(generate(capsys, model, tmp_path / "out.png"), 3, str(model), "pickle")
+
+    assert "convert them to .safetensors" in line
     assert not (tmp_path / "out.png").exists()
 
 
@@ -515,3 +576,126 @@ def test_import_of_a_missing_image_exits_5_and_leaves_the_project(capsys, tmp_pa
     from atelier.core.session import crashed_sessions
 
     assert crashed_sessions() == []  # no half-made session left behind
+
+
+def saved_project(path: Path, *prompts: str) -> Path:
+    """A project with one image per prompt, made without a model."""
+    import io
+
+    from atelier.core.session import ProjectSession
+
+    session = ProjectSession.create()
+    for seed, prompt in enumerate(prompts, start=1):
+        png = io.BytesIO()
+        Image.new("RGB", (8, 8), (seed, 0, 0)).save(png, format="PNG")
+        entry = session.add_entry(prompt)
+        session.add_output(entry, "image", png.getvalue(), "png", {"prompt": prompt, "seed": seed})
+    session.save(path)
+    session.close()
+    return path
+
+
+def test_export_never_overwrites_the_artists_prompts_files(capsys, tmp_path):
+    project = saved_project(tmp_path / "p.atelier", "a red fox")
+    dest = tmp_path / "exported"
+    dest.mkdir()
+    (dest / "prompts.csv").write_text("file,what I think of it\nold.png,my best work\n")
+
+    code, out, err = run_cli(capsys, "project", "export", project, dest)
+
+    assert code == 0, err
+    assert (dest / "prompts.csv").read_text() == "file,what I think of it\nold.png,my best work\n"
+    assert f"exported 1 file(s) to {dest} (with prompts-2.csv and prompts-2.json: " in out
+    assert json.loads((dest / "prompts-2.json").read_text())[0]["prompt"] == "a red fox"
+
+
+def hostile_png(tmp_path: Path, name: str) -> Path:
+    import hostile_images
+
+    path = tmp_path / name
+    path.write_bytes({"bomb.png": hostile_images.BOMB, "ztxt.png": hostile_images.ZTXT_200_MB,
+                      "deep.png": hostile_images.DEEP_COMFYUI}[name]())
+    return path
+
+
+@pytest.mark.parametrize(
+    "name, reason",
+    [
+        ("bomb.png", "too large to import: 20000x20000 pixels"),
+        ("ztxt.png", "too large to import: its 'parameters' metadata unpacks to more than 1 MB"),
+        ("deep.png", "cannot be imported: its ComfyUI metadata is nested too deeply to read"),
+    ],
+)
+def test_import_of_a_hostile_image_exits_5_in_one_line(capsys, tmp_path, name, reason):
+    image = hostile_png(tmp_path, name)
+    project = tmp_path / "p.atelier"
+    line = assert_fails(run_cli(capsys, "project", "import-image", project, image), 5, f"{image}: {reason}")
+    assert "unexpected" not in line
+    assert not project.exists()
+
+
+def test_import_notes_what_it_cut_and_left_out(capsys, tmp_path):
+    from PIL.PngImagePlugin import PngInfo
+
+    meta = PngInfo()
+    meta.add_text("parameters", "fox " * 5000 + "\nSteps: 99999999, CFG scale: 7, Seed: -5, Size: 99999x-3")
+    image = tmp_path / "odd.png"
+    Image.new("RGB", (8, 8)).save(image, pnginfo=meta)
+    project = tmp_path / "p.atelier"
+
+    code, out, err = run_cli(capsys, "project", "import-image", project, image)
+
+    assert code == 0, err
+    imported, cut, left_out = out.splitlines()
+    assert imported.startswith(f"imported {image} as assets/") and "prompt: fox fox" in imported
+    assert cut == "  note: its prompt was cut to the first 10,000 of 20,000 characters (the full text stays in the image's metadata)"
+    assert left_out.startswith("  note: settings outside Atelier's range were left out: seed -5: ")
+    [entry] = project_info(capsys, project)["entries"]
+    assert entry["parameters"] == {"guidance": 7.0}
+    assert entry["outputs"][0]["recipe"]["raw"].endswith("Steps: 99999999, CFG scale: 7, Seed: -5, Size: 99999x-3")
+
+
+def test_two_generate_runs_on_one_project_at_once_lose_nothing(tmp_path, child_env, sd15_dir):
+    path = tmp_path / "shared.atelier"
+    argv = [sys.executable, "-m", "atelier", "generate", "--model", str(sd15_dir), "--size", "32x32",
+            "--steps", "1", "--batch", "2", "--project", str(path)]
+    procs = [subprocess.Popen([*argv, "--prompt", prompt], env=child_env, cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for prompt in ("a red fox", "a blue whale")]
+    results = [proc.communicate(timeout=300) for proc in procs]
+
+    for proc, (_out, err) in zip(procs, results):
+        assert proc.returncode == 0, err
+    reported = sum(out.count(f"{path}: image") for out, _err in results)
+    with ProjectArchive(path) as archive:
+        entries = {e.prompt: len(e.outputs) for e in archive.project.entries}
+    assert reported == 4 and entries == {"a red fox": 2, "a blue whale": 2}
+
+
+# --- the real entry point: what reaches stderr ---------------------------------------------
+
+
+def test_entry_point_refuses_pickle_weights_without_library_chatter(child_env, tmp_path, sd15_dir):
+    model = tiny_models.with_pickle_weights(sd15_dir, tmp_path / "old-bin")
+
+    child = run_child(child_env, "-m", "atelier", "generate", "--model", model, "--prompt", PROMPT, *TINY,
+                      "--out", tmp_path / "out.png", cwd=tmp_path)
+
+    assert child.returncode == 3, child.stderr
+    [line] = child.stderr.splitlines()
+    assert line.startswith(f"atelier: error: {model}: ") and "convert them to .safetensors" in line
+    assert "unsafe serialization" not in child.stderr and "weights_only" not in child.stderr
+
+
+def test_entry_point_notes_a_100k_character_prompt_once_and_briefly(child_env, tmp_path, sd15_dir):
+    prompt = ("a photo of a cat " * 6000)[:100_000]
+    out = tmp_path / "long.png"
+
+    child = run_child(child_env, "-m", "atelier", "generate", "--model", sd15_dir, "--prompt", prompt, *TINY,
+                      "--batch", 2, "--seed", SEED, "--out", out, cwd=tmp_path)
+
+    assert child.returncode == 0, child.stderr[-2000:]
+    assert len(child.stderr) < 2000, child.stderr[:2000]
+    note = "atelier: warning: the prompt is longer than tiny-sd15 reads (77 tokens); the rest is ignored"
+    assert child.stderr.count(note) == 1 and "truncated" not in child.stderr
+    assert read_recipe(tmp_path / "long-1.png").prompt == prompt

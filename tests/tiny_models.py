@@ -401,3 +401,15 @@ def write_safetensors_header(path: Path, tensors: dict[str, tuple[str, list[int]
         f.write(len(raw).to_bytes(8, "little") + raw)
         f.truncate(8 + len(raw) + offset)
     return path
+
+
+def with_pickle_weights(model_dir: Path, folder: Path, component: str = "unet") -> Path:
+    """Copy the pipeline folder ``model_dir`` to ``folder`` with ``component``'s weights saved as
+    a pickle (``torch.save``) ``.bin`` instead of safetensors, as older models ship; return it."""
+    from safetensors.torch import load_file
+
+    folder = Path(shutil.copytree(model_dir, folder))
+    for weights in sorted((folder / component).glob("*.safetensors")):
+        torch.save(load_file(weights), weights.with_suffix(".bin"))
+        weights.unlink()
+    return folder

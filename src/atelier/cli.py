@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 
 from . import __version__, paths
-from .core.errors import AtelierError, RequestError
+from .core.errors import AtelierError, ProjectError, RequestError
 from .core.jobs import ImageRequest
 from .core.project_io import SUFFIX
 from .core.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
@@ -121,7 +121,7 @@ def _models(args) -> int:
 
     result = registry.scan(Settings.load().model_folders)
     for problem in result.problems:
-        print(f"atelier: warning: {problem}", file=sys.stderr)
+        print(f"atelier: warning: {_printable(problem)}", file=sys.stderr)
     if args.json:
         print(json.dumps([m.to_dict() for m in result.models], indent=2))
         return 0
@@ -129,8 +129,19 @@ def _models(args) -> int:
         print("No models found. Put diffusers model folders in", paths.models_dir(), file=sys.stderr)
         return 0
     for m in result.models:
-        print(f"{m.id}\t{m.kind}\t{m.family}\t{m.size_bytes / 1e9:.2f} GB\t{m.path}")
+        # One line per model, one tab between fields, whatever the folder names hold.
+        fields = (m.id, m.kind, m.family, f"{m.size_bytes / 1e9:.2f} GB", str(m.path))
+        print("\t".join(_printable(field) for field in fields))
     return 0
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters (tab, newline, escape, ...) written as Python escapes
+    (``\\t``, ``\\n``, ``\\x1b``), so a file or folder name cannot add columns or lines to the
+    output, or send escape codes to the terminal. Other text, non-Latin names included, is kept."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def _install_desktop(args) -> int:
@@ -159,8 +170,8 @@ def _generate(args) -> int:
     if args.out is None and args.project is None:
         raise RequestError("generate needs --out FILE.png, --project FILE.atelier, or both")
     targets = _output_paths(args.out, request.batch_size) if args.out is not None else None
-    if args.project is not None and args.project.suffix != SUFFIX:
-        raise RequestError(f"--project {args.project}: must be a {SUFFIX} file")
+    if args.project is not None:
+        _check_project_path(args.project)
     settings = Settings.load()
 
     from tqdm import tqdm
@@ -177,7 +188,7 @@ def _generate(args) -> int:
     session = ProjectSession.open_or_create(args.project) if args.project is not None else None
 
     # 2. Load and generate; each image is written the moment it exists.
-    print(f"Loading {info.id} ...", file=sys.stderr)
+    print(f"Loading {_printable(info.id)} ...", file=sys.stderr)
     loaded = PipelineCache().get(info, args.device or settings.device)
     if session is not None:
         parameters = {k: v for k, v in request.to_dict().items() if k not in ("prompt", "negative_prompt")}
@@ -203,8 +214,11 @@ def _generate(args) -> int:
                 raise RequestError(f"{path}: cannot be written ({exc.strerror or exc}); choose another --out") from exc
             bar.write(f"{path}  seed {result.recipe.seed}", file=sys.stdout)
 
+    def on_notice(text):
+        bar.write(f"atelier: warning: {text}", file=sys.stderr)
+
     try:
-        generate_images(loaded, request, on_step=on_step, on_image=on_image)
+        generate_images(loaded, request, on_step=on_step, on_image=on_image, on_notice=on_notice)
     finally:
         bar.close()
         if session is not None:
@@ -215,8 +229,6 @@ def _generate(args) -> int:
 def _finish(session) -> None:
     """Save what is unsaved (even a failed request is worth a record), then drop the working
     folder; if saving fails, keep the folder so the app can recover it."""
-    from .core.errors import ProjectError
-
     try:
         if session.dirty:
             session.save()
@@ -236,13 +248,18 @@ def _project(args) -> int:
         session = ProjectSession.open_or_create(args.file)
         try:
             added = import_images(session, args.images)
+            entries = {output.id: entry for entry, output in session.project.outputs()}
         except BaseException:
             session.close()  # all or nothing: the project file was not touched
             raise
         _finish(session)
         for output in added:
-            prompt = (output.recipe or {}).get("prompt", "")
-            print(f"imported {output.asset}  {'prompt: ' + prompt[:60] if prompt else '(no recipe found)'}")
+            entry = entries[output.id]
+            prompt = _printable((output.recipe or {}).get("prompt", "")[:60])
+            print(f"imported {_printable(entry.extra.get('imported_from', ''))} as {output.asset}  "
+                  f"{'prompt: ' + prompt if prompt else '(no recipe found)'}")
+            for note in entry.extra.get("import_notes", []):
+                print(f"  note: {_printable(note)}")
         return 0
 
     with ProjectArchive(args.file) as archive:
@@ -250,9 +267,16 @@ def _project(args) -> int:
         if args.action == "export":
             from .core.transfer import export_outputs
 
-            written = export_outputs(project, archive.read, args.dest, audio_format=args.audio_format,
-                                     include_hidden=args.include_hidden)
-            print(f"exported {len(written)} file(s) to {args.dest} (with prompts.csv and prompts.json)")
+            exported = export_outputs(project, archive.read, args.dest, audio_format=args.audio_format,
+                                      include_hidden=args.include_hidden)
+            table, listing = (path.name for path in exported.listing)
+            taken = "" if table == "prompts.csv" else ": files named prompts.csv or prompts.json were there already"
+            print(f"exported {len(exported.files)} file(s) to {args.dest} (with {table} and {listing}{taken})")
+            for problem in exported.unreadable[1:]:
+                print(f"atelier: warning: {problem}", file=sys.stderr)
+            if exported.unreadable:
+                raise ProjectError(f"{len(exported.unreadable)} output(s) could not be exported; "
+                                   f"{exported.unreadable[0]}")
             return 0
         outputs = sum(len(e.outputs) for e in project.entries)
         if args.json:
@@ -267,6 +291,19 @@ def _project(args) -> int:
         for name in archive.missing_assets:
             print(f"  warning: {name} is missing from the file", file=sys.stderr)
         return 0
+
+
+def _check_project_path(project: Path) -> None:
+    """RequestError now, before any loading, if ``--project`` cannot be written where it is."""
+    if project.suffix != SUFFIX:
+        raise RequestError(f"--project {project}: must be a {SUFFIX} file")
+    folder = project.parent if str(project.parent) else Path(".")
+    if not folder.is_dir():
+        raise RequestError(
+            f"--project {project}: folder {folder} does not exist; create it or choose another --project"
+        )
+    if not os.access(folder, os.W_OK):
+        raise RequestError(f"--project {project}: folder {folder} is not writable; choose another --project")
 
 
 def _output_paths(out: Path, count: int) -> list[Path]:

@@ -81,11 +81,13 @@ def test_exporting_a_project_with_a_bomb_says_so_in_bounded_memory(bomb, tmp_pat
 
     errors = [line for line in child.stderr.splitlines() if "error" in line]
     assert "damaged asset" in child.stderr and "Traceback" not in child.stderr, child.stderr
-    assert len(errors) <= 1
+    assert len(errors) == 1
     peak_kib = int(child.stderr.rsplit("maxrss", 1)[1].split()[0])
     assert peak_kib < 400 * 1024  # it reached 4.2 GB
-    written = sum(p.stat().st_size for p in (tmp_path / "out").rglob("*") if p.is_file())
-    assert written < 1 << 20  # no gigabyte "PNG"
+    assert child.returncode == 5
+    assert "1 output(s) could not be exported" in child.stderr and "exported 1 file(s)" in child.stdout
+    exported = sorted((tmp_path / "out").glob("*.png"))
+    assert [p.read_bytes() for p in exported] == [png("red")]  # the good one, and no gigabyte "PNG"
 
 
 def test_a_full_save_goes_on_without_the_bomb(bomb, user_home):

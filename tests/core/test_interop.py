@@ -3,6 +3,10 @@ each tool writes them."""
 
 import copy
 import json
+import re
+import struct
+import time
+import zlib
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -710,3 +714,75 @@ def test_not_an_image_raises_pillows_error(tmp_path):
     path.write_text("not an image")
     with pytest.raises(UnidentifiedImageError):
         read_generation_info(path)
+
+
+# --- bounded reading: files made to hurt ------------------------------------------------------
+
+
+def test_a1111_settings_line_without_colons_reads_in_linear_time():
+    """A 32 KB settings line of words and no colons took 5 s (64 KB: 20 s, and on as a square):
+    the window froze on a dropped image whose ``parameters`` held one."""
+    line = "Steps: 20, " + "ab " * 11_000
+    started = time.perf_counter()
+    assert interop._a1111_settings(line) == {"Steps": "20"}
+    assert time.perf_counter() - started < 0.5
+
+
+# A1111's own pattern, as re.findall runs it: what _a1111_pairs must find, faster.
+A1111_PATTERN = re.compile(r'\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)')
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet='ab -/:,"\\\n\t(é', max_size=60))
+def test_a1111_pairs_are_what_a1111s_pattern_finds(line):
+    assert list(interop._a1111_pairs(line)) == A1111_PATTERN.findall(line)
+
+
+def test_png_text_chunks_are_pillows_text_without_decoding_pixels(tmp_path):
+    info = PngInfo()
+    info.add_text("parameters", "a fox\nSteps: 20")
+    info.add_text("Comment", "zipped " * 50, zip=True)
+    info.add_itxt("prompt", "灯台 at dusk", lang="ja", tkey="プロンプト")
+    info.add_itxt("workflow", '{"nodes": []}' * 20, zip=True)
+    path = tmp_path / "in.png"
+    Image.new("RGB", (8, 8)).save(path, pnginfo=info)
+    data = path.read_bytes()
+    iend = data.rindex(b"IEND") - 4  # and one more chunk after the pixels, where .text finds it too
+    later = b"tEXt" + b"after\0the pixels"
+    data = data[:iend] + struct.pack(">I", len(later) - 4) + later + struct.pack(">I", zlib.crc32(later)) + data[iend:]
+    (tmp_path / "after.png").write_bytes(data)
+    with Image.open(tmp_path / "after.png") as image:
+        expected = dict(image.text)
+    assert interop.png_text_chunks(data) == expected
+    assert expected["after"] == "the pixels" and expected["prompt"] == "灯台 at dusk"
+
+
+@pytest.mark.parametrize(
+    "chunks, words",
+    [
+        ({"prompt": '{"3": {"class_type": "KSampler", "inputs": {"seed": ' + "[" * 50_000 + "]" * 50_000 + "}}}"},
+         "its ComfyUI metadata is nested too deeply to read"),
+        ({"invokeai_metadata": '{"seed": ' + '{"a": ' * 50_000 + "1" + "}" * 50_001},
+         "its InvokeAI metadata is nested too deeply to read"),
+        ({"atelier": '{"recipe": ' + "[" * 50_000 + "]" * 50_000 + "}"}, "its Atelier metadata is nested too deeply"),
+        ({"workflow": '{"nodes": ' + "[" * 50_000 + "]" * 50_000 + "}"}, "its ComfyUI metadata is nested too deeply"),
+    ],
+)
+def test_json_nested_past_what_python_parses_is_a_limit_error(tmp_path, chunks, words):
+    with pytest.raises(interop.MetadataLimitError, match=words):
+        read_generation_info(png_with(tmp_path, chunks))
+
+
+def test_metadata_text_too_long_to_parse_is_left_out_and_noted(tmp_path):
+    notes = []
+    chunks = {"parameters": "a fox " * 200_000 + "\nSteps: 20", "prompt": "{}", "XML:com.adobe.xmp": "x" * 2_000_000}
+    assert interop.generation_info_from_chunks(chunks, notes) is None
+    assert notes == ["its 'parameters' metadata (1.1 MB) is longer than the 1 MB Atelier reads, so it was left out"]
+
+
+@pytest.mark.parametrize("node_id", ["²", "1" * 5000])
+def test_comfyui_node_ids_that_int_refuses_are_names(tmp_path, node_id):
+    graph = copy.deepcopy(COMFYUI_PROMPT)
+    graph[node_id] = graph.pop("3")
+    info = read_generation_info(png_with(tmp_path, {"prompt": graph}))
+    assert info["tool"] == "comfyui" and info["steps"] == COMFYUI_PROMPT["3"]["inputs"]["steps"]

@@ -1,5 +1,7 @@
 """Text-to-image through the engine API on real tiny pipelines."""
 
+import dataclasses
+import logging
 import shutil
 
 import numpy as np
@@ -206,3 +208,112 @@ def test_memory_modes_and_precision(sd15_dir):
     with pytest.raises(ModelError, match="memory mode 'tiny'"):
         PipelineCache().get(info, "cpu", memory_mode="tiny")
     cache.clear()
+
+
+# --- models that went away, pickle weights, prompts longer than the model reads ---------------
+
+
+@pytest.mark.parametrize("fmt", ["diffusers", "single-file"])
+def test_a_model_deleted_after_it_was_listed_is_named_in_one_line(sd15_dir, tmp_path, fmt):
+    import tiny_models
+
+    if fmt == "diffusers":
+        info = registry.inspect_folder(shutil.copytree(sd15_dir, tmp_path / "gone"))
+    else:
+        info = registry.inspect_file(tiny_models.write_sd15_checkpoint(sd15_dir, tmp_path / "gone.safetensors"))
+    shutil.rmtree(info.path) if info.path.is_dir() else info.path.unlink()
+
+    with pytest.raises(ModelError) as err:
+        PipelineCache().get(info, "cpu")
+
+    what = "folder" if fmt == "diffusers" else "file"
+    assert str(err.value).startswith(f"gone is no longer at {info.path}; restore the {what}")
+    assert "\n" not in str(err.value)
+
+
+class _Records(logging.Handler):
+    """Every record a library logger emits, whatever the app's logging setup."""
+
+    def __init__(self, name: str):
+        super().__init__(logging.DEBUG)
+        self.records, self.logger = [], logging.getLogger(name)
+
+    def emit(self, record):
+        self.records.append(record.getMessage())
+
+    def __enter__(self):
+        self.logger.addHandler(self)
+        return self.records
+
+    def __exit__(self, *_exc):
+        self.logger.removeHandler(self)
+
+
+def test_pickle_weights_are_refused_before_loading(sd15_dir, tmp_path):
+    import tiny_models
+
+    pickled = tiny_models.with_pickle_weights(sd15_dir, tmp_path / "old-bin")
+    info = dataclasses.replace(registry.inspect_folder(sd15_dir), path=pickled)  # listed before the change
+
+    with pytest.raises(ModelError) as err:
+        PipelineCache().get(info, "cpu")
+
+    assert str(err.value).startswith(f"{pickled}: the weights of unet are pickle files")
+    assert "convert them to .safetensors" in str(err.value)
+
+
+def test_past_the_check_diffusers_is_still_never_allowed_to_unpickle(sd15_dir, tmp_path, monkeypatch):
+    import torch
+
+    import tiny_models
+    from atelier.engine import loader
+
+    pickled = tiny_models.with_pickle_weights(sd15_dir, tmp_path / "old-bin")
+    info = dataclasses.replace(registry.inspect_folder(sd15_dir), path=pickled)
+    monkeypatch.setattr(loader, "refuse_pickle_weights", lambda *_args: None, raising=False)  # as if missed
+    loads = []
+    real_load = torch.load
+    monkeypatch.setattr(torch, "load", lambda *args, **kwargs: loads.append(args) or real_load(*args, **kwargs))
+
+    with _Records("diffusers") as records, pytest.raises(ModelError, match="could not load"):
+        PipelineCache().get(info, "cpu")
+
+    assert loads == []
+    assert not any("unsafe serialization" in text for text in records)
+
+
+LONG_PROMPT = ("a photo of a cat " * 6000)[:100_000]
+
+
+def test_a_prompt_longer_than_the_model_reads_is_noted_once_in_short(sd15):
+    notes = []
+    with _Records("diffusers") as diffusers_records, _Records("transformers") as transformers_records:
+        results = generate_images(sd15, tiny_request(prompt=LONG_PROMPT, batch_size=2), on_notice=notes.append)
+
+    assert len(results) == 2
+    assert notes == ["the prompt is longer than tiny-sd15 reads (77 tokens); the rest is ignored"]
+    assert sum(len(text) for text in diffusers_records + transformers_records) < 1000
+    assert results[0].recipe.prompt == LONG_PROMPT  # the recipe keeps what was asked for
+
+
+def test_short_prompts_bring_no_note_and_a_long_negative_one_does(sd15):
+    notes = []
+    generate_images(sd15, tiny_request(), on_notice=notes.append)
+    assert notes == []
+
+    generate_images(sd15, tiny_request(negative_prompt=LONG_PROMPT), on_notice=notes.append)
+    assert notes == ["the negative prompt is longer than tiny-sd15 reads (77 tokens); the rest is ignored"]
+
+
+def test_without_a_listener_the_note_is_logged_once(sd15, caplog):
+    with caplog.at_level(logging.WARNING, logger="atelier"):
+        generate_images(sd15, tiny_request(prompt=LONG_PROMPT, batch_size=2))
+    notes = [r.getMessage() for r in caplog.records if r.name.startswith("atelier")]
+    assert notes == ["the prompt is longer than tiny-sd15 reads (77 tokens); the rest is ignored"]
+
+
+def test_sdxl_notes_a_prompt_both_encoders_cut(cache, sdxl_dir):
+    sdxl = cache.get(registry.inspect_folder(sdxl_dir), "cpu")
+    notes = []
+    generate_images(sdxl, tiny_request(prompt=LONG_PROMPT), on_notice=notes.append)
+    assert notes == ["the prompt is longer than tiny-sdxl reads (77 tokens); the rest is ignored"]

@@ -6,6 +6,8 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -132,6 +134,86 @@ def test_a_killed_child_fails_the_job_clearly_and_the_next_job_restarts_it(host,
                       EngineCallbacks(on_step=lambda *_: host.cancel()))
 
 
+@pytest.fixture
+def watchdog():
+    """``watchdog(pid)``: SIGKILL that process after 20 s, so a test of a frozen engine fails
+    (on its timing) instead of hanging when the engine is never stopped."""
+    timers = []
+
+    def watch(pid: int) -> None:
+        timer = threading.Timer(20, lambda: _kill_quietly(pid))
+        timer.daemon = True
+        timer.start()
+        timers.append((timer, pid))
+
+    yield watch
+    for timer, pid in timers:
+        timer.cancel()
+        _kill_quietly(pid)  # never leave a stopped process behind
+
+
+def _kill_quietly(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def test_stop_ends_a_job_on_a_frozen_engine_as_cancelled_and_the_next_job_restarts_it(host, sd15_dir, watchdog):
+    info = registry.inspect_folder(sd15_dir)
+    host.warm()
+    frozen_pid = host.pid
+    watchdog(frozen_pid)
+    frozen_at = []
+
+    def freeze_on_first_step(*_step):
+        if not frozen_at:
+            os.kill(frozen_pid, signal.SIGSTOP)  # frozen mid-job: it never hears the cancel
+            host.cancel()
+            frozen_at.append(time.monotonic())
+            threading.Timer(0.5, host.stop).start()  # what the window does once its grace is over
+
+    with pytest.raises(GenerationCancelled, match=r"cancelled after step \d+ of 50"):
+        host.generate(info, tiny_request(steps=50), EngineOptions(device="cpu"),
+                      EngineCallbacks(on_step=freeze_on_first_step))
+    assert time.monotonic() - frozen_at[0] < 5  # SIGTERM is held while stopped: SIGKILL after 1 s
+    host.reset_cancel()
+    images = []
+    host.generate(info, tiny_request(steps=1), EngineOptions(device="cpu"), EngineCallbacks(on_image=images.append))
+    assert len(images) == 1 and host.pid not in (None, frozen_pid)
+
+
+def test_shutdown_returns_while_a_job_waits_on_a_frozen_engine(host, sd15_dir, watchdog):
+    info = registry.inspect_folder(sd15_dir)
+    host.warm()
+    frozen_pid = host.pid
+    watchdog(frozen_pid)
+    frozen, outcome = threading.Event(), []
+
+    def freeze_on_first_step(*_step):
+        if not frozen.is_set():
+            os.kill(frozen_pid, signal.SIGSTOP)
+            frozen.set()
+
+    def job():
+        try:
+            host.generate(info, tiny_request(steps=50), EngineOptions(device="cpu"),
+                          EngineCallbacks(on_step=freeze_on_first_step))
+            outcome.append("done")
+        except Exception as exc:  # noqa: BLE001  (the test looks at which)
+            outcome.append(exc)
+
+    thread = threading.Thread(target=job, daemon=True)
+    thread.start()
+    assert frozen.wait(60)
+    started = time.monotonic()
+    host.shutdown(timeout=1)  # the job holds the pipe: it must not wait for the lock for ever
+    assert time.monotonic() - started < 3
+    thread.join(10)
+    assert not thread.is_alive() and isinstance(outcome[0], GenerationCancelled)
+    assert time.monotonic() - started < 5
+
+
 def test_the_calling_process_never_imports_torch(guard_env, sd15_dir):
     code = (
         "import sys\n"
@@ -149,3 +231,21 @@ def test_the_calling_process_never_imports_torch(guard_env, sd15_dir):
     out = subprocess.run([sys.executable, "-c", code], env=guard_env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["1", "2", "True", "False"]
+
+
+def test_a_model_deleted_after_the_scan_is_one_line_naming_it_with_no_traceback(capfd, tmp_path, sd15_dir):
+    folder = shutil.copytree(sd15_dir, tmp_path / "gone-sd15")
+    info = registry.inspect_folder(folder)  # listed ...
+    shutil.rmtree(folder)  # ... then deleted before the job runs
+    host = EngineHost()  # its own child, started now, so this test captures the child's stderr
+    try:
+        with pytest.raises(ModelError) as err:
+            host.generate(info, tiny_request(), EngineOptions(device="cpu"), EngineCallbacks())
+        assert host.pid is not None  # the child lives on for the next job
+    finally:
+        host.shutdown()
+
+    message = str(err.value)
+    assert message.startswith(f"gone-sd15 is no longer at {folder}; ") and "\n" not in message
+    assert "rescan the models" in message and "Errno" not in message
+    assert "Traceback" not in capfd.readouterr().err

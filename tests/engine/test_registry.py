@@ -124,3 +124,43 @@ def test_listing_models_never_imports_torch(user_home, sd15_dir, guard_env):
     )
     out = subprocess.run([sys.executable, "-c", code], env=guard_env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_folder_with_pickle_weights_is_a_problem_naming_it_not_a_model(user_home, sd15_dir):
+    shutil.copytree(sd15_dir, paths.models_dir() / "good")
+    pickled = tiny_models.with_pickle_weights(sd15_dir, paths.models_dir() / "old-bin")
+
+    result = registry.scan()
+
+    assert [m.id for m in result.models] == ["good"]
+    [problem] = result.problems
+    assert problem.startswith(f"{pickled}: ") and "\n" not in problem
+    assert "unet/diffusion_pytorch_model.bin" in problem and "convert them to .safetensors" in problem
+    with pytest.raises(ModelError, match="pickle files"):
+        registry.inspect_folder(pickled)
+
+
+def test_pickle_weights_beside_safetensors_are_fine(tmp_path, sd15_dir):
+    # Many Hub repos ship both; diffusers is told to take the safetensors.
+    folder = shutil.copytree(sd15_dir, tmp_path / "both")
+    (folder / "unet" / "diffusion_pytorch_model.bin").write_bytes(b"not opened")
+    assert registry.inspect_folder(folder).family == "sd15"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks need developer mode on Windows")
+def test_symlink_loops_are_not_descended_and_each_model_is_listed_once(user_home, sd15_dir, tmp_path):
+    root = paths.models_dir()
+    shutil.copytree(sd15_dir, root / "sub" / "m")
+    (root / "loop").symlink_to(root)  # sorts before "sub": searched first, were links followed first
+    (root / "alias").symlink_to(root / "sub")
+    (root / "sub" / "up").symlink_to("..")
+    (root / "self").symlink_to(root / "self")  # a link to itself: cannot be resolved at all
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(sd15_dir, elsewhere / "far")
+    (root / "linked").symlink_to(elsewhere)  # a folder kept elsewhere is still found through its link
+
+    result = registry.scan()
+
+    listed = sorted((m.id, m.path) for m in result.models)
+    assert listed == [("far", root / "linked" / "far"), ("m", root / "sub" / "m")]
+    assert result.problems == []

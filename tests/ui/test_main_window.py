@@ -2,9 +2,13 @@
 
 import contextlib
 import io
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 from PySide6.QtCore import Qt
@@ -16,6 +20,7 @@ from atelier.core.jobs import ImageRequest, Job, JobState
 from atelier.core.metadata import read_recipe
 from atelier.core.project_io import ProjectArchive
 from atelier.core.session import crashed_sessions, sessions_dir
+from atelier.ui import worker as engine_worker
 from atelier.ui.main_window import MainWindow
 
 
@@ -246,6 +251,106 @@ def test_closing_during_generation_cancels_and_joins_the_thread(qtbot, window):
     close_window(qtbot, window)
     assert window.asked == ["closing"]  # the begun request is unsaved work
     assert max(steps) < 400
+
+
+GRACE_S = 2.0  # the tests' cancel grace (the app's is longer)
+
+
+@pytest.fixture
+def freeze(monkeypatch):
+    """``freeze(pid)`` stops an engine process with SIGSTOP, as a hung driver or a debugger
+    would; the window's grace is lowered to GRACE_S. A watchdog kills the process after 20 s, so
+    a window that never stops it fails its test on timing instead of hanging the run; at the end
+    it is killed in any case (this fixture is set up after the window, so it ends first)."""
+    monkeypatch.setattr(engine_worker, "CANCEL_GRACE_S", GRACE_S)
+    frozen = []
+
+    def stop(pid: int) -> int:
+        os.kill(pid, signal.SIGSTOP)
+        timer = threading.Timer(20, _kill_quietly, (pid,))
+        timer.daemon = True
+        timer.start()
+        frozen.append((timer, pid))
+        return pid
+
+    yield stop
+    for timer, pid in frozen:
+        timer.cancel()
+        _kill_quietly(pid)
+
+
+def _kill_quietly(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except OSError:
+        return False
+
+
+def start_long_job(qtbot, win) -> None:
+    fill(qtbot, win, steps=400)
+    with heard(qtbot, win.engine.worker.step, timeout=60_000):
+        qtbot.mouseClick(win.panel.generate_button, Qt.MouseButton.LeftButton)
+
+
+def test_cancel_stops_a_frozen_engine_after_a_countdown_and_the_next_job_restarts_it(qtbot, window, freeze):
+    start_long_job(qtbot, window)
+    pid = freeze(window.engine.worker.engine_pid)
+    started = time.monotonic()
+    qtbot.mouseClick(window.panel.cancel_button, Qt.MouseButton.LeftButton)
+    assert window.panel.progress_bar.text() == "Cancelling ... stopping the engine in 2 s"
+    assert window.statusBar().currentMessage() == "Cancelling ... stopping the engine in 2 s"
+    qtbot.waitUntil(lambda: window.panel.progress_bar.text().endswith("in 1 s"), timeout=3_000)
+    qtbot.waitUntil(lambda: window.running_job is None, timeout=15_000)
+    assert time.monotonic() - started < GRACE_S + 4
+    assert window.queue.model.jobs[0].state is JobState.CANCELLED
+    assert window.panel.message_label.text().startswith("Generation cancelled after step")
+    assert window.panel.progress_bar.text() == "Cancelled" and window.engine_label.text() == "Engine: stopped"
+    assert not _running(pid)
+    # The next job starts a new engine, as after a crash.
+    fill(qtbot, window)
+    generate_and_wait(qtbot, window)
+    assert window.queue.model.jobs[1].state is JobState.DONE
+    assert window.engine.worker.engine_pid not in (None, pid)
+
+
+def test_closing_during_a_job_on_a_frozen_engine_stops_it_after_a_countdown(qtbot, window, freeze):
+    start_long_job(qtbot, window)
+    pid = freeze(window.engine.worker.engine_pid)
+    started = time.monotonic()
+    window.close()  # unsaved work: the test answers Discard
+    assert window.statusBar().currentMessage() == "Cancelling ... stopping the engine in 2 s"
+    assert window.isVisible()  # it waits for the engine, without blocking
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=15_000)
+    assert time.monotonic() - started < GRACE_S + 4
+    close_window(qtbot, window)  # the threads have ended
+    assert window.asked == ["closing"] and window.queue.model.jobs[0].state is JobState.CANCELLED
+    assert not _running(pid)
+
+
+def test_closing_while_a_frozen_engine_starts_up_stops_it_after_a_countdown(qtbot, user_home, freeze):
+    from atelier.engine.host import EngineHost
+
+    host = EngineHost()  # a new engine: it is still importing torch when it freezes
+    win = MainWindow(engine_host=host)
+    win.show()
+    qtbot.waitUntil(lambda: host.pid is not None, timeout=10_000)  # warming up: torch takes seconds
+    pid = freeze(host.pid)
+    started = time.monotonic()
+    win.close()
+    assert win.statusBar().currentMessage() == "Closing ... stopping the engine in 2 s"
+    qtbot.waitUntil(lambda: not win.isVisible(), timeout=15_000)
+    assert time.monotonic() - started < GRACE_S + 4
+    close_window(qtbot, win)
+    assert not _running(pid)
+    host.shutdown()
 
 
 def test_no_models_says_where_to_put_them(qtbot, user_home):
@@ -493,6 +598,52 @@ def test_dropped_and_pasted_images_join_the_history(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: len(window.project.entries) == 2, timeout=10_000)
     qtbot.waitUntil(lambda: window.canvas.image_size() == (24, 12), timeout=10_000)
     assert len(window.history.shown_output_ids()) == 2 and window.isWindowModified()
+
+
+def test_dropped_hostile_images_are_refused_in_one_line_the_window_shows(qtbot, window, tmp_path, capfd, monkeypatch):
+    """A decompression bomb, a zTXt chunk of 200 MB of zeros, a ComfyUI graph nested 100,000
+    deep: each is read on the project thread, refused in one line, and the window says so."""
+    import threading
+
+    import hostile_images
+    from atelier.ui import project_worker
+
+    readers = []
+    read = project_worker.import_images
+    monkeypatch.setattr(project_worker, "import_images",
+                        lambda session, paths: (readers.append(threading.current_thread()), read(session, paths))[1])
+    cases = {
+        "bomb.png": (hostile_images.BOMB, "too large to import: 20000x20000 pixels"),
+        "ztxt.png": (hostile_images.ZTXT_200_MB, "too large to import: its 'parameters' metadata unpacks to more than 1 MB"),
+        "deep.png": (hostile_images.DEEP_COMFYUI, "cannot be imported: its ComfyUI metadata is nested too deeply"),
+    }
+    for name, (make, reason) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(make())
+        with delivered(qtbot, window.projects.worker.failed, 10_000):
+            window.canvas.file_dropped.emit(str(path))
+        message = window.panel.message_label.text()
+        assert message.startswith(f"{path}: {reason}") and "\n" not in message
+    assert window.project.entries == [] and not window.isWindowModified()
+    assert len(readers) == 3 and threading.main_thread() not in readers  # never read on the UI thread
+    err = capfd.readouterr().err
+    for word in ("DecompressionBomb", "RecursionError", "MAX_TEXT_CHUNK", "bomb.png", "ztxt.png", "deep.png"):
+        assert word not in err  # no traceback of theirs on stderr
+
+
+def test_a_dropped_image_with_odd_metadata_comes_in_with_a_note(qtbot, window, tmp_path):
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    meta = PngInfo()
+    meta.add_text("parameters", "a red fox\nSteps: 99999999, CFG scale: 7, Seed: -5, Size: 99999x-3")
+    Image.new("RGB", (40, 30), "orange").save(tmp_path / "odd.png", pnginfo=meta)
+    window.canvas.file_dropped.emit(str(tmp_path / "odd.png"))
+    qtbot.waitUntil(lambda: window.canvas.image_size() == (40, 30), timeout=10_000)
+    [entry] = window.project.entries
+    assert entry.prompt == "a red fox" and entry.parameters == {"guidance": 7.0}
+    message = window.panel.message_label.text()
+    assert message.startswith("Imported odd.png, but settings outside Atelier's range were left out: seed -5: ")
 
 
 @pytest.mark.parametrize("suffix", [".png", ".jpg", ".webp"])

@@ -6,6 +6,10 @@ like them again. Each tool stores its settings its own way; this module turns ea
 
 Reading is forgiving: metadata we do not understand (an unknown tool, a damaged chunk, odd
 values) gives None or fewer keys, never an exception, because a gallery must open any image.
+Reading is also bounded, because an image can be made to hurt: a metadata text longer than
+``MAX_METADATA_TEXT`` is left out (with a note), and metadata no tool writes, JSON nested past
+``MAX_NESTING`` or a PNG text chunk that unpacks past Pillow's limits, raises
+``MetadataLimitError`` so the caller can refuse the file in one line.
 
 Pure Pillow (imported where used, not when the window starts) and the standard library;
 no Qt, no torch.
@@ -13,15 +17,18 @@ no Qt, no torch.
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import re
+import struct
+import zlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from PIL import Image
 
-from .metadata import ATELIER_KEY, PARAMETERS_KEY, read_recipe
+from .metadata import ATELIER_KEY, PARAMETERS_KEY, recipe_from_text
 from .schedulers import SCHEDULERS
 
 log = logging.getLogger(__name__)
@@ -29,10 +36,29 @@ log = logging.getLogger(__name__)
 INVOKEAI_KEY = "invokeai_metadata"
 COMFYUI_PROMPT_KEY = "prompt"
 COMFYUI_WORKFLOW_KEY = "workflow"
+# The texts read here; any other (XMP, a tool's private notes) is never parsed.
+METADATA_KEYS = (ATELIER_KEY, INVOKEAI_KEY, COMFYUI_PROMPT_KEY, COMFYUI_WORKFLOW_KEY, PARAMETERS_KEY)
+
+MAX_METADATA_TEXT = 1024 * 1024
+"""The longest metadata text (characters) that is parsed; a longer one is left out, with a note.
+The same as Pillow's ``PngImagePlugin.MAX_TEXT_CHUNK``, the most Pillow, and so A1111 and
+ComfyUI, which read with it, unpack from one compressed PNG text chunk. Real ones are far
+smaller: a prompt is a few hundred characters, a large ComfyUI workflow a few hundred KB."""
+MAX_NESTING = 32
+"""The deepest JSON (objects and lists) kept from a metadata text; ComfyUI's graphs go 4 deep."""
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
+# Encoders write pixel data in chunks of 8 KB (libpng) to 64 KB (Pillow): a real image never
+# has this many that small.
+_MAX_SMALL_CHUNKS = 100_000
 
 # A1111's ``Key: value`` pair: a quoted value may hold commas and colons, a bare one stops at
-# the next comma. Same pattern A1111 uses to read its own text back.
-_A1111_PAIR = re.compile(r'\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)')
+# the next comma. The pattern A1111 uses to read its own text back, in two parts (see
+# ``_a1111_pairs``).
+_A1111_SPACE = re.compile(r"\s*")
+_A1111_KEY = re.compile(r"\w[\w \-/]+")
+_A1111_VALUE = re.compile(r':\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)')
 _A1111_SETTINGS_START = "Steps: "
 _A1111_NEGATIVE_START = "Negative prompt: "
 # "Automatic" means "the sampler's own schedule", which A1111 writes out by name when it is not
@@ -79,7 +105,12 @@ _EXIF_IFD = 0x8769
 _EXIF_USER_COMMENT = 0x9286
 
 
-def read_generation_info(path_or_image) -> dict | None:
+class MetadataLimitError(ValueError):
+    """Metadata past what any tool writes: the file is damaged or made to hurt. ``str()`` is
+    the reason, worded to follow a file name ("its 'prompt' metadata is nested too deeply")."""
+
+
+def read_generation_info(path_or_image, notes: list[str] | None = None) -> dict | None:
     """The prompt and settings stored in an image by Atelier, InvokeAI, ComfyUI or A1111.
 
     Returns a recipe-like dict, or None when the image carries no metadata we understand.
@@ -94,28 +125,152 @@ def read_generation_info(path_or_image) -> dict | None:
     When several tools' chunks are present (an image edited in turn by several tools, or ours,
     which carry A1111 text too) the most complete wins: atelier > invokeai > comfyui > a1111.
 
-    Never raises for absent, unknown or malformed metadata. Opening the file itself can
+    Never raises for absent, unknown or malformed metadata, except ``MetadataLimitError``
+    for metadata no tool writes (see the module's docstring). A text left out for its length
+    is named in ``notes``, a list the caller passes to hear of it. Opening the file itself can
     raise whatever Pillow raises (missing file, not an image).
     """
     from PIL import Image
 
     if isinstance(path_or_image, Image.Image):
-        return _read(path_or_image)
+        return generation_info_from_chunks(_chunks(path_or_image), notes)
     with Image.open(path_or_image) as image:
-        return _read(image)
+        return generation_info_from_chunks(_chunks(image), notes)
 
 
-def _read(image: Image.Image) -> dict | None:
-    """Try each tool in precedence order; a chunk that does not parse falls through."""
-    chunks = _chunks(image)
-    recipe = read_recipe(image)
-    if recipe is not None:
-        return {**recipe.to_dict(), "tool": "atelier", "raw": chunks[ATELIER_KEY]}
-    for reader in (_from_invokeai, _from_comfyui, _from_a1111):
-        info = reader(chunks)
-        if info is not None:
+def generation_info_from_chunks(chunks: dict[str, str], notes: list[str] | None = None) -> dict | None:
+    """``read_generation_info`` from text metadata already read (``png_text_chunks``)."""
+    chunks = _readable(chunks, notes if notes is not None else [])
+    for tool, reader in (("Atelier", _from_atelier), ("InvokeAI", _from_invokeai),
+                         ("ComfyUI", _from_comfyui), ("A1111", _from_a1111)):
+        try:
+            info = reader(chunks)
+        except RecursionError:  # json gives up past about 1000 levels, cleanly
+            raise MetadataLimitError(f"its {tool} metadata is nested too deeply to read") from None
+        if info is not None:  # the first to understand its chunks wins; the rest fall through
+            if _nesting(info) > MAX_NESTING:
+                raise MetadataLimitError(f"its {tool} metadata is nested more than {MAX_NESTING} levels deep")
             return info
     return None
+
+
+def png_text_chunks(data: bytes) -> dict[str, str]:
+    """Every text chunk of PNG file bytes, before the pixels or after them, as Pillow reads
+    them (tEXt and zTXt as Latin-1, iTXt as UTF-8; a later chunk of a key wins). Only the
+    text is touched, so this takes the same short time for any image, animated ones too.
+
+    Raises ``MetadataLimitError`` where Pillow would refuse the file: a compressed chunk that
+    unpacks past ``PngImagePlugin.MAX_TEXT_CHUNK``, or more than ``MAX_TEXT_MEMORY`` of text
+    in all; and for more than ``_MAX_SMALL_CHUNKS`` chunks of under 1 KB on average, which
+    Pillow walks at about 3 µs each (a 300 MB file of empty chunks: over a minute). Damaged
+    chunks are skipped; whether the image itself is whole is Pillow's to say.
+    """
+    from PIL import PngImagePlugin
+
+    if not data.startswith(PNG_SIGNATURE):
+        return {}
+    texts: dict[str, str] = {}
+    total, position, count = 0, len(PNG_SIGNATURE), 0
+    view = memoryview(data)  # slices of it copy nothing
+    while position + 8 <= len(data):
+        count += 1
+        if count > _MAX_SMALL_CHUNKS and count * 1024 > len(data):
+            raise MetadataLimitError(f"it is made of more than {_MAX_SMALL_CHUNKS:,} tiny PNG chunks")
+        length, kind = struct.unpack_from(">I4s", data, position)
+        start = position + 8
+        if kind == b"IEND" or start + length > len(data):
+            break
+        if kind in _PNG_TEXT_CHUNKS:
+            text = _png_text(kind, view[start : start + length], PngImagePlugin.MAX_TEXT_CHUNK)
+            if text is not None:
+                total += len(text[1])
+                if total > PngImagePlugin.MAX_TEXT_MEMORY:
+                    raise MetadataLimitError(
+                        f"its text metadata adds up to more than {describe_size(PngImagePlugin.MAX_TEXT_MEMORY)}")
+                texts[text[0]] = text[1]
+        position = start + length + 4  # and the CRC
+    return texts
+
+
+def _png_text(kind: bytes, body: memoryview, limit: int) -> tuple[str, str] | None:
+    """(key, text) of one text chunk, or None for a damaged one (PNG spec 11.3.4)."""
+    key = bytes(body[:80]).partition(b"\0")[0]  # keys are 1 to 79 bytes
+    if not key or len(key) == len(body):
+        return None
+    name, rest = key.decode("latin-1"), body[len(key) + 1 :]
+    if kind == b"tEXt":
+        return name, codecs.decode(rest, "latin-1")
+    if kind == b"zTXt":  # method byte (0: zlib), then the compressed text
+        if bytes(rest[:1]) != b"\0":
+            return None
+        value = _unpack(rest[1:], limit, name)
+        return None if value is None else (name, value.decode("latin-1"))
+    # iTXt: compressed flag, method, language\0, translated key\0, then the text
+    head = bytes(rest[:2 + 2 * 1024])  # language tags and translated keys are short
+    fields = head[2:].split(b"\0", 2)
+    if len(head) < 2 or len(fields) < 3 or (head[0] and head[1] != 0):
+        return None
+    text = rest[2 + len(fields[0]) + len(fields[1]) + 2 :]
+    value = _unpack(text, limit, name) if head[0] else text
+    try:
+        return None if value is None else (name, codecs.decode(value, "utf-8"))
+    except UnicodeDecodeError:
+        return None
+
+
+def _unpack(data: memoryview, limit: int, key: str) -> bytes | None:
+    """zlib data unpacked to at most ``limit`` bytes; never more is held in memory."""
+    inflater = zlib.decompressobj()
+    try:
+        value = inflater.decompress(data, limit)
+    except zlib.error:
+        return None
+    if inflater.unconsumed_tail:
+        raise MetadataLimitError(f"its {key!r} metadata unpacks to more than {describe_size(limit)}")
+    return value
+
+
+def describe_size(size: int) -> str:
+    """Bytes (or characters) for a person: "50.0 MB", "1 MB", "640 KB"."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= scale:
+            value = size / scale
+            return f"{value:.0f} {unit}" if value.is_integer() else f"{value:.1f} {unit}"
+    return f"{size} bytes"
+
+
+def _readable(chunks: dict[str, str], notes: list[str]) -> dict[str, str]:
+    """``chunks`` without the metadata texts too long to parse, each named in ``notes``."""
+    kept = {}
+    for key, value in chunks.items():
+        if key in METADATA_KEYS and len(value) > MAX_METADATA_TEXT:
+            notes.append(f"its {key!r} metadata ({describe_size(len(value))}) is longer than the "
+                         f"{describe_size(MAX_METADATA_TEXT)} Atelier reads, so it was left out")
+            continue
+        kept[key] = value
+    return kept
+
+
+def _nesting(value) -> int:
+    """How deeply lists and dicts nest in ``value`` (0 for a plain value), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_NESTING:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _from_atelier(chunks: dict) -> dict | None:
+    """Our own ``atelier`` chunk: the whole recipe."""
+    raw = chunks.get(ATELIER_KEY)
+    recipe = recipe_from_text(raw) if raw is not None else None
+    return None if recipe is None else {**recipe.to_dict(), "tool": "atelier", "raw": raw}
 
 
 # --- where the text lives ---------------------------------------------------------------
@@ -203,6 +358,28 @@ def _from_a1111(chunks: dict) -> dict | None:
     )
 
 
+def _a1111_pairs(line: str):
+    """(key, value) as A1111's ``re.findall`` of its pattern finds them, in linear time.
+
+    A search that fails at a run of words (``\\w[\\w \\-/]+``) not followed by a colon fails
+    at every start inside that run too, so the search goes on after the run rather than at its
+    next character: that took 20 s for a 64 KB line without colons, and grows as its square.
+    """
+    position = 0
+    while position < len(line):
+        start = _A1111_SPACE.match(line, position).end()
+        key = _A1111_KEY.match(line, start)
+        if key is None:
+            position = start + 1
+            continue
+        value = _A1111_VALUE.match(line, key.end())
+        if value is None:
+            position = key.end()
+            continue
+        yield key.group(), value.group(1)
+        position = value.end()
+
+
 def _last_settings_line(lines: list[str]) -> int | None:
     """Index of the settings line: the last one starting ``Steps: `` (a prompt line rarely does)."""
     for index in range(len(lines) - 1, -1, -1):
@@ -223,8 +400,8 @@ def _a1111_prompts(lines: list[str]) -> tuple[str, str]:
 def _a1111_settings(line: str) -> dict[str, str]:
     """``Key: value`` pairs; quoted values are JSON strings and may hold ``,`` and ``:``."""
     settings = {}
-    for match in _A1111_PAIR.finditer(line):
-        key, value = match.group(1).strip(), match.group(2).strip()
+    for key, value in _a1111_pairs(line):
+        key, value = key.strip(), value.strip()
         if value.startswith('"') and value.endswith('"') and len(value) > 1:
             try:
                 value = json.loads(value)
@@ -398,7 +575,8 @@ def _comfyui_sampler(graph: dict) -> dict | None:
 def _node_order(item) -> tuple:
     """Numeric ids in number order ("3" before "10"), then any others by name."""
     node_id = item[0]
-    return (0, int(node_id), "") if node_id.isdigit() else (1, 0, node_id)
+    numeric = node_id.isascii() and node_id.isdigit() and len(node_id) <= 18  # int() refuses "²"
+    return (0, int(node_id), "") if numeric else (1, 0, node_id)
 
 
 def _comfyui_target(graph: dict, value) -> tuple[dict | None, int]:

@@ -109,6 +109,16 @@ def read_recipe(path_or_image) -> Recipe | None:
     if raw is None:
         return None
     try:
+        return recipe_from_text(raw)
+    except RecursionError:  # JSON nested past what json parses: damaged, or made to hurt
+        log.warning("ignoring unreadable %r metadata chunk: nested too deeply", ATELIER_KEY)
+        return None
+
+
+def recipe_from_text(raw: str) -> Recipe | None:
+    """The recipe in the text of an ``atelier`` chunk, or None when it cannot be understood.
+    JSON nested too deeply for Python to parse raises RecursionError, for the caller to judge."""
+    try:
         return Recipe.from_dict(json.loads(raw)["recipe"])
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         log.warning("ignoring unreadable %r metadata chunk: %s", ATELIER_KEY, error)

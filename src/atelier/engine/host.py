@@ -13,6 +13,7 @@ them); no user file is ever unpickled.
 import atexit
 import logging
 import multiprocessing
+import multiprocessing.connection
 import threading
 
 from ..core.errors import AtelierError, GenerationCancelled, GenerationError, ModelError, RequestError
@@ -31,8 +32,11 @@ class EngineHost:
         self._context = multiprocessing.get_context("spawn")  # fork would copy Qt's threads
         self._process = None
         self._conn = None
-        self._cancel = self._context.Event()
+        # The cancel flag: one shared byte without a lock. An Event's lock, held by a child that
+        # is killed or frozen (SIGSTOP) inside it, would block the next cancel for good.
+        self._cancel = self._context.RawValue("b", 0)
         self._lock = threading.Lock()  # one job at a time through the pipe
+        self._stopped = None  # the process ``stop()`` ended: its job is cancelled, not crashed
 
     @property
     def pid(self) -> int | None:
@@ -52,20 +56,40 @@ class EngineHost:
         with self._lock:
             self._ensure_started()
             self._conn.send(("generate", info, request, options))
-            self._receive_until_done(callbacks)
+            self._receive_until_done(callbacks, request.steps)
 
     def cancel(self) -> None:
-        """Stop the running job at the end of its current step (safe from any thread)."""
-        self._cancel.set()
+        """Stop the running job at the end of its current step (safe from any thread). A
+        child busy inside one long step, or frozen, only stops with ``stop()``."""
+        self._cancel.value = 1
 
     def reset_cancel(self) -> None:
         """Call before handing over the next job; a cancel after this applies to that job."""
-        self._cancel.clear()
+        self._cancel.value = 0
 
-    def shutdown(self, timeout: float = 10.0) -> None:
-        """Cancel any job and stop the child; kill it if it does not stop in ``timeout``."""
-        self._cancel.set()
-        with self._lock:
+    def stop(self, wait: float = 1.0) -> None:
+        """Stop the engine process itself, at once, from any thread; returns without waiting.
+
+        For a child that does not answer a cancel (inside a long step, or frozen): the job
+        lock is not taken, since the job waiting on the child holds it. The child is sent
+        SIGTERM, then SIGKILL if it is still there after ``wait`` seconds (a stopped process
+        never acts on SIGTERM). The job in progress then ends with GenerationCancelled, and
+        the next job starts a new child, as after a crash."""
+        process = self._process
+        if process is None:
+            return
+        self._stopped = process
+        threading.Thread(target=_end_process, args=(process, wait), name="atelier-engine-stop", daemon=True).start()
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Cancel any job and stop the child: asked to quit, then terminated, then killed.
+        Bounded, even with a frozen child: a job still holding the pipe after ``timeout`` has
+        its child stopped under it (that job then ends as cancelled)."""
+        self._cancel.value = 1
+        if not self._lock.acquire(timeout=timeout):
+            self.stop()
+            return
+        try:
             process, conn = self._process, self._conn
             self._process = self._conn = None
             if process is None:
@@ -77,13 +101,20 @@ class EngineHost:
             process.join(timeout)
             if process.is_alive():
                 log.warning("engine process did not stop in %.0f s; killing it", timeout)
-                process.kill()
-                process.join()
+                _end_process(process, 1.0)
+                process.join(5)
             conn.close()
+        finally:
+            self._lock.release()
 
     def _ensure_started(self) -> None:
-        if self._process is not None and self._process.is_alive():
+        process = self._process
+        if process is not None and process is not self._stopped and process.is_alive():
             return
+        if process is not None:  # died or was stopped between jobs: drop its pipe, reap it
+            self._conn.close()
+            if process is self._stopped:
+                process.join(5)  # stop() kills it within a second or so
         parent_end, child_end = self._context.Pipe()
         process = self._context.Process(
             target=_serve, args=(child_end, self._cancel), name="atelier-engine", daemon=True
@@ -92,17 +123,17 @@ class EngineHost:
         child_end.close()  # so the parent sees EOF when the child dies
         self._process, self._conn = process, parent_end
 
-    def _receive_until_done(self, callbacks: EngineCallbacks):
+    def _receive_until_done(self, callbacks: EngineCallbacks, total: int = 0):
+        step = 0  # the last step the child reported, for the message if it is stopped
         while True:
             try:
                 message = self._conn.recv()
             except (EOFError, OSError):
                 process, conn, self._process, self._conn = self._process, self._conn, None, None
                 conn.close()
-                # A child killed inside the event's lock leaves it locked for good: the next
-                # child gets a new one.
-                self._cancel = self._context.Event()
                 process.join(5)
+                if process is self._stopped:
+                    raise GenerationCancelled(step, total) from None
                 code = process.exitcode
                 raise GenerationError(
                     f"the engine process stopped unexpectedly (exit code {code}); "
@@ -119,6 +150,7 @@ class EngineHost:
                 callbacks.on_loaded(*payload)
             elif kind == "step":
                 *progress, picture = payload
+                step, total = progress[2], progress[3]
                 callbacks.on_step(*progress)
                 if picture is not None:
                     callbacks.on_preview(picture)
@@ -141,6 +173,15 @@ def default_host() -> EngineHost:
         _default = EngineHost()
         atexit.register(_default.shutdown)
     return _default
+
+
+def _end_process(process, wait: float) -> None:
+    """SIGTERM, then SIGKILL if the process is still there after ``wait`` seconds. Waits on its
+    sentinel rather than joining it: the thread of the job it ran may be reaping it."""
+    process.terminate()
+    if not multiprocessing.connection.wait([process.sentinel], wait):
+        log.warning("engine process %s did not end on SIGTERM; killing it", process.pid)
+        process.kill()
 
 
 # ----- the child side ---------------------------------------------------------------------------
@@ -204,5 +245,6 @@ def _run_generation(conn, cancel, cache, info, request: ImageRequest, options: E
 
     generate_images(
         loaded, request, on_step=on_step, on_image=on_image,
-        should_cancel=cancel.is_set, preview_every=options.preview_every,
+        should_cancel=lambda: cancel.value != 0, preview_every=options.preview_every,
+        on_notice=lambda text: conn.send(("status", text)),
     )

@@ -4,10 +4,13 @@ Generating images one by one (rather than as one batch) makes every image reprod
 its own seed alone and lets the caller save each as soon as it exists.
 """
 
+import inspect
 import json
+import logging
 import secrets
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -20,6 +23,9 @@ from ..core.recipe import ModelRef, Recipe
 from ..core.schedulers import scheduler_spec
 from .loader import LoadedModel
 from .previews import PreviewTaker
+
+log = logging.getLogger(__name__)
+_NO_LIMIT = 100_000  # tokenizers without a real limit report a huge model_max_length
 
 
 @dataclass(frozen=True)
@@ -50,11 +56,14 @@ def generate_images(
     on_image: Callable[[GeneratedImage], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
     preview_every: int = 0,
+    on_notice: Callable[[str], None] | None = None,
 ) -> list[GeneratedImage]:
     """Make ``request.batch_size`` images. Callbacks run on the calling thread.
 
     ``preview_every`` = N > 0 attaches a cheap latent preview to every Nth step's progress (on a
     GPU, the preview of an earlier step, so that the GPU never waits for it).
+    ``on_notice`` hears, once per request, a one-line note worth showing (a prompt longer than
+    the model reads); without it the note is logged as a warning.
     Cancelling takes effect at the end of the current step and raises GenerationCancelled;
     images finished before it have already gone to ``on_image``.
     """
@@ -64,6 +73,10 @@ def generate_images(
     base_seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
     _apply_scheduler(loaded, request.scheduler)
     versions = _versions()
+    # The libraries warn about a long prompt once per image with the whole cut-off text (100 KB
+    # for a pasted essay); they are kept quiet below and this one short note is said instead.
+    for note in _prompt_notes(loaded, request):
+        (on_notice or log.warning)(note)
     results = []
     for index in range(request.batch_size):
         seed = (base_seed + index) % (MAX_SEED + 1)
@@ -91,7 +104,7 @@ def generate_images(
             return tensors
 
         try:
-            with torch.inference_mode():
+            with torch.inference_mode(), _quiet_libraries():
                 output = loaded.pipe(
                     prompt=request.prompt,
                     negative_prompt=request.negative_prompt or None,
@@ -116,6 +129,64 @@ def generate_images(
         if on_image is not None:
             on_image(result)
     return results
+
+
+def _prompt_notes(loaded: LoadedModel, request: ImageRequest) -> list[str]:
+    """One line for each of the prompt and negative prompt that is longer than the model reads."""
+    notes = []
+    for label, text in (("prompt", request.prompt), ("negative prompt", request.negative_prompt)):
+        limit = _tokens_read(loaded.pipe, text) if text else None
+        if limit is not None:
+            notes.append(f"the {label} is longer than {loaded.info.name} reads ({limit} tokens); the rest is ignored")
+    return notes
+
+
+def _tokens_read(pipe, text: str) -> int | None:
+    """How many tokens of ``text`` the pipeline reads, when that is fewer than ``text`` holds;
+    None when it reads all of it. With several text encoders (SDXL, SD3, Flux), the text is cut
+    only if every one of them cuts it: the longest reader is the one that counts."""
+    signature = inspect.signature(pipe.__call__).parameters.get("max_sequence_length")
+    max_sequence = signature.default if signature is not None and isinstance(signature.default, int) else None
+    limits = []
+    for name in ("tokenizer", "tokenizer_2", "tokenizer_3"):
+        tokenizer = getattr(pipe, name, None)
+        if tokenizer is None:
+            continue
+        limit = tokenizer.model_max_length
+        if "CLIP" not in type(tokenizer).__name__ and max_sequence is not None:
+            limit = max_sequence  # T5 encoders read max_sequence_length tokens (Flux, SD3, PixArt)
+        if not isinstance(limit, int) or limit >= _NO_LIMIT:
+            return None
+        if 2 * len(text.encode("utf-8")) + 2 <= limit:
+            return None  # too short to be cut: no tokenizer makes more than 2 tokens a byte
+        try:
+            with _quiet_libraries():  # "Token indices sequence length is longer than ..."
+                count = len(tokenizer(text, truncation=False).input_ids)
+        except Exception:  # the note is a courtesy: never fail a generation over it
+            log.debug("could not count the tokens of the prompt", exc_info=True)
+            return None
+        if count <= limit:
+            return None
+        limits.append(limit)
+    return max(limits) if limits else None
+
+
+@contextmanager
+def _quiet_libraries():
+    """Keep diffusers' and transformers' warnings off stderr for the block (errors still show):
+    the prompt-truncation one repeats the whole cut-off text once per image and per encoder."""
+    import diffusers
+    import transformers
+
+    libraries = (diffusers.utils.logging, transformers.utils.logging)
+    saved = [library.get_verbosity() for library in libraries]
+    for library in libraries:
+        library.set_verbosity_error()
+    try:
+        yield
+    finally:
+        for library, level in zip(libraries, saved):
+            library.set_verbosity(level)
 
 
 def _apply_scheduler(loaded: LoadedModel, name: str) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from ..core.errors import ModelError
 from . import safetensors_header, single_file
 from .fingerprint import model_fingerprint
-from .registry import TEXT_TO_IMAGE, ModelInfo, weight_files
+from .registry import TEXT_TO_IMAGE, ModelInfo, refuse_pickle_weights, require_present, weight_files
 
 log = logging.getLogger(__name__)
 
@@ -97,10 +97,20 @@ def load_pipeline(info: ModelInfo, device: str, dtype: str, memory_mode: str = "
         raise ModelError(f"memory mode {memory_mode!r}: choose one of {', '.join(MEMORY_MODES)}")
     # A checkpoint is built around a bundled config folder; never let diffusers look one up online.
     config = single_file.require_config(info.path, info.family) if info.format == "single-file" else None
-    for file in weight_files(info.path):
-        if file.suffix == ".safetensors":
-            safetensors_header.check_complete(file)
-    fingerprint = model_fingerprint(info.path)
+    # 1. Cheap checks that name the problem: the model is still there (it may have been deleted
+    #    since it was listed), holds no pickle weights, and no weights file is cut off.
+    require_present(info)
+    try:
+        if config is None:
+            refuse_pickle_weights(info.path)
+        for file in weight_files(info.path):
+            if file.suffix == ".safetensors":
+                safetensors_header.check_complete(file)
+        fingerprint = model_fingerprint(info.path)
+    except OSError as exc:  # removed or unreadable while being checked
+        require_present(info)
+        name = exc.filename or info.path
+        raise ModelError(f"{name}: cannot be read ({exc.strerror or exc}); check the model, or copy it again") from exc
 
     import diffusers
     import torch
@@ -111,7 +121,11 @@ def load_pipeline(info: ModelInfo, device: str, dtype: str, memory_mode: str = "
     diffusers.utils.logging.disable_progress_bar()
     transformers.utils.logging.disable_progress_bar()
 
-    index = json.loads((Path(config or info.path) / "model_index.json").read_text(encoding="utf-8"))
+    try:
+        index = json.loads((Path(config or info.path) / "model_index.json").read_text(encoding="utf-8"))
+    except OSError as exc:
+        require_present(info)
+        raise ModelError(f"{info.path}: cannot read model_index.json ({exc.strerror or exc})") from exc
     options: dict[str, Any] = {"dtype": getattr(torch, dtype), "local_files_only": True}
     if "safety_checker" in index:
         # Artists' own offline tool: no safety checker, and none of its extra weights in memory.
@@ -124,7 +138,8 @@ def load_pipeline(info: ModelInfo, device: str, dtype: str, memory_mode: str = "
             tokenizers = single_file.load_tokenizers(config)
             pipe = pipeline_class.from_single_file(str(info.path), config=str(config), **tokenizers, **options)
         else:
-            pipe = DiffusionPipeline.from_pretrained(str(info.path), **options)
+            # Safetensors only: a pickle that slipped past the check above is refused, not opened.
+            pipe = DiffusionPipeline.from_pretrained(str(info.path), use_safetensors=True, **options)
         if memory_mode == "cpu-offload" and device != "cpu":
             pipe.enable_model_cpu_offload(device=device)
         else:
@@ -132,6 +147,7 @@ def load_pipeline(info: ModelInfo, device: str, dtype: str, memory_mode: str = "
         if memory_mode == "vae-tiling" and hasattr(pipe, "vae"):
             pipe.vae.enable_tiling()
     except Exception as exc:  # diffusers raises many types; the user needs one clear line
+        require_present(info)  # deleted while loading: say so rather than "copy it again"
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if config is not None:
             raise ModelError(

@@ -45,6 +45,9 @@ _SEARCH_DEPTH = 3  # root/a/b/c: deep enough for A1111 and ComfyUI layouts, shal
 _CHECKPOINT_SUFFIX = ".safetensors"
 _PICKLE_SUFFIXES = {".ckpt", ".pt"}  # loading these runs arbitrary code, so Atelier never does
 _MODEL_FILE_SUFFIXES = {_CHECKPOINT_SUFFIX, *_PICKLE_SUFFIXES}
+# Weight files in a diffusers folder's components that are pickles (torch.save), as older
+# models and conversions ship them ("diffusion_pytorch_model.bin", "pytorch_model.bin").
+_PICKLE_WEIGHT_SUFFIXES = {".bin", ".ckpt", ".pt", ".pth"}
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,7 @@ def inspect_folder(folder: Path, *, name: str | None = None, source: str = "fold
     if not isinstance(pipeline, str) or not pipeline:
         raise ModelError(f"{index_path}: has no _class_name, so the pipeline type is unknown; copy the model again")
     kind, family = classify(folder, pipeline, index)
+    refuse_pickle_weights(folder, index)
     name = name or folder.name
     return ModelInfo(
         id=name,
@@ -192,6 +196,44 @@ def inspect_file(path: Path, *, name: str | None = None, source: str = "folder")
         source=source,
         format="single-file",
     )
+
+
+def refuse_pickle_weights(folder: Path, index: dict | None = None) -> None:
+    """ModelError if a component of the diffusers folder has its weights only as pickle files
+    (``.bin``, ``.pt``, ...): unpickling can run code, so Atelier never opens them. Lists a
+    few folders and reads ``model_index.json`` (when not given); never opens a weight file."""
+    folder = Path(folder)
+    if index is None:
+        index = _read_json(folder / "model_index.json")
+    pickled = []  # (component, one of its pickle files)
+    for component, spec in (index.items() if isinstance(index, dict) else ()):
+        if component.startswith("_") or not isinstance(spec, list) or None in spec:
+            continue  # bookkeeping keys, and components the model leaves out (safety_checker: null)
+        try:
+            files = sorted(p for p in (folder / component).iterdir() if p.is_file())
+        except OSError:
+            continue  # missing or unreadable: loading names that problem itself
+        pickles = [p for p in files if p.suffix in _PICKLE_WEIGHT_SUFFIXES]
+        if pickles and not any(p.suffix == _CHECKPOINT_SUFFIX for p in files):
+            pickled.append((component, pickles[0]))
+    if pickled:
+        names = ", ".join(component for component, _file in pickled)
+        example = pickled[0][1].relative_to(folder).as_posix()
+        raise ModelError(
+            f"{folder}: the weights of {names} are pickle files ({example}), which Atelier never opens "
+            "(they can run code); convert them to .safetensors"
+        )
+
+
+def require_present(info: ModelInfo) -> None:
+    """ModelError, in one line, if the model's folder or file has gone since it was listed."""
+    path = Path(info.path)
+    if not (path.is_file() if info.format == "single-file" else path.is_dir()):
+        what = "file" if info.format == "single-file" else "folder"
+        raise ModelError(
+            f"{info.name} is no longer at {path}; restore the {what}, or rescan the models "
+            "(restart Atelier or run 'atelier models') and choose another"
+        )
 
 
 def classify(folder: Path, pipeline: str, index: dict) -> tuple[str, str]:
@@ -247,12 +289,24 @@ def weight_files(path: Path) -> list[Path]:
 
 def _model_paths(root: Path, result: ScanResult):
     """Under ``root`` (root included): folders holding a model_index.json, without descending
-    into a model once found, and checkpoint files in the folders searched."""
+    into a model once found, and checkpoint files in the folders searched.
+
+    Each real folder is searched once, so a symlink loop ("loop -> ..") is never descended and
+    a model reached through two links is found once. Linked folders are searched after all the
+    plain ones, so a model is named by its plain path where it has one."""
     if not root.is_dir():
         return
+    visited: set[Path] = set()
     pending = [(root, 0)]
-    while pending:
+    linked: list[tuple[Path, int]] = []  # symlinked folders, searched once the plain ones are done
+    while pending or linked:
+        if not pending:
+            pending.append(linked.pop(0))
         folder, depth = pending.pop()
+        real = _real_path(folder)
+        if real is None or real in visited:
+            continue
+        visited.add(real)
         if (folder / "model_index.json").is_file():
             yield folder
             continue
@@ -265,7 +319,16 @@ def _model_paths(root: Path, result: ScanResult):
             continue
         yield from files
         if depth < _SEARCH_DEPTH:
-            pending.extend((child, depth + 1) for child in reversed(children))
+            pending.extend((child, depth + 1) for child in reversed(children) if not child.is_symlink())
+            linked.extend((child, depth + 1) for child in children if child.is_symlink())
+
+
+def _real_path(path: Path) -> Path | None:
+    """``path`` with every symlink resolved; None for a link that cannot be resolved (a loop)."""
+    try:
+        return path.resolve(strict=True)
+    except (OSError, RuntimeError):  # RuntimeError: "Symlink loop" on Python < 3.13
+        return None
 
 
 def _display_name(path: Path) -> str:

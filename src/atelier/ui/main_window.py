@@ -65,6 +65,8 @@ class MainWindow(QMainWindow):
         self._frames = FrameLimiter(_PROGRESS_FRAME_MS, self)  # step and preview repaints
         self._pending: dict[str, ImageOutput] = {}  # images waiting to be stored before shown
         self._closing = False
+        self._close_when_idle = False  # closing waits for the engine call to end (bounded)
+        self._force_close = False  # the wait is over: close even if the engine thread is busy
         self._storage_problem: str | None = None  # set when no work could be kept: no generating
         self.project: Project = Project()
         self.project_path: Path | None = None
@@ -72,6 +74,7 @@ class MainWindow(QMainWindow):
         self.reproductions: dict[str, bool] = {}  # output id -> pixels identical when remade
         self._edits: dict[str, "_EditCommand"] = {}  # token -> the edit waiting for its new output
         self.autosave = AutosaveClock(interval=float(self.settings.autosave_seconds))
+        self._merged_message = ""  # what the next "Saved" says about outputs taken in from elsewhere
 
         self.canvas = CanvasView()
         self.canvas.file_dropped.connect(self.import_image_file)
@@ -115,12 +118,16 @@ class MainWindow(QMainWindow):
         worker.job_failed.connect(self._on_failed)
         worker.job_cancelled.connect(self._on_cancelled)
         worker.job_done.connect(self._on_job_done)
+        self.engine.cancel_countdown.connect(self._on_cancel_countdown)
+        self.engine.engine_stopped.connect(self._on_engine_stopped)
+        self.engine.idle.connect(self._on_engine_idle)
 
         self.projects = ProjectThread(parent=self)
         pw = self.projects.worker
         pw.opened.connect(self._on_project_opened)
         pw.output_stored.connect(self._on_output_stored)
         pw.saved.connect(self._on_project_saved)
+        pw.merged.connect(self._on_project_merged)
         pw.dirty_changed.connect(self._on_dirty_changed)
         pw.crashed_found.connect(self._on_crashed_found)
         pw.failed.connect(self._on_project_failed)
@@ -363,13 +370,14 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def cancel_job(self, job_id: str) -> None:
-        """A queued job is dropped at once; the running one stops at the end of its step."""
+        """A queued job is dropped at once; the running one stops at the end of its step, or,
+        if the engine has not confirmed within the grace, when its process is stopped."""
         job = next((j for j in self.queue.model.jobs if j.id == job_id), None)
         if job is None or job.state.finished:
             return
         if job is self.running_job:
-            self.engine.cancel()
             self.panel.show_progress("Cancelling ...")
+            self.engine.cancel()  # its countdown, if it starts one, replaces the text
         else:
             job.move(JobState.CANCELLED)
             self.queue.model.changed(job)
@@ -510,7 +518,34 @@ class MainWindow(QMainWindow):
     @Slot()
     def _warm_engine(self) -> None:
         if not self._closing:
-            self.engine.request_warm.emit()
+            self.engine.warm()
+
+    @Slot(int)
+    def _on_cancel_countdown(self, seconds: int) -> None:
+        """Say when the engine will be stopped if it has not stopped by itself (0: it has)."""
+        if seconds and (self.running_job is not None or self._closing):
+            text = f"{'Cancelling' if self.running_job else 'Closing'} ... stopping the engine in {seconds} s"
+            self.statusBar().showMessage(text)
+            if self.running_job is not None:
+                self.panel.show_progress(text)
+        elif "stopping the engine in" in self.statusBar().currentMessage():
+            self.statusBar().clearMessage()
+
+    @Slot()
+    def _on_engine_stopped(self) -> None:
+        self.engine_label.setText("Engine: stopped")
+        self.statusBar().showMessage("Engine stopped; it starts again with the next job.", 10000)
+
+    @Slot()
+    def _on_engine_idle(self) -> None:
+        if self._close_when_idle and not self._threads_ended:
+            self.close()  # the close that waited for the engine
+
+    @Slot()
+    def _close_anyway(self) -> None:
+        if self._close_when_idle and not self._threads_ended:
+            self._force_close = True
+            self.close()
 
     @Slot(str)
     def _on_engine_ready(self, torch_version: str) -> None:
@@ -553,7 +588,8 @@ class MainWindow(QMainWindow):
 
     def _show_step(self, job: Job, text: str, maximum: int) -> None:
         self.queue.model.changed(job)
-        self.panel.show_progress(text, job.step, maximum)
+        # While a cancel counts down, the bar keeps saying so; a late step only moves it.
+        self.panel.show_progress(None if self.engine.counting_down else text, job.step, maximum)
 
     @Slot(QImage)
     def _on_preview(self, image: QImage) -> None:
@@ -634,6 +670,7 @@ class MainWindow(QMainWindow):
         shown = self._pending.pop(f"{token}:{(output.recipe or {}).get('batch_index', 0)}", None)
         if token == "import":
             self.show_output(output.id)
+            self._tell_import_notes(entry)
         elif token.startswith("edit:"):
             command = self._edits.pop(token, None)
             if command is not None:
@@ -645,6 +682,15 @@ class MainWindow(QMainWindow):
             self.canvas.show_image(shown.image)
             self.statusBar().showMessage(f"Image stored in the project (seed {shown.recipe.seed})", 5000)
         self.autosave.changed(time.monotonic())
+
+    def _tell_import_notes(self, entry) -> None:
+        """What an import left out of or cut from an image's metadata, for the artist to see."""
+        notes = entry.extra.get("import_notes") or []
+        if notes:
+            name = Path(entry.extra.get("imported_from", "")).name or "the image"
+            message = f"Imported {name}, but {'; '.join(notes)}."
+            self._show_message(message)
+            self.statusBar().showMessage(message, 15000)
 
     @Slot(object)
     def _on_output_changed(self, changed) -> None:
@@ -685,12 +731,26 @@ class MainWindow(QMainWindow):
             self.history.set_project(self.project, self.projects.worker.read_asset)
 
     @Slot(object)
+    def _on_project_merged(self, added: list) -> None:
+        """Outputs another Atelier (a CLI run, another window) saved to this file meanwhile:
+        the save kept them, and the history shows them."""
+        for entry, output in added:
+            existing = self.project.find_entry(entry.id)
+            if existing is None:
+                existing = entry
+                self.project.entries.append(existing)
+            existing.outputs.append(output)
+            self.history.add_output(existing, output)
+        self._merged_message = f"; took in {len(added)} output(s) saved to it from elsewhere"
+
+    @Slot(object)
     def _on_project_saved(self, path: Path) -> None:
         self.project_path = path
         self.autosave.saved()
         self._remember_recent(path)
         self._update_title()
-        self.statusBar().showMessage(f"Saved {path}", 5000)
+        self.statusBar().showMessage(f"Saved {path}{self._merged_message}", 5000)
+        self._merged_message = ""
         if self._closing:
             self.close()
 
@@ -768,10 +828,22 @@ class MainWindow(QMainWindow):
             else:
                 self.projects.request_close.emit()
             self._closing = True
+            self.engine.cancel()  # meanwhile: the grace for the engine runs alongside the save
+            event.ignore()
+            return
+        # 2. The engine: a running job or warm-up is cancelled, and the window closes when it
+        #    has ended; at the latest, when the grace has run out and the engine process was
+        #    stopped (the countdown shows in the status bar). The fallback timer is for an
+        #    engine thread that still has not answered then; its join below is bounded too.
+        if self.engine.busy and not self._force_close:
+            self._closing = True  # no further job starts
+            if not self._close_when_idle:
+                self._close_when_idle = True
+                QTimer.singleShot(int(self.engine.longest_wait_s * 1000), self, self._close_anyway)
             self.engine.cancel()
             event.ignore()
             return
-        # 2. Nothing unsaved: stop the engine (within one step), end the session, join threads.
+        # 3. Nothing unsaved, engine free: end the session, join threads.
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
         self.settings.window_state = bytes(self.saveState().toBase64()).decode()
         self._save_settings()

@@ -50,6 +50,7 @@ class ProjectWorker(QObject):
     output_stored = Signal(str, object, object)  # request token, Entry header copy, Output copy
     output_changed = Signal(object)  # Output copy
     saved = Signal(object)  # path
+    merged = Signal(object)  # [(Entry header copy, Output copy)] another writer had saved to the file
     dirty_changed = Signal(bool)
     crashed_found = Signal(object)  # list[CrashedSession]
     failed = Signal(str)  # one-line message
@@ -127,16 +128,22 @@ class ProjectWorker(QObject):
 
     @Slot(object)
     def import_files(self, files: list) -> None:
-        """Images dropped or opened from elsewhere join the history with what their metadata tells."""
-        if self.session is None:
-            return
-        try:
-            outputs = import_images(self.session, files)
-        except AtelierError as exc:
-            self.failed.emit(str(exc))
-            return
-        self._set_dirty()
-        for output in outputs:
+        """Images dropped or opened from elsewhere join the history with what their metadata
+        tells; the files are read here, never on the UI thread. Each file on its own: one that
+        cannot be imported says why in one line (``failed``), and the others still come in."""
+        for path in files:
+            if self.session is None:
+                return
+            try:
+                [output] = import_images(self.session, [Path(path)])
+            except AtelierError as exc:
+                self.failed.emit(str(exc))
+                continue
+            except Exception as exc:  # a bug: still one line in the window, never silence
+                log.debug("importing %s failed", path, exc_info=True)
+                self.failed.emit(f"{path}: could not be imported ({type(exc).__name__}: {exc})")
+                continue
+            self._set_dirty()
             entry = next(e for e in self.session.project.entries if output in e.outputs)
             self.output_stored.emit("import", _entry_header(entry), _copy(output))
 
@@ -146,9 +153,15 @@ class ProjectWorker(QObject):
             return
         buffer = QBuffer()
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        image.save(buffer, "PNG")
-        entry = self.session.add_entry(parameters={"source": "clipboard"})
-        output = self.session.add_output(entry, "image", bytes(buffer.data()), "png")
+        if not image.save(buffer, "PNG"):
+            self.failed.emit("could not paste: the clipboard's image could not be stored as PNG")
+            return
+        try:
+            entry = self.session.add_entry(parameters={"source": "clipboard"})
+            output = self.session.add_output(entry, "image", bytes(buffer.data()), "png")
+        except (OSError, AtelierError) as exc:
+            self.failed.emit(f"could not store the pasted image in the project: {exc}")
+            return
         self._set_dirty()
         self.output_stored.emit("import", _entry_header(entry), _copy(output))
 
@@ -254,11 +267,13 @@ class ProjectWorker(QObject):
         if self.session is None:
             return
         try:
-            written = export_outputs(self.session.project, self.session.read_asset, folder, output_ids=output_ids)
+            exported = export_outputs(self.session.project, self.session.read_asset, folder, output_ids=output_ids)
         except AtelierError as exc:
             self.failed.emit(str(exc))
             return
-        self.exported.emit(len(written), folder)
+        self.exported.emit(len(exported.files), folder)
+        if exported.unreadable:
+            self.failed.emit(f"{len(exported.unreadable)} output(s) could not be exported; {exported.unreadable[0]}")
 
     @Slot(object)
     def save(self, path) -> None:
@@ -270,6 +285,8 @@ class ProjectWorker(QObject):
             self.failed.emit(str(exc))
             return
         self._set_dirty(False)
+        if self.session.merged_outputs:
+            self.merged.emit([(_entry_header(entry), _copy(output)) for entry, output in self.session.merged_outputs])
         self.saved.emit(saved)
 
     @Slot()

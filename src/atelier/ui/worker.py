@@ -7,9 +7,11 @@ hold this process's GIL. Only signals cross threads: the worker never touches a 
 """
 
 import logging
+import math
+import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
 
 from ..core.errors import AtelierError, GenerationCancelled
@@ -18,6 +20,13 @@ from ..core.recipe import Recipe
 from ..engine.messages import EngineCallbacks, EngineOptions, FinishedImage, Picture
 
 log = logging.getLogger(__name__)
+
+# Seconds a running job has to confirm a cancel before the engine process itself is stopped.
+# Cancel is heard between steps, and one step can take minutes on a CPU, or never end when the
+# engine is frozen. Tests lower it.
+CANCEL_GRACE_S = 5.0
+# How long closing waits for the engine thread once the engine was told to stop (then stops it).
+_JOIN_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -52,10 +61,13 @@ class EngineWorker(QObject):
     job_failed = Signal(str)  # one-line message
     job_cancelled = Signal(str)
     job_done = Signal()  # the job ended, whatever the outcome
+    call_ended = Signal(bool)  # a warm-up (False) or a job (True) returned: the engine is free
 
     def __init__(self, settings, host=None):
         super().__init__()
         self._host = host  # an EngineHost; the process-wide one, made on first use, when None
+        self.closing = False  # set by the window's thread on close: calls still queued are skipped
+        self._had_job = False  # a warm-up after a job is pointless (and would restart a stopped engine)
         self.configure(settings)
         self._callbacks = EngineCallbacks(
             on_status=self.status.emit,
@@ -98,6 +110,12 @@ class EngineWorker(QObject):
         if self._host is not None:
             self._host.shutdown()
 
+    def stop_engine_process(self) -> None:
+        """Stop the engine process now, whatever it is doing (safe from any thread): the call
+        waiting on it ends as cancelled, and the next job starts a new one."""
+        if self._host is not None:
+            self._host.stop()
+
     def _on_image(self, finished: FinishedImage) -> None:
         self.image_ready.emit(ImageOutput(finished.png, picture_to_qimage(finished.picture), finished.recipe))
 
@@ -111,19 +129,29 @@ class EngineWorker(QObject):
     @Slot()
     def warm(self) -> None:
         """Start the engine process ahead of the first job, so that job starts at once."""
-        if self.engine_pid is not None:
-            return  # a job got there first: the engine is running
-        self.status.emit("Starting the engine ...")
         try:
-            version = self.host.warm()
-        except AtelierError as exc:
-            self.status.emit(str(exc))
-            return
-        self.engine_ready.emit(version)
+            if self._had_job or self.engine_pid is not None or self.closing:
+                return  # a job got there first (it starts the engine), or the window is going
+            self.status.emit("Starting the engine ...")
+            try:
+                version = self.host.warm()
+            except GenerationCancelled:  # stopped while starting (frozen, or the window closed)
+                self.status.emit("Engine stopped; it starts again with the next job.")
+                return
+            except AtelierError as exc:
+                self.status.emit(str(exc))
+                return
+            self.engine_ready.emit(version)
+        finally:
+            self.call_ended.emit(False)
 
     @Slot(object, object)
     def generate(self, info, request: ImageRequest) -> None:
         try:
+            self._had_job = True
+            if self.closing:
+                self.job_cancelled.emit("cancelled: the window closed")
+                return
             self.host.generate(info, request, self.options, self._callbacks)
         except GenerationCancelled as exc:
             self.job_cancelled.emit(str(exc))
@@ -134,14 +162,23 @@ class EngineWorker(QObject):
             self.job_failed.emit(f"unexpected error: {exc}")
         finally:
             self.job_done.emit()
+            self.call_ended.emit(True)
 
 
 class EngineThread(QObject):
-    """Owns the worker thread for the window's lifetime; ``shutdown`` cancels and joins it."""
+    """Owns the worker thread for the window's lifetime (lives in the window's thread).
+
+    Cancel asks the engine to stop at the end of its step and counts down ``CANCEL_GRACE_S``
+    (``cancel_countdown``, each second); if the engine call has not returned by then, the
+    engine process itself is stopped (``engine_stopped``). Nothing here ever blocks on the
+    engine: the countdown is a timer, and ``shutdown``'s join is bounded."""
 
     request_scan = Signal(object)
     request_warm = Signal()
     request_generate = Signal(object, object)
+    cancel_countdown = Signal(int)  # seconds until the engine is stopped; 0: no longer waiting
+    engine_stopped = Signal()  # the grace ran out: the engine process was stopped
+    idle = Signal()  # no warm-up or job is running or waiting in the worker's queue
 
     def __init__(self, settings, host=None, parent=None):
         super().__init__(parent)
@@ -152,20 +189,90 @@ class EngineThread(QObject):
         self.request_scan.connect(self.worker.scan)
         self.request_warm.connect(self.worker.warm)
         self.request_generate.connect(self.worker.generate)
+        self.worker.call_ended.connect(self._on_call_ended)
+        self._calls = 0  # warm-ups and jobs handed to the worker that have not returned yet
+        self._deadline: float | None = None  # monotonic time the engine is stopped at
+        self._shown = 0  # the last second counted down
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(100)  # fine enough for a grace of under a second in tests
+        self._countdown.timeout.connect(self._tick)
+
+    @property
+    def busy(self) -> bool:
+        return self._calls > 0
+
+    @property
+    def counting_down(self) -> bool:
+        return self._deadline is not None
+
+    @property
+    def longest_wait_s(self) -> float:
+        """The most a cancel can take to end the running call: the grace, then the process stop."""
+        return CANCEL_GRACE_S + 2 * _JOIN_S
 
     def start(self) -> None:
         """Start the thread; what was asked of the worker before waits in its queue, in order."""
         self.thread.start()
 
+    def warm(self) -> None:
+        self._calls += 1
+        self.request_warm.emit()
+
     def generate(self, info, request: ImageRequest) -> None:
         self.worker.host.reset_cancel()
+        self._calls += 1
         self.request_generate.emit(info, request)
 
     def cancel(self) -> None:
+        """Ask the running call to stop; stop the engine process if it has not within the grace."""
         self.worker.cancel()
+        if self.busy and self._deadline is None:
+            self._deadline = time.monotonic() + CANCEL_GRACE_S
+            self._shown = 0
+            self._countdown.start()
+            self._tick()
+
+    @Slot()
+    def _tick(self) -> None:
+        left = self._deadline - time.monotonic()
+        if left > 0:
+            if math.ceil(left) != self._shown:
+                self._shown = math.ceil(left)
+                self.cancel_countdown.emit(self._shown)
+            return
+        self._end_countdown()
+        log.warning("the engine did not confirm a cancel in %.0f s; stopping its process", CANCEL_GRACE_S)
+        self.worker.stop_engine_process()
+        self.engine_stopped.emit()
+
+    def _end_countdown(self) -> None:
+        self._countdown.stop()
+        if self._deadline is not None:
+            self._deadline = None
+            self.cancel_countdown.emit(0)
+
+    @Slot(bool)
+    def _on_call_ended(self, was_job: bool) -> None:
+        self._calls = max(0, self._calls - 1)
+        # A job ending answers the cancel; a warm-up ending does not if a job waits behind it.
+        if was_job or not self.busy:
+            self._end_countdown()
+        if not self.busy:
+            self.idle.emit()
 
     def shutdown(self) -> None:
-        """Cancel any job (it stops within one step), then stop and join the thread."""
-        self.cancel()
+        """Stop and join the thread, bounded: calls still queued are skipped, and a call still
+        running after ``_JOIN_S`` has its engine process stopped under it, which ends it."""
+        self._end_countdown()
+        self.worker.closing = True
+        self.worker.cancel()
         self.thread.quit()
-        self.thread.wait()
+        if not self.thread.wait(int(_JOIN_S * 1000)):
+            log.warning("the engine thread did not end in %.0f s; stopping the engine process", _JOIN_S)
+            self.worker.stop_engine_process()
+            if not self.thread.wait(int(_JOIN_S * 1000)):
+                log.error("the engine thread is still running; leaving it behind")
+                _left_behind.append(self.thread)  # destroying a running QThread aborts the app
+
+
+_left_behind: list[QThread] = []
