@@ -38,6 +38,12 @@ def home(user_home, monkeypatch):
 # --- helpers -------------------------------------------------------------------------------
 
 
+needs_read_only_folders = pytest.mark.skipif(
+    sys.platform == "win32" or (hasattr(os, "geteuid") and os.geteuid() == 0),
+    reason="chmod 0o500 makes no folder read-only on Windows, nor for root",
+)
+
+
 def run_cli(capsys, *argv) -> tuple[int, str, str]:
     """(exit code, stdout, stderr) of one in-process call; argparse's SystemExit is an exit code."""
     try:
@@ -276,11 +282,7 @@ def test_project_in_a_folder_that_does_not_exist_exits_2_before_loading(capsys, 
     assert crashed_sessions() == []  # and no working folder was left to recover
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="chmod cannot make a folder read-only on Windows")
-@pytest.mark.skipif(
-    hasattr(os, "geteuid") and os.geteuid() == 0,
-    reason="running as root: chmod 0o500 does not stop root writing, so the folder cannot be made read-only",
-)
+@needs_read_only_folders
 def test_project_in_a_read_only_folder_exits_2_before_loading(capsys, tmp_path, sd15_dir):
     folder = tmp_path / "locked"
     folder.mkdir()
@@ -309,11 +311,7 @@ def test_output_file_that_is_a_folder_exits_2_before_loading(capsys, tmp_path, s
     assert list(tmp_path.glob("*.png")) == [tmp_path / folder_name]  # nothing written
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="chmod cannot make a folder read-only on Windows")
-@pytest.mark.skipif(
-    hasattr(os, "geteuid") and os.geteuid() == 0,
-    reason="running as root: chmod 0o500 does not stop root writing, so the folder cannot be made read-only",
-)
+@needs_read_only_folders
 def test_read_only_output_folder_exits_2(capsys, tmp_path, sd15_dir):
     folder = tmp_path / "locked"
     folder.mkdir()

@@ -661,12 +661,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str, object, object)
     def _on_output_stored(self, token: str, entry, output) -> None:
-        existing = self.project.find_entry(entry.id)
-        if existing is None:
-            existing = entry
-            self.project.entries.append(existing)
-        existing.outputs.append(output)
-        self.history.add_output(existing, output)
+        self._add_to_history(entry, output)
         shown = self._pending.pop(f"{token}:{(output.recipe or {}).get('batch_index', 0)}", None)
         if token == "import":
             self.show_output(output.id)
@@ -682,6 +677,16 @@ class MainWindow(QMainWindow):
             self.canvas.show_image(shown.image)
             self.statusBar().showMessage(f"Image stored in the project (seed {shown.recipe.seed})", 5000)
         self.autosave.changed(time.monotonic())
+
+    def _add_to_history(self, entry, output) -> None:
+        """A stored output joins the window's copy of the project (under its request, which
+        ``entry``, a header without outputs, brings if it is new) and the history."""
+        existing = self.project.find_entry(entry.id)
+        if existing is None:
+            existing = entry
+            self.project.entries.append(existing)
+        existing.outputs.append(output)
+        self.history.add_output(existing, output)
 
     def _tell_import_notes(self, entry) -> None:
         """What an import left out of or cut from an image's metadata, for the artist to see."""
@@ -735,12 +740,7 @@ class MainWindow(QMainWindow):
         """Outputs another Atelier (a CLI run, another window) saved to this file meanwhile:
         the save kept them, and the history shows them."""
         for entry, output in added:
-            existing = self.project.find_entry(entry.id)
-            if existing is None:
-                existing = entry
-                self.project.entries.append(existing)
-            existing.outputs.append(output)
-            self.history.add_output(existing, output)
+            self._add_to_history(entry, output)
         self._merged_message = f"; took in {len(added)} output(s) saved to it from elsewhere"
 
     @Slot(object)
