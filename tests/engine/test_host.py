@@ -176,7 +176,7 @@ def test_stop_ends_a_job_on_a_frozen_engine_as_cancelled_and_the_next_job_restar
     with pytest.raises(GenerationCancelled, match=r"cancelled after step \d+ of 50"):
         host.generate(info, tiny_request(steps=50), EngineOptions(device="cpu"),
                       EngineCallbacks(on_step=freeze_on_first_step))
-    assert time.monotonic() - frozen_at[0] < 5  # SIGTERM is held while stopped: SIGKILL after 1 s
+    assert time.monotonic() - frozen_at[0] < 10  # SIGTERM is held while stopped: SIGKILL after 1 s
     host.reset_cancel()
     images = []
     host.generate(info, tiny_request(steps=1), EngineOptions(device="cpu"), EngineCallbacks(on_image=images.append))
@@ -208,10 +208,10 @@ def test_shutdown_returns_while_a_job_waits_on_a_frozen_engine(host, sd15_dir, w
     assert frozen.wait(60)
     started = time.monotonic()
     host.shutdown(timeout=1)  # the job holds the pipe: it must not wait for the lock for ever
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 6
     thread.join(10)
     assert not thread.is_alive() and isinstance(outcome[0], GenerationCancelled)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 12
 
 
 def test_the_calling_process_never_imports_torch(guard_env, sd15_dir):

@@ -309,7 +309,7 @@ def test_cancel_stops_a_frozen_engine_after_a_countdown_and_the_next_job_restart
     assert window.statusBar().currentMessage() == "Cancelling ... stopping the engine in 2 s"
     qtbot.waitUntil(lambda: window.panel.progress_bar.text().endswith("in 1 s"), timeout=3_000)
     qtbot.waitUntil(lambda: window.running_job is None, timeout=15_000)
-    assert time.monotonic() - started < GRACE_S + 4
+    assert time.monotonic() - started < GRACE_S + 8  # bounded: it used to wait forever
     assert window.queue.model.jobs[0].state is JobState.CANCELLED
     assert window.panel.message_label.text().startswith("Generation cancelled after step")
     assert window.panel.progress_bar.text() == "Cancelled" and window.engine_label.text() == "Engine: stopped"
@@ -329,7 +329,7 @@ def test_closing_during_a_job_on_a_frozen_engine_stops_it_after_a_countdown(qtbo
     assert window.statusBar().currentMessage() == "Cancelling ... stopping the engine in 2 s"
     assert window.isVisible()  # it waits for the engine, without blocking
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=15_000)
-    assert time.monotonic() - started < GRACE_S + 4
+    assert time.monotonic() - started < GRACE_S + 8  # bounded: it used to wait forever
     close_window(qtbot, window)  # the threads have ended
     assert window.asked == ["closing"] and window.queue.model.jobs[0].state is JobState.CANCELLED
     assert not _running(pid)
@@ -347,7 +347,7 @@ def test_closing_while_a_frozen_engine_starts_up_stops_it_after_a_countdown(qtbo
     win.close()
     assert win.statusBar().currentMessage() == "Closing ... stopping the engine in 2 s"
     qtbot.waitUntil(lambda: not win.isVisible(), timeout=15_000)
-    assert time.monotonic() - started < GRACE_S + 4
+    assert time.monotonic() - started < GRACE_S + 8  # bounded: it used to wait forever
     close_window(qtbot, win)
     assert not _running(pid)
     host.shutdown()
