@@ -19,6 +19,15 @@ def test_import_linter_contracts_hold():
     assert "4 kept, 0 broken" in out.stdout
 
 
+def test_pyflakes_finds_nothing():
+    """Unused imports, undefined names and redefinitions (ruff's pyflakes rules, pyproject.toml)."""
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent))
+    assert ruff, "ruff is not installed in this environment (make test installs it)"
+    out = subprocess.run([ruff, "check", "--no-cache", "--output-format", "concise", "src", "tests", "bench",
+                          "scripts", "hooks"], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
 def imported_after(code: str, env) -> set[str]:
     probe = code + "\nimport sys; print(' '.join(sorted(m for m in sys.modules if '.' not in m)))"
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
@@ -45,10 +54,11 @@ def test_ui_and_cli_do_not_import_torch_at_import_time(guard_env):
     assert not loaded & {"torch", "diffusers", "transformers"}
 
 
-def test_network_guard_catches_a_connection(no_network):
+def test_network_guard_catches_a_connection(no_network, request):
     import socket
 
-    import conftest
+    # tests/conftest.py itself (tests/ui has a conftest.py too, so not by the name "conftest")
+    conftest = request.config.pluginmanager.get_plugin(str(Path(__file__).with_name("conftest.py")))
 
     before = len(conftest._attempts)
     sock = socket.socket()

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 from PIL import Image
-from test_main_window import delivered, fill, generate_and_wait, window  # noqa: F401 (a fixture)
+from window_driver import delivered, fill, generate_and_wait
 
 from atelier.core.project_io import MIMETYPE, ProjectArchive
 
