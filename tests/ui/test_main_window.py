@@ -74,16 +74,15 @@ def test_a_running_job_counts_its_steps_in_the_bar_and_in_its_queue_row_in_view(
 
 def test_the_bar_is_busy_only_while_a_model_really_loads(qtbot, window):
     job = Job(ImageRequest(prompt="a cat", steps=8), "tiny-sd15", "tiny-sd15")
-    job.total = 8
-    job.move(JobState.LOADING)
-    window.running_job = job  # as _dispatch leaves it; the engine's signals follow
+    window.jobs.add(job, None)
+    window.jobs.start_next(now=0.0)  # as _dispatch leaves it, without the engine; its signals follow
     bar = window.panel.progress_bar
     window.engine.worker.model_loading.emit("tiny-sd15")
     qtbot.waitUntil(lambda: bar.maximum() == 0, timeout=2_000)  # busy (Qt shows no text then)
     assert window.statusBar().currentMessage() == "Loading tiny-sd15 ..."
     window.engine.worker.model_loaded.emit("tiny-sd15", "cpu", "float32")
     qtbot.waitUntil(lambda: bar.maximum() == 8 and bar.value() == 0, timeout=2_000)
-    window.running_job = None
+    window.jobs.release()
 
 
 def test_cancel_stops_the_job_and_the_window_keeps_working(qtbot, window):

@@ -31,6 +31,7 @@ from ..core.errors import RequestError
 from ..core.jobs import Job, JobState
 from ..core.project import Project, new_id
 from ..core.project_io import SUFFIX
+from ..core.queue import JobQueue
 from ..core.recipe import Recipe
 from ..settings import Settings
 from .canvas import CanvasView
@@ -59,9 +60,6 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.resize(1280, 800)
         self._models = []
-        self._job_models: dict[str, object] = {}  # job id -> ModelInfo
-        self.running_job: Job | None = None
-        self._job_started = 0.0  # perf_counter() when the running job began
         self._frames = FrameLimiter(_PROGRESS_FRAME_MS, self)  # step and preview repaints
         self._pending: dict[str, ImageOutput] = {}  # images waiting to be stored before shown
         self._closing = False
@@ -89,7 +87,8 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+Return"), self, self.start_generation)
         QShortcut(QKeySequence("Ctrl+Enter"), self, self.start_generation)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel_generation)
-        self.queue = QueueView()
+        self.jobs = JobQueue()
+        self.queue = QueueView(self.jobs)
         self.queue.cancel_requested.connect(self.cancel_job)
         self.history = HistoryView()
         self.history.output_activated.connect(self.show_output)
@@ -234,11 +233,14 @@ class MainWindow(QMainWindow):
             self._show_message(str(exc), error=True)
             return
         self.panel.remember_prompt(request.prompt)
-        job = Job(request, info.id, info.name)
-        self._job_models[job.id] = info
-        self.queue.model.add(job)
+        self.queue.model.add(Job(request, info.id, info.name), info)
         self._show_message("")
         self._dispatch()
+
+    @property
+    def running_job(self) -> Job | None:
+        """The job the engine has, until it is free again."""
+        return self.jobs.running
 
     # ----- history actions ---------------------------------------------------------------------
     @Slot(str)
@@ -328,9 +330,7 @@ class MainWindow(QMainWindow):
         if info is None:
             self._show_message(f"Model {recipe.model.id!r} is not installed, so this image cannot be remade.", error=True)
             return
-        job = Job(request, info.id, info.name, reproduce_of=output_id)
-        self._job_models[job.id] = info
-        self.queue.model.add(job)
+        self.queue.model.add(Job(request, info.id, info.name, reproduce_of=output_id), info)
         self._dispatch()
 
     def _find(self, output_id: str):
@@ -338,18 +338,13 @@ class MainWindow(QMainWindow):
 
     def _dispatch(self) -> None:
         """Start the next queued job if the engine is free."""
-        if self.running_job is not None or self._closing:
+        if self._closing:
             return
-        job = next((j for j in self.queue.model.jobs if j.state is JobState.QUEUED), None)
+        job = self.jobs.start_next(time.perf_counter())
         if job is None:
             self._update_buttons()
             return
-        info = self._job_models[job.id]
-        request = job.request
-        self.running_job = job
-        job.total = request.steps * request.batch_size
-        job.move(JobState.LOADING)
-        self._job_started = time.perf_counter()
+        info, request = self.jobs.model_of(job), job.request
         # The engine first: it starts on its threads while this one records and shows the job
         # (its answers wait in this thread's queue until this returns).
         self.engine.generate(info, request)
@@ -372,14 +367,13 @@ class MainWindow(QMainWindow):
     def cancel_job(self, job_id: str) -> None:
         """A queued job is dropped at once; the running one stops at the end of its step, or,
         if the engine has not confirmed within the grace, when its process is stopped."""
-        job = next((j for j in self.queue.model.jobs if j.id == job_id), None)
+        job = self.jobs.find(job_id)
         if job is None or job.state.finished:
             return
         if job is self.running_job:
             self.panel.show_progress("Cancelling ...")
             self.engine.cancel()  # its countdown, if it starts one, replaces the text
-        else:
-            job.move(JobState.CANCELLED)
+        elif self.jobs.cancel_waiting(job_id) is not None:
             self.queue.model.changed(job)
 
     # ----- projects --------------------------------------------------------------------------
@@ -574,13 +568,9 @@ class MainWindow(QMainWindow):
 
     @Slot(int, int, int, int, float)
     def _on_step(self, index: int, count: int, step: int, total: int, elapsed: float) -> None:
-        job = self.running_job
+        job = self.jobs.stepped(index * total + step, time.perf_counter())
         if job is None:
             return
-        job.step = index * total + step
-        job.elapsed = time.perf_counter() - self._job_started
-        if job.state is JobState.LOADING:
-            job.move(JobState.RUNNING)
         eta = elapsed / step * (total - step) if step else 0.0
         image = f"image {index + 1}/{count}, " if count > 1 else ""
         self._frames.submit("progress", self._show_step, job, f"{image}step {step}/{total}  ·  {eta:.0f} s left",
@@ -631,18 +621,15 @@ class MainWindow(QMainWindow):
         elif job is not None and job.state is JobState.CANCELLED:
             self.panel.show_progress("Cancelled", maximum=100)
         else:
-            self.panel.show_progress(f"Done in {time.perf_counter() - self._job_started:.1f} s", 100, 100)
-        self.running_job = None
+            self.panel.show_progress(f"Done in {self.jobs.seconds_running(time.perf_counter()):.1f} s", 100, 100)
+        self.jobs.release()
         self._dispatch()
 
     def _finish_job(self, state: JobState, message: str = "") -> None:
-        job = self.running_job
-        if job is None or job.state.finished:
+        job = self.jobs.finish(state, message)
+        if job is None:
             return
         self._frames.drop()  # the job's last word replaces any step or preview still waiting
-        if state is JobState.DONE and job.state is JobState.LOADING:
-            job.move(JobState.RUNNING)
-        job.move(state, message)
         self.queue.model.changed(job)
 
     # ----- project signals --------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The queue panel: every request in order, with its state, progress and ETA.
 
-It only reads Job objects (the window moves them) and asks the window to cancel one.
+It shows a core ``JobQueue`` (the window moves its jobs) and asks the window to cancel one.
 """
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, Signal, Slot
@@ -8,6 +8,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QListView, QPushButton, QVBoxLayout, QWidget
 
 from ..core.jobs import Job, JobState
+from ..core.queue import JobQueue
 
 _STATE_COLOURS = {
     JobState.QUEUED: QColor(160, 160, 170),
@@ -21,9 +22,15 @@ JOB_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class QueueModel(QAbstractListModel):
-    def __init__(self, parent=None):
+    """A list model over a JobQueue: jobs are added and cleared through it, so rows follow."""
+
+    def __init__(self, queue: JobQueue, parent=None):
         super().__init__(parent)
-        self.jobs: list[Job] = []
+        self.queue = queue
+
+    @property
+    def jobs(self) -> list[Job]:
+        return self.queue.jobs
 
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.jobs)
@@ -46,9 +53,10 @@ class QueueModel(QAbstractListModel):
             return job.id
         return None
 
-    def add(self, job: Job) -> None:
+    def add(self, job: Job, model=None) -> None:
+        """Queue ``job`` to run on ``model`` (a ModelInfo)."""
         self.beginInsertRows(QModelIndex(), len(self.jobs), len(self.jobs))
-        self.jobs.append(job)
+        self.queue.add(job, model)
         self.endInsertRows()
 
     def changed(self, job: Job) -> None:
@@ -57,7 +65,7 @@ class QueueModel(QAbstractListModel):
 
     def clear_finished(self) -> None:
         self.beginResetModel()
-        self.jobs = [j for j in self.jobs if not j.state.finished]
+        self.queue.clear_finished()
         self.endResetModel()
 
 
@@ -74,11 +82,11 @@ class _JobList(QListView):
 class QueueView(QWidget):
     cancel_requested = Signal(str)  # job id
 
-    def __init__(self, parent=None):
+    def __init__(self, queue: JobQueue, parent=None):
         super().__init__(parent)
         self.setObjectName("queueView")
         self.setAccessibleName("Queue")
-        self.model = QueueModel(self)
+        self.model = QueueModel(queue, self)
         self.list = _JobList()
         self.list.setObjectName("queueList")
         self.list.setModel(self.model)
