@@ -44,6 +44,16 @@ needs_read_only_folders = pytest.mark.skipif(
 )
 
 
+@pytest.fixture
+def locked_folder(tmp_path):
+    """A folder this user cannot write to (for tests marked needs_read_only_folders)."""
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    yield folder
+    folder.chmod(0o700)
+
+
 def run_cli(capsys, *argv) -> tuple[int, str, str]:
     """(exit code, stdout, stderr) of one in-process call; argparse's SystemExit is an exit code."""
     try:
@@ -283,17 +293,11 @@ def test_project_in_a_folder_that_does_not_exist_exits_2_before_loading(capsys, 
 
 
 @needs_read_only_folders
-def test_project_in_a_read_only_folder_exits_2_before_loading(capsys, tmp_path, sd15_dir):
-    folder = tmp_path / "locked"
-    folder.mkdir()
-    folder.chmod(0o500)
-    try:
-        result = run_cli(capsys, "generate", "--model", sd15_dir, "--prompt", PROMPT, *TINY,
-                         "--project", folder / "work.atelier")
-        assert_fails(result, 2, str(folder), "not writable", "choose another --project")
-        assert "Loading" not in result[2] and not list(folder.iterdir())
-    finally:
-        folder.chmod(0o700)
+def test_project_in_a_read_only_folder_exits_2_before_loading(capsys, locked_folder, sd15_dir):
+    result = run_cli(capsys, "generate", "--model", sd15_dir, "--prompt", PROMPT, *TINY,
+                     "--project", locked_folder / "work.atelier")
+    assert_fails(result, 2, str(locked_folder), "not writable", "choose another --project")
+    assert "Loading" not in result[2] and not list(locked_folder.iterdir())
 
 
 def test_output_that_is_not_png_exits_2(capsys, tmp_path, sd15_dir):
@@ -312,15 +316,9 @@ def test_output_file_that_is_a_folder_exits_2_before_loading(capsys, tmp_path, s
 
 
 @needs_read_only_folders
-def test_read_only_output_folder_exits_2(capsys, tmp_path, sd15_dir):
-    folder = tmp_path / "locked"
-    folder.mkdir()
-    folder.chmod(0o500)
-    try:
-        assert_fails(generate(capsys, sd15_dir, folder / "out.png"), 2, "not writable")
-        assert not list(folder.iterdir())
-    finally:
-        folder.chmod(0o700)
+def test_read_only_output_folder_exits_2(capsys, locked_folder, sd15_dir):
+    assert_fails(generate(capsys, sd15_dir, locked_folder / "out.png"), 2, "not writable")
+    assert not list(locked_folder.iterdir())
 
 
 def _missing(tmp_path):

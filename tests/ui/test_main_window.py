@@ -495,17 +495,26 @@ def test_reproduce_without_a_recipe_explains(qtbot, window):
     assert len(window.queue.model.jobs) == 1  # nothing queued
 
 
-def test_dropped_and_pasted_images_join_the_history(qtbot, window, tmp_path):
+def drop_a1111_png(qtbot, window, path, parameters: str):
+    """Drop a 40x30 PNG carrying A1111's ``parameters`` text on the canvas; its one entry
+    once the canvas shows it."""
     from PIL import Image
     from PIL.PngImagePlugin import PngInfo
-    from PySide6.QtGui import QImage
 
     meta = PngInfo()
-    meta.add_text("parameters", "a red fox\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 40x30")
-    Image.new("RGB", (40, 30), "orange").save(tmp_path / "fox.png", pnginfo=meta)
-    window.canvas.file_dropped.emit(str(tmp_path / "fox.png"))
+    meta.add_text("parameters", parameters)
+    Image.new("RGB", (40, 30), "orange").save(path, pnginfo=meta)
+    window.canvas.file_dropped.emit(str(path))
     qtbot.waitUntil(lambda: window.canvas.image_size() == (40, 30), timeout=10_000)
     [entry] = window.project.entries
+    return entry
+
+
+def test_dropped_and_pasted_images_join_the_history(qtbot, window, tmp_path):
+    from PySide6.QtGui import QImage
+
+    entry = drop_a1111_png(qtbot, window, tmp_path / "fox.png",
+                           "a red fox\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 40x30")
     assert entry.prompt == "a red fox" and entry.outputs[0].recipe["seed"] == 42
 
     pasted = QImage(24, 12, QImage.Format.Format_RGB32)
@@ -548,15 +557,8 @@ def test_dropped_hostile_images_are_refused_in_one_line_the_window_shows(qtbot, 
 
 
 def test_a_dropped_image_with_odd_metadata_comes_in_with_a_note(qtbot, window, tmp_path):
-    from PIL import Image
-    from PIL.PngImagePlugin import PngInfo
-
-    meta = PngInfo()
-    meta.add_text("parameters", "a red fox\nSteps: 99999999, CFG scale: 7, Seed: -5, Size: 99999x-3")
-    Image.new("RGB", (40, 30), "orange").save(tmp_path / "odd.png", pnginfo=meta)
-    window.canvas.file_dropped.emit(str(tmp_path / "odd.png"))
-    qtbot.waitUntil(lambda: window.canvas.image_size() == (40, 30), timeout=10_000)
-    [entry] = window.project.entries
+    entry = drop_a1111_png(qtbot, window, tmp_path / "odd.png",
+                           "a red fox\nSteps: 99999999, CFG scale: 7, Seed: -5, Size: 99999x-3")
     assert entry.prompt == "a red fox" and entry.parameters == {"guidance": 7.0}
     message = window.panel.message_label.text()
     assert message.startswith("Imported odd.png, but settings outside Atelier's range were left out: seed -5: ")

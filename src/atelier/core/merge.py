@@ -19,6 +19,7 @@ class MergeConflict(ProjectError):
 
 
 _GONE = object()  # absent on one side
+_CONFLICT = object()  # changed differently on both sides
 
 
 @dataclass
@@ -83,9 +84,6 @@ def _merge_outputs(base: list, ours: list, theirs: list, request: str) -> list:
         if value is not _GONE:
             merged.append(value)
     return merged
-
-
-_CONFLICT = object()
 
 
 def _three_way(base, ours, theirs, prefer_ours: bool = False):

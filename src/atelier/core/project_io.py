@@ -197,21 +197,24 @@ class ProjectArchive:
     def _read_project(self) -> Project:
         data = _decode(self.read(PROJECT_JSON), self.path)
         self.format_version = data.get("format_version", 0)  # as written in the file, before any migration
-        changes = sorted((int(m[1]), name) for name in self._members if (m := CHANGE_NAME.match(name)))
+        changes = self._changes()
         if changes:
             self.next_change = changes[-1][0] + 1
-        return self._build(data, [name for _n, name in changes])
+        return self._build(data, changes)
 
     def saved_project(self) -> Project:
         """The project as this file held it at its last save known here, read again: not
         ``self.project``, which a session goes on changing."""
-        changes = sorted((int(m[1]), name) for name in self._members if (m := CHANGE_NAME.match(name)))
-        return self._build(_decode(self.read(PROJECT_JSON), self.path), [name for _n, name in changes])
+        return self._build(_decode(self.read(PROJECT_JSON), self.path), self._changes())
 
-    def _build(self, data: dict, changes: list[str]) -> Project:
+    def _changes(self) -> list[tuple[int, str]]:
+        """(number, name) of each changes member, in the order they apply."""
+        return sorted((int(m[1]), name) for name in self._members if (m := CHANGE_NAME.match(name)))
+
+    def _build(self, data: dict, changes: list[tuple[int, str]]) -> Project:
         data = migrate(data, self.path)
         if changes:
-            _apply_changes(data, [_decode(self.read(name), self.path, name) for name in changes], self.path)
+            _apply_changes(data, [_decode(self.read(name), self.path, name) for _n, name in changes], self.path)
         return _build_migrated(data, self.path)
 
     # ----- appending ----------------------------------------------------------------------------
@@ -284,8 +287,7 @@ def _plausible_asset(info: zipfile.ZipInfo) -> bool:
 
 def check_asset(name: str, data: bytes, where) -> None:
     """An asset's bytes must hash to its name; anything else is damage (or a swapped file)."""
-    match = ASSET_NAME.match(name)
-    if match is None:
+    if ASSET_NAME.match(name) is None:
         return
     import hashlib  # here: OpenSSL's start would slow the window's
 

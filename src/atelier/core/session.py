@@ -18,6 +18,7 @@ whose process is gone marks a crashed session, which ``crashed_sessions`` finds 
 reopens with nothing lost up to the last completed output.
 """
 
+import dataclasses
 import functools
 import json
 import logging
@@ -50,6 +51,8 @@ from .project_io import (
 from .save_lock import save_lock
 
 log = logging.getLogger(__name__)
+# An entry's own fields, which a merge replaces in place (its outputs are merged one by one).
+_ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(Entry) if f.name not in ("id", "outputs"))
 LOCK = "lock.json"
 JOURNAL = "journal.jsonl"
 
@@ -276,7 +279,8 @@ class ProjectSession:
                                "was saved over it; your work is kept: save it under another name") from None
         try:
             base = self._archive.saved_project() if self._archive is not None else Project(entries=[])
-            merged = merge_projects(base.to_dict(), self.project.to_dict(), theirs.project.to_dict())
+            ours, their_project = self.project.to_dict(), theirs.project.to_dict()
+            merged = merge_projects(base.to_dict(), ours, their_project)
         except MergeConflict as exc:
             theirs.close()
             raise ProjectError(f"{target}: another Atelier saved to it meanwhile and {exc}; nothing was saved "
@@ -284,19 +288,19 @@ class ProjectSession:
         except BaseException:
             theirs.close()
             raise
-        known = {output.id for _entry, output in self.project.outputs()}
-        their_entries = {entry.id: entry.to_dict() for entry in theirs.project.entries}
+        known = {output["id"] for entry in ours["entries"] for output in entry["outputs"]}
+        their_entries = {entry["id"]: entry for entry in their_project["entries"]}
+        differ = {entry["id"] for entry in merged.entries if entry != their_entries.get(entry["id"])}
         self._adopt(merged)
         for name in sorted(self.project.assets() - set(theirs.names())):
             if not (self.folder / name).exists() and self._has_asset(name):
-                self._write_asset_copy(name)  # only the old file had it: keep it for the write
+                self._keep_locally(name, self.read_asset(name))  # only the old file had it: keep it for the write
         old, self._archive = self._archive, theirs
         if old is not None:
             old.close()
         self._archive_stat = _identity(target)
         self._saved_modified = theirs.project.modified
-        self._changed_entries = {entry.id: entry for entry in self.project.entries
-                                 if entry.to_dict() != their_entries.get(entry.id)}
+        self._changed_entries = {entry.id: entry for entry in self.project.entries if entry.id in differ}
         self.merged_outputs = [(entry, output) for entry, output in self.project.outputs() if output.id not in known]
         self.flush()  # a crash from here on recovers what the other writer saved too
 
@@ -314,19 +318,14 @@ class ProjectSession:
             if entry.to_dict() != data:
                 outputs = {output.id: output for output in entry.outputs}
                 fresh = Entry.from_dict(data)
-                for name in ("prompt", "negative_prompt", "parameters", "model", "created", "extra"):
+                for name in _ENTRY_FIELDS:
                     setattr(entry, name, getattr(fresh, name))
                 entry.outputs[:] = [outputs[o.id] if o.id in outputs and outputs[o.id].to_dict() == o.to_dict() else o
                                     for o in fresh.outputs]
             adopted.append(entry)
         project.entries[:] = adopted
-        fields = Project.from_dict({**merged.project, "entries": []})
-        project.created, project.modified, project.extra = fields.created, now(), fields.extra
-
-    def _write_asset_copy(self, name: str) -> None:
-        target = self.folder / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(target, self.read_asset(name))
+        own = Project.from_dict({**merged.project, "entries": []})
+        project.created, project.modified, project.extra = own.created, now(), own.extra
 
     # ----- internals ------------------------------------------------------------------------
     def _changed(self, entry: Entry) -> None:
@@ -366,9 +365,12 @@ class ProjectSession:
 
     def _write_asset(self, name: str, data: bytes) -> None:
         if not self._has_asset(name):
-            target = self.folder / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(target, data)
+            self._keep_locally(name, data)
+
+    def _keep_locally(self, name: str, data: bytes) -> None:
+        target = self.folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(target, data)
 
     def _asset_stream(self, name: str):
         local = self.folder / name

@@ -14,11 +14,11 @@ import os
 import re
 import stat
 import struct
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .atomic import write_new
 from .errors import AtelierError, ProjectError
 from .interop import (
     PNG_SIGNATURE, MetadataLimitError, describe_size, generation_info_from_chunks, png_text_chunks,
@@ -112,7 +112,7 @@ def export_outputs(
             data, suffix = _convert_audio(data, audio_format), audio_format
         recipe = output.recipe or {}
         stem = f"{number:04d}-{_slug(recipe.get('prompt') or entry.prompt)}-{recipe.get('seed', 'x')}"
-        written.append(_write_new(dest, stem, f".{suffix}", data))
+        written.append(_write_numbered(dest, stem, f".{suffix}", data))
         rows.append(_listing_row(written[-1].name, entry, output))
     return Exported(written, _write_listing(dest, rows), unreadable)
 
@@ -369,7 +369,14 @@ def _write_listing(dest: Path, rows: list[dict]) -> tuple[Path, Path]:
     raise AssertionError("unreachable")
 
 
-def _write_new(folder: Path, stem: str, suffix: str, data: bytes) -> Path:
+def _write_if_free(target: Path, data: bytes) -> bool:
+    try:
+        return write_new(target, data)
+    except OSError as exc:
+        raise ProjectError(f"{target}: cannot be written ({exc.strerror or exc})") from exc
+
+
+def _write_numbered(folder: Path, stem: str, suffix: str, data: bytes) -> Path:
     """Write ``data`` as ``stem + suffix`` in ``folder``, or ``stem-2 + suffix``, ... when the
     name is taken; the file that has it is never replaced, even one made meanwhile."""
     for number in itertools.count(1):
@@ -377,49 +384,6 @@ def _write_new(folder: Path, stem: str, suffix: str, data: bytes) -> Path:
         if not os.path.lexists(target) and _write_if_free(target, data):
             return target
     raise AssertionError("unreachable")
-
-
-def _write_if_free(target: Path, data: bytes) -> bool:
-    """Write a new file ``target``, all or nothing; False (and nothing written) if the name is
-    taken. A hard link publishes the complete file under a name only if it is free; where the
-    filesystem has none (FAT, exFAT, some shares), an exclusive create does."""
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}-", suffix=".tmp")
-    except OSError as exc:
-        raise ProjectError(f"{target}: cannot be written ({exc.strerror or exc})") from exc
-    try:
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; exports are ordinary files
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.link(tmp, target)
-        except FileExistsError:
-            return False
-        except OSError:
-            return _create_exclusive(target, data)
-        return True
-    except OSError as exc:
-        raise ProjectError(f"{target}: cannot be written ({exc.strerror or exc})") from exc
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
-def _create_exclusive(target: Path, data: bytes) -> bool:
-    try:
-        fh = open(target, "xb")
-    except FileExistsError:
-        return False
-    try:
-        with fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except BaseException:
-        target.unlink(missing_ok=True)  # ours, half written
-        raise
-    return True
 
 
 def _convert_audio(data: bytes, audio_format: str) -> bytes:
