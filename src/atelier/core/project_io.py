@@ -102,7 +102,7 @@ class ProjectArchive:
                                    if name.startswith("assets/") and not _plausible_asset(info)}
         for name in sorted(self.implausible_assets):
             log.warning("%s: %s is damaged (it claims to inflate to %s bytes); that output cannot be shown",
-                        self.path, name, f"{self._members[name].file_size:,}")
+                        self.path, short_asset_name(name), f"{self._members[name].file_size:,}")
 
     def names(self) -> list[str]:
         return list(self._members)
@@ -134,8 +134,8 @@ class ProjectArchive:
     def _refuse_implausible(self, name: str) -> None:
         if name in self.implausible_assets:
             info = self._members[name]
-            raise ProjectError(f"{self.path}: damaged asset {name}: {info.compress_size:,} stored bytes claim to "
-                               f"inflate to {info.file_size:,}; that output cannot be used")
+            raise ProjectError(f"{self.path}: damaged asset {short_asset_name(name)}: {info.compress_size:,} stored "
+                               f"bytes claim to inflate to {info.file_size:,}; that output cannot be used")
 
     def size(self, name: str) -> int:
         return self._members[name].file_size
@@ -293,7 +293,16 @@ def check_asset(name: str, data: bytes, where) -> None:
 
     digest = name[len("assets/"):].split(".", 1)[0]
     if hashlib.sha256(data).hexdigest() != digest:
-        raise ProjectError(f"{where}: damaged asset {name}: its bytes do not match its name; that output cannot be used")
+        raise ProjectError(f"{where}: damaged asset {short_asset_name(name)}: its bytes do not match its name; "
+                           "that output cannot be used")
+
+
+def short_asset_name(name: str) -> str:
+    """``assets/2d711642b726….png``: enough of the hash to find the member, short enough to read."""
+    if ASSET_NAME.match(name) is None:
+        return name
+    digest, suffix = name[len("assets/"):].split(".", 1)
+    return f"assets/{digest[:12]}….{suffix}"
 
 
 def parse_project_json(raw: bytes, where: Path, changes: list[bytes] = ()) -> Project:
