@@ -66,16 +66,13 @@ def main() -> None:
     limit = QTimer()
     limit.setSingleShot(True)
     limit.timeout.connect(delivered.quit)
-    show_image = win.canvas.show_image
 
-    def timed_show_image(*args, **kwargs):
-        result = show_image(*args, **kwargs)
+    def on_image_shown(_image):
         if mark["target"] is not None and mark["t"] is None and common.output_count(win) >= mark["target"]:
             mark["t"] = time.perf_counter()
             delivered.quit()
-        return result
 
-    win.canvas.show_image = timed_show_image
+    win.generation.image_shown.connect(on_image_shown)  # after the canvas's connection: it shows the image first
 
     def app_call():
         common.wait_until(lambda: win.running_job is None, timeout=600)

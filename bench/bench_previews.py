@@ -32,7 +32,7 @@ def main() -> None:
     latent_preview(latents, "sd15")
     times, transfer = [], []
     try:
-        from atelier.engine.messages import Picture
+        from atelier.engine.events import Picture
     except ImportError:
         Picture = None
     for _ in range(PREVIEWS):

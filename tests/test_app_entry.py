@@ -43,7 +43,7 @@ def test_selftest_generates_saves_and_reopens_without_network(guard_env, tmp_pat
     assert " s, 64x64 image in " in line
     assert "project saved and reopened" in line and "from source" in line
     recipe = read_recipe(image)
-    assert (recipe.prompt, recipe.seed, recipe.steps) == (REQUEST.prompt, REQUEST.seed, REQUEST.steps)
+    assert (recipe.request.prompt, recipe.seed, recipe.request.steps) == (REQUEST.prompt, REQUEST.seed, REQUEST.steps)
     assert Image.open(image).size == (64, 64)
 
 

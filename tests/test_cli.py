@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import tiny_models
 from PIL import Image
 
-import tiny_models
 from atelier import __version__, paths
 from atelier.cli import main
 from atelier.core.metadata import read_recipe
@@ -125,14 +125,14 @@ def test_generate_writes_png_with_parameters_and_recipe(capsys, tmp_path, sd15_d
     assert f"Seed: {SEED}" in parameters and "Steps: 2" in parameters and "Size: 64x48" in parameters
 
     recipe = read_recipe(out)
-    assert (recipe.prompt, recipe.seed, recipe.steps, recipe.width, recipe.height) == (PROMPT, SEED, 2, 64, 48)
+    assert (recipe.request.prompt, recipe.seed, recipe.request.steps, recipe.request.width, recipe.request.height) == (PROMPT, SEED, 2, 64, 48)
     assert recipe.model.fingerprint == model_fingerprint(sd15_dir)
     assert len(recipe.model.fingerprint) == 64
     assert f"Model hash: {recipe.model.fingerprint[:10]}" in parameters
     assert (recipe.model.family, recipe.model.pipeline) == ("sd15", "StableDiffusionPipeline")
-    assert set(recipe.versions) == {"atelier", "torch", "diffusers", "transformers"}
-    assert recipe.versions["atelier"] == __version__
-    assert all(recipe.versions.values())
+    assert set(recipe.runtime.versions) == {"atelier", "torch", "diffusers", "transformers"}
+    assert recipe.runtime.versions["atelier"] == __version__
+    assert all(recipe.runtime.versions.values())
 
 
 def test_batch_writes_numbered_files_with_consecutive_seeds(capsys, tmp_path, sd15_dir):
@@ -483,10 +483,10 @@ def test_generate_into_a_project_creates_it_and_appends(capsys, tmp_path, sd15_d
     assert info["format_version"] == 2
     assert [e["prompt"] for e in info["entries"]] == ["灯台 at dusk", PROMPT]
     first, second = info["entries"]
-    assert [o["recipe"]["seed"] for o in first["outputs"]] == [9, 10]
+    assert [o["recipe"]["request"]["seed"] for o in first["outputs"]] == [9, 10]
     assert [o["kind"] for o in first["outputs"]] == ["image", "image"]
     assert all(o["asset"].startswith("assets/") and o["asset"].endswith(".png") for o in first["outputs"])
-    assert second["outputs"][0]["recipe"]["seed"] == 30
+    assert second["outputs"][0]["recipe"]["request"]["seed"] == 30
     assert first["parameters"]["steps"] == 2 and first["model"]["family"] == "sd15"
     # Every output was saved, so no working folder is left for recovery.
     from atelier.core.session import sessions_dir
@@ -694,4 +694,4 @@ def test_entry_point_notes_a_100k_character_prompt_once_and_briefly(child_env, t
     assert len(child.stderr) < 2000, child.stderr[:2000]
     note = "atelier: warning: the prompt is longer than tiny-sd15 reads (77 tokens); the rest is ignored"
     assert child.stderr.count(note) == 1 and "truncated" not in child.stderr
-    assert read_recipe(tmp_path / "long-1.png").prompt == prompt
+    assert read_recipe(tmp_path / "long-1.png").request.prompt == prompt

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from . import __version__
 from .core.errors import AtelierError
-from .core.jobs import ImageRequest
+from .core.tasks import TextToImageRequest
 
 # Fixed, so every installation makes the same pixels (frozen and unfrozen are compared in CI).
-REQUEST = ImageRequest(prompt="a lighthouse at dusk, oil painting", seed=1234, steps=4, width=64, height=64)
+REQUEST = TextToImageRequest(prompt="a lighthouse at dusk, oil painting", seed=1234, steps=4, width=64, height=64)
 
 
 def run(image_out: Path | None = None, debug: bool = False) -> int:
@@ -25,32 +25,36 @@ def run(image_out: Path | None = None, debug: bool = False) -> int:
         with tempfile.TemporaryDirectory(prefix="atelier-selftest-") as tmp:
             stage = "building the sample model"
             from .engine import registry
-            from .engine.host import EngineCallbacks, EngineHost, EngineOptions
+            from .engine.events import Artifact, EngineOptions, Loaded, Progress
+            from .engine.host import EngineHost
+            from .engine.runner import EngineJob
             from .engine.sample_model import build_sample_sd15
 
             info = registry.inspect_folder(build_sample_sd15(Path(tmp) / "sample-sd15"))
 
             stage = "generating in the engine process"
             host = EngineHost()
-            images, steps, loaded_at = [], [], []
+            events = []
             try:
                 version = host.warm()
                 gen_started = time.perf_counter()
-                host.generate(info, REQUEST, EngineOptions(device="cpu", preview_every=1), EngineCallbacks(
-                    on_loaded=lambda *_: loaded_at.append(time.perf_counter()),
-                    on_step=lambda *s: steps.append(s), on_image=images.append))
+                host.run(EngineJob(info, REQUEST), EngineOptions(device="cpu", preview_every=1),
+                         lambda event: events.append((time.perf_counter(), event)))
+                loaded_at = [at for at, event in events if isinstance(event, Loaded)]
                 load_seconds = loaded_at[0] - gen_started
                 gen_seconds = time.perf_counter() - loaded_at[0]
             finally:
                 host.shutdown()
+            images = [event for _, event in events if isinstance(event, Artifact)]
+            steps = [event for _, event in events if isinstance(event, Progress)]
             if len(images) != 1 or len(steps) != REQUEST.steps:
                 raise AtelierError(f"expected 1 image and {REQUEST.steps} steps, got {len(images)} and {len(steps)}")
-            png = images[0].png
+            png = images[0].data
             if image_out is not None:
                 Path(image_out).write_bytes(png)
 
             stage = "saving and reopening a project"
-            _round_trip_project(Path(tmp) / "selftest.atelier", png, images[0].recipe.to_dict())
+            _round_trip_project(Path(tmp) / "selftest.atelier", info, png, images[0].recipe.to_dict())
     except Exception as exc:  # the point of a selftest is to say what broke, whatever it is
         if debug:
             traceback.print_exc()
@@ -66,13 +70,13 @@ def run(image_out: Path | None = None, debug: bool = False) -> int:
     return 0
 
 
-def _round_trip_project(path: Path, png: bytes, recipe: dict) -> None:
+def _round_trip_project(path: Path, info, png: bytes, recipe: dict) -> None:
     from .core.project_io import ProjectArchive
     from .core.session import ProjectSession
 
     session = ProjectSession.create()
     try:
-        entry = session.add_entry(REQUEST.prompt, "", {"seed": REQUEST.seed}, {"id": "sample-sd15"})
+        entry = session.add_request(REQUEST, info)
         output = session.add_output(entry, "image", png, "png", recipe)
         session.save(path)
     finally:

@@ -32,7 +32,7 @@ def test_a_0_1_0_project_opens_with_every_mark_and_every_asset(project_copy):
         for _entry, output in archive.project.outputs():
             archive.read(output.asset)  # every asset is there and hashes to its name
         recipes = [Recipe.from_dict(o.recipe) for o in (first, hidden, fox_output)]
-    assert [(r.prompt, r.seed, r.width, r.height) for r in recipes] == [
+    assert [(r.request.prompt, r.seed, r.request.width, r.request.height) for r in recipes] == [
         ("a lighthouse on a cliff at dusk", 42, 32, 32), ("a lighthouse on a cliff at dusk", 43, 32, 32),
         ("a red fox in fresh snow", 7, 48, 32)]
     assert read_recipe(FIXTURES / "made-by-0.1.0.png") == recipes[2]

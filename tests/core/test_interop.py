@@ -9,6 +9,7 @@ import time
 import zlib
 
 import pytest
+import recipes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, UnidentifiedImageError
@@ -17,10 +18,8 @@ from PIL.PngImagePlugin import PngInfo
 from atelier.core import interop
 from atelier.core.interop import read_generation_info
 from atelier.core.metadata import a1111_parameters, save_png
-from atelier.core.recipe import Recipe
+from atelier.core.recipe import Recipe, settings_of
 from atelier.core.schedulers import SCHEDULER_NAMES
-
-import recipes
 
 # --- samples, laid out exactly as each tool writes them ------------------------------------
 
@@ -578,8 +577,8 @@ def test_atelier_wins_over_its_own_parameters_and_other_tools(tmp_path):
 
     result = read_generation_info(path)
     assert result["tool"] == "atelier"
-    assert result["prompt"] == "a lighthouse at dusk, oil painting"
-    assert result["scheduler_config"] == recipe.scheduler_config
+    assert settings_of(result)["prompt"] == "a lighthouse at dusk, oil painting"
+    assert result["runtime"]["scheduler_config"] == recipe.runtime.scheduler_config
 
 
 @pytest.mark.parametrize(

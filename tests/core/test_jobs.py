@@ -3,11 +3,12 @@
 import pytest
 
 from atelier.core.errors import RequestError
-from atelier.core.jobs import ImageRequest, Job, JobState
+from atelier.core.jobs import Job, JobState
+from atelier.core.tasks import TextToImageRequest
 
 
 def job(**request) -> Job:
-    return Job(ImageRequest(prompt="a cat", steps=10, **request), "m", "Model")
+    return Job(TextToImageRequest(prompt="a cat", steps=10, **request), "m", "Model")
 
 
 def test_a_job_runs_to_done_with_progress_and_eta():
@@ -48,4 +49,4 @@ def test_a_queued_job_can_be_cancelled_and_says_why_it_failed():
 )
 def test_bad_request_fields_are_named(field, value, words):
     with pytest.raises(RequestError, match=words):
-        ImageRequest(prompt="x", **{field: value})
+        TextToImageRequest(prompt="x", **{field: value})

@@ -6,11 +6,12 @@ import logging
 import pytest
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
+from recipes import make_recipe
 from sd_parsers import ParserManager
 
 from atelier import __version__
 from atelier.core.metadata import a1111_parameters, png_info, read_recipe, save_png
-from recipes import make_recipe
+
 
 def save_small(tmp_path, recipe, name="out.png"):
     path = tmp_path / name
@@ -113,8 +114,8 @@ def test_non_latin_prompt_round_trips(tmp_path):
         assert prompt in image.text["atelier"]  # stored as UTF-8, not \\u escapes
 
     loaded = read_recipe(path)
-    assert loaded.prompt == prompt
-    assert loaded.negative_prompt == negative
+    assert loaded.request.prompt == prompt
+    assert loaded.request.negative_prompt == negative
     assert loaded.to_dict() == recipe.to_dict()
 
 

@@ -3,12 +3,13 @@ cancelled at once, the running one's first outcome kept, and the model each job 
 
 import pytest
 
-from atelier.core.jobs import ImageRequest, Job, JobState
+from atelier.core.jobs import Job, JobState
 from atelier.core.queue import JobQueue
+from atelier.core.tasks import TextToImageRequest
 
 
 def queued(queue: JobQueue, prompt: str, model="model-a", steps=4, batch=1) -> Job:
-    job = Job(ImageRequest(prompt=prompt, steps=steps, batch_size=batch), model, model)
+    job = Job(TextToImageRequest(prompt=prompt, steps=steps, batch_size=batch), model, model)
     queue.add(job, model)
     return job
 

@@ -11,19 +11,32 @@ import time
 
 import numpy as np
 import pytest
+from engine_driver import generate_images
 from PIL import Image
 
 from atelier.core.errors import GenerationCancelled, GenerationError, ModelError
-from atelier.core.jobs import ImageRequest
+from atelier.core.tasks import TextToImageRequest
 from atelier.engine import registry
-from atelier.engine.host import EngineCallbacks, EngineHost, EngineOptions
-from atelier.engine.image import generate_images
+from atelier.engine.events import Artifact, EngineOptions, Loaded, Loading, Preview, Progress, Status
+from atelier.engine.host import EngineHost
 from atelier.engine.loader import PipelineCache
+from atelier.engine.runner import EngineJob
 
 
-def tiny_request(**changes) -> ImageRequest:
+def tiny_request(**changes) -> TextToImageRequest:
     values = dict(prompt="a photo of a cat", seed=7, steps=3, width=64, height=64)
-    return ImageRequest(**{**values, **changes})
+    return TextToImageRequest(**{**values, **changes})
+
+
+_LISTENERS = {"status": Status, "loading": Loading, "loaded": Loaded, "step": Progress, "preview": Preview,
+              "image": Artifact}
+
+
+def generate(host, info, request, options, **listeners) -> None:
+    """``host.run`` with a listener per kind of event (status=, loading=, loaded=, step=,
+    preview=, image=), each called with the event."""
+    wanted = {_LISTENERS[name]: listener for name, listener in listeners.items()}
+    host.run(EngineJob(info, request), options, lambda event: wanted.get(type(event), lambda e: None)(event))
 
 
 @pytest.fixture(scope="module")
@@ -46,17 +59,13 @@ def pixels(picture) -> np.ndarray:
 def test_child_makes_the_same_pixels_as_the_engine_in_process(host, sd15_dir):
     info = registry.inspect_folder(sd15_dir)
     events, images, previews = [], [], []
-    callbacks = EngineCallbacks(
-        on_status=lambda text: events.append(("status", text)),
-        on_loaded=lambda *loaded: events.append(("loaded", *loaded)),
-        on_step=lambda *step: events.append(("step", *step)),
-        on_preview=previews.append,
-        on_image=images.append,
-    )
-    host.generate(info, tiny_request(batch_size=2), EngineOptions(device="cpu", preview_every=1), callbacks)
+    generate(host, info, tiny_request(batch_size=2), EngineOptions(device="cpu", preview_every=1),
+             status=events.append, loaded=events.append, step=events.append,
+             preview=lambda event: previews.append(event.picture), image=images.append)
 
-    assert ("loaded", "tiny-sd15", "cpu", "float32") in events
-    assert [e[1:] for e in events if e[0] == "step"][-1][:4] == (1, 2, 3, 3)
+    assert Loaded("tiny-sd15", "cpu", "float32") in events
+    last = [e for e in events if isinstance(e, Progress)][-1]
+    assert (last.index, last.count, last.step, last.total) == (1, 2, 3, 3)
     assert len(previews) == 6 and previews[0].width > 0
     assert [image.recipe.seed for image in images] == [7, 8]
     # Generated images and previews have no transparency, and say so (shown opaque).
@@ -66,22 +75,21 @@ def test_child_makes_the_same_pixels_as_the_engine_in_process(host, sd15_dir):
     expected = generate_images(cache.get(info, "cpu"), tiny_request(batch_size=2))
     for got, want in zip(images, expected, strict=True):
         assert np.array_equal(pixels(got.picture), np.asarray(want.image.convert("RGB")))
-        assert np.array_equal(np.asarray(Image.open(io.BytesIO(got.png)).convert("RGB")),
+        assert np.array_equal(np.asarray(Image.open(io.BytesIO(got.data)).convert("RGB")),
                               np.asarray(want.image.convert("RGB")))
-        assert got.recipe.to_dict()["seed"] == want.recipe.seed
+        assert got.recipe.to_dict()["request"]["seed"] == want.recipe.seed
     cache.clear()
 
 
 def test_loading_is_announced_only_when_the_model_really_loads(host, sd15_dir, sdxl_dir):
     def loadings(folder) -> list[str]:
-        said = []
-        host.generate(registry.inspect_folder(folder), tiny_request(steps=1), EngineOptions(device="cpu"),
-                      EngineCallbacks(on_loading=said.append))
+        said = []  # the Loading events
+        generate(host, registry.inspect_folder(folder), tiny_request(steps=1), EngineOptions(device="cpu"), loading=said.append)
         return said
 
     loadings(sd15_dir)  # whatever was loaded before, this one is now
     assert loadings(sd15_dir) == []
-    assert loadings(sdxl_dir) == ["tiny-sdxl"]  # the cache holds one model: this one loads
+    assert loadings(sdxl_dir) == [Loading("tiny-sdxl")]  # the cache holds one model: this one loads
 
 
 def test_cancel_stops_at_the_end_of_a_step_and_the_next_job_runs(host, sd15_dir):
@@ -93,12 +101,12 @@ def test_cancel_stops_at_the_end_of_a_step_and_the_next_job_runs(host, sd15_dir)
         host.cancel()
 
     with pytest.raises(GenerationCancelled, match=r"cancelled after step [12] of 20"):
-        host.generate(info, tiny_request(steps=20), EngineOptions(device="cpu"), EngineCallbacks(on_step=on_step))
+        generate(host, info, tiny_request(steps=20), EngineOptions(device="cpu"), step=on_step)
     assert len(steps) <= 2  # the child may finish the step it was in when the cancel arrived
 
     host.reset_cancel()
     images = []
-    host.generate(info, tiny_request(steps=1), EngineOptions(device="cpu"), EngineCallbacks(on_image=images.append))
+    generate(host, info, tiny_request(steps=1), EngineOptions(device="cpu"), image=images.append)
     assert len(images) == 1
 
 
@@ -109,7 +117,7 @@ def test_a_model_error_in_the_child_arrives_as_the_same_one_line_error(host, tmp
     weights.write_bytes(weights.read_bytes()[:1000])  # truncated by a failed copy
     info = registry.inspect_folder(broken)
     with pytest.raises(ModelError, match="diffusion_pytorch_model.safetensors"):
-        host.generate(info, tiny_request(), EngineOptions(device="cpu"), EngineCallbacks())
+        generate(host, info, tiny_request(), EngineOptions(device="cpu"))
     assert host.pid is not None  # the child lives on
 
 
@@ -122,16 +130,14 @@ def test_a_killed_child_fails_the_job_clearly_and_the_next_job_restarts_it(host,
         os.kill(first_pid, signal.SIGKILL)  # what the kernel's out-of-memory killer does
 
     with pytest.raises(GenerationError, match="engine process stopped unexpectedly"):
-        host.generate(info, tiny_request(steps=20), EngineOptions(device="cpu"),
-                      EngineCallbacks(on_step=kill_on_first_step))
+        generate(host, info, tiny_request(steps=20), EngineOptions(device="cpu"), step=kill_on_first_step)
     images = []
-    host.generate(info, tiny_request(steps=1), EngineOptions(device="cpu"), EngineCallbacks(on_image=images.append))
+    generate(host, info, tiny_request(steps=1), EngineOptions(device="cpu"), image=images.append)
     assert len(images) == 1 and host.pid not in (None, first_pid)
     # and cancel reaches the new child (it has a cancel event of its own)
     host.reset_cancel()
     with pytest.raises(GenerationCancelled):
-        host.generate(info, tiny_request(steps=20), EngineOptions(device="cpu"),
-                      EngineCallbacks(on_step=lambda *_: host.cancel()))
+        generate(host, info, tiny_request(steps=20), EngineOptions(device="cpu"), step=lambda *_: host.cancel())
 
 
 @pytest.fixture
@@ -174,12 +180,11 @@ def test_stop_ends_a_job_on_a_frozen_engine_as_cancelled_and_the_next_job_restar
             threading.Timer(0.5, host.stop).start()  # what the window does once its grace is over
 
     with pytest.raises(GenerationCancelled, match=r"cancelled after step \d+ of 50"):
-        host.generate(info, tiny_request(steps=50), EngineOptions(device="cpu"),
-                      EngineCallbacks(on_step=freeze_on_first_step))
+        generate(host, info, tiny_request(steps=50), EngineOptions(device="cpu"), step=freeze_on_first_step)
     assert time.monotonic() - frozen_at[0] < 10  # SIGTERM is held while stopped: SIGKILL after 1 s
     host.reset_cancel()
     images = []
-    host.generate(info, tiny_request(steps=1), EngineOptions(device="cpu"), EngineCallbacks(on_image=images.append))
+    generate(host, info, tiny_request(steps=1), EngineOptions(device="cpu"), image=images.append)
     assert len(images) == 1 and host.pid not in (None, frozen_pid)
 
 
@@ -197,8 +202,7 @@ def test_shutdown_returns_while_a_job_waits_on_a_frozen_engine(host, sd15_dir, w
 
     def job():
         try:
-            host.generate(info, tiny_request(steps=50), EngineOptions(device="cpu"),
-                          EngineCallbacks(on_step=freeze_on_first_step))
+            generate(host, info, tiny_request(steps=50), EngineOptions(device="cpu"), step=freeze_on_first_step)
             outcome.append("done")
         except Exception as exc:  # noqa: BLE001  (the test looks at which)
             outcome.append(exc)
@@ -217,14 +221,16 @@ def test_shutdown_returns_while_a_job_waits_on_a_frozen_engine(host, sd15_dir, w
 def test_the_calling_process_never_imports_torch(guard_env, sd15_dir):
     code = (
         "import sys\n"
-        "from atelier.core.jobs import ImageRequest\n"
+        "from atelier.core.tasks import TextToImageRequest\n"
         "from atelier.engine import registry\n"
-        "from atelier.engine.host import EngineCallbacks, EngineHost, EngineOptions\n"
+        "from atelier.engine.events import Artifact, EngineOptions, Preview\n"
+        "from atelier.engine.host import EngineHost\n"
+        "from atelier.engine.runner import EngineJob\n"
         "host = EngineHost(); images = []; previews = []\n"
         f"info = registry.inspect_folder({str(sd15_dir)!r})\n"
-        "request = ImageRequest(prompt='a cat', seed=1, steps=2, width=64, height=64)\n"
-        "host.generate(info, request, EngineOptions(preview_every=1),\n"
-        "              EngineCallbacks(on_image=images.append, on_preview=previews.append))\n"
+        "request = TextToImageRequest(prompt='a cat', seed=1, steps=2, width=64, height=64)\n"
+        "host.run(EngineJob(info, request), EngineOptions(preview_every=1), lambda event:\n"
+        "         (images if isinstance(event, Artifact) else previews if isinstance(event, Preview) else []).append(event))\n"
         "print(len(images), len(previews), host.warm().count('.') >= 2, 'torch' in sys.modules)\n"
         "host.shutdown()\n"
     )
@@ -240,7 +246,7 @@ def test_a_model_deleted_after_the_scan_is_one_line_naming_it_with_no_traceback(
     host = EngineHost()  # its own child, started now, so this test captures the child's stderr
     try:
         with pytest.raises(ModelError) as err:
-            host.generate(info, tiny_request(), EngineOptions(device="cpu"), EngineCallbacks())
+            generate(host, info, tiny_request(), EngineOptions(device="cpu"))
         assert host.pid is not None  # the child lives on for the next job
     finally:
         host.shutdown()

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 import tiny_models
+from engine_driver import generate_images
+
 from atelier import paths
 from atelier.core.errors import ModelError
-from atelier.core.jobs import ImageRequest
+from atelier.core.tasks import TextToImageRequest
 from atelier.engine import registry, single_file
 from atelier.engine.fingerprint import model_fingerprint
-from atelier.engine.image import generate_images
 from atelier.engine.loader import load_pipeline, require_text_to_image
 from atelier.engine.single_file import load_tokenizers
 
@@ -227,7 +227,7 @@ def test_resolve_takes_a_checkpoint_path(checkpoint, tmp_path):
 
 
 def test_checkpoint_draws_the_same_pixels_as_its_diffusers_folder(checkpoint, sd15_dir, tiny_config):
-    request = ImageRequest(prompt="a photo of a cat", seed=7, steps=2, width=64, height=64)
+    request = TextToImageRequest(prompt="a photo of a cat", seed=7, steps=2, width=64, height=64)
     info = registry.inspect_file(checkpoint)
     require_text_to_image(info)
 

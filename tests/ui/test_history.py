@@ -11,15 +11,9 @@ from PySide6.QtCore import QEvent, QObject, QPoint, Qt
 from PySide6.QtGui import QColor, QImage
 
 from atelier.core.project import Entry, Output, Project
-from atelier.ui.history import (
-    ACTIONS,
-    COUNT_ROLE,
-    KIND_ROLE,
-    THUMB,
-    Colours,
-    HistoryView,
-    decode_thumbnail,
-)
+from atelier.ui.actions import OutputActions, output_actions
+from atelier.ui.bridges.project_changes import OutputRemoved, OutputRestored
+from atelier.ui.history import COUNT_ROLE, KIND_ROLE, THUMB, Colours, HistoryView, decode_thumbnail
 
 START = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -63,10 +57,24 @@ def make_project(assets: Assets, prompts, per_entry=2, color=(40, 90, 200), size
     return project
 
 
+HANDLERS = ("use_prompt", "use_seed", "reproduce", "toggle_favourite", "rate", "export", "toggle_hidden", "delete",
+            "edit", "save_as")
+
+
+def recording_actions(view: HistoryView, calls: list) -> OutputActions:
+    """The real list of output actions, each handler noting its call in ``calls``."""
+    def handler(name):
+        return lambda *args: calls.append((name, *args))
+
+    return OutputActions(output_actions(**{name: handler(name) for name in HANDLERS}), view.model.find, view)
+
+
 @pytest.fixture
 def view(qtbot):
     widget = HistoryView()
     qtbot.addWidget(widget)
+    widget.calls = []
+    widget.set_actions(recording_actions(widget, widget.calls))
     widget.resize(640, 520)
     widget.show()
     qtbot.waitExposed(widget)
@@ -228,6 +236,64 @@ def test_add_output_puts_the_new_one_first_and_keeps_the_selection(qtbot, view):
     assert view.shown_output_ids().count(second.id) == 1
 
 
+def laid_out(view: HistoryView) -> None:
+    """Let the list lay its items out again, as it does at the next turn of the event loop."""
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+
+
+def test_removing_and_restoring_an_output_moves_only_its_rows(qtbot, view):
+    assets = Assets()
+    project = make_project(assets, [f"prompt {i}" for i in range(40)], per_entry=3)
+    view.set_project(project, assets.read)
+    bar = view.list_view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    bar.setValue(bar.maximum() // 2)
+    middle = project.entries[20]
+    picked = project.entries[30].outputs[1].id
+    view.select_output(picked)
+    bar.setValue(bar.maximum() // 2)
+    before = bar.value()
+    resets = []
+    view.model.modelReset.connect(lambda: resets.append(True))
+
+    gone = middle.outputs[1]
+    view.apply_change(OutputRemoved(gone.id))
+    laid_out(view)
+    assert gone.id not in view.shown_output_ids() and view.model.output_count() == 119
+    assert bar.value() == before and view.current_output_id() == picked
+    view.apply_change(OutputRestored(middle.id, gone, 1))
+    laid_out(view)
+    assert view.groups()[19] == (middle.id, ids(middle)[::-1])
+    assert bar.value() == before and view.current_output_id() == picked
+
+    # A request's last output takes its header with it, and brings it back.
+    lonely = Project(entries=[project.entries[10]])
+    for output in list(lonely.entries[0].outputs):
+        view.apply_change(OutputRemoved(output.id))
+    assert project.entries[10].id not in [g[0] for g in view.groups()]
+    for index, output in enumerate(lonely.entries[0].outputs):
+        view.apply_change(OutputRestored(project.entries[10].id, output, index))
+    laid_out(view)
+    assert view.groups()[29] == (project.entries[10].id, ids(project.entries[10])[::-1])
+    assert resets == [] and bar.value() == before
+
+
+def test_the_selected_output_removed_and_restored_is_selected_again(qtbot, view):
+    assets = Assets()
+    project = make_project(assets, ["one"], per_entry=3)
+    view.set_project(project, assets.read)
+    target = project.entries[0].outputs[1]
+    view.select_output(target.id)
+    activated = []
+    view.output_activated.connect(activated.append)
+    view.apply_change(OutputRemoved(target.id))
+    assert view.current_output_id() is None
+    view.apply_change(OutputRestored(project.entries[0].id, target, 1))
+    assert view.current_output_id() == target.id and activated == []
+
+
 class EventsSeen(QObject):
     """An event filter that notes the objects it sees get events of one type."""
 
@@ -375,7 +441,14 @@ def test_clicking_a_header_does_nothing(qtbot, view):
     assert activated == [] and view.current_output_id() is None
 
 
-def test_context_menu_actions_request_each_action_for_the_output(qtbot, view):
+def context_actions(menu) -> dict:
+    """The menu's actions by name, its submenus' included."""
+    from PySide6.QtGui import QAction
+
+    return {a.data(): a for a in menu.findChildren(QAction) if a.data()}
+
+
+def test_context_menu_actions_call_each_handler_for_the_output(qtbot, view):
     assets = Assets()
     project = make_project(assets, ["a fox"])
     output = project.entries[0].outputs[0]
@@ -383,20 +456,21 @@ def test_context_menu_actions_request_each_action_for_the_output(qtbot, view):
     view.set_project(project, assets.read)
 
     menu = view.build_context_menu(output.id)
-    actions = {a.data(): a for a in menu.actions() if a.data()}
-    rate_menu = next(a.menu() for a in menu.actions() if a.menu() is not None)
-    actions.update({a.data(): a for a in rate_menu.actions()})
-    assert set(actions) == set(ACTIONS)
+    actions = context_actions(menu)
+    assert set(actions) == {spec.name for spec in view.output_actions.actions if spec.in_context_menu}
+    assert [m.title() for m in menu.findChildren(type(menu))] == ["Rate", "Transform"]
     assert actions["hide"].text() == "Hide"
     assert actions["favourite"].isCheckable() and not actions["favourite"].isChecked()
-    assert actions["rate:2"].isChecked() and not actions["rate:3"].isChecked()
+    assert actions["rate_2"].isChecked() and not actions["rate_3"].isChecked()
     assert actions["use_seed"].isEnabled() and "1000" in actions["use_seed"].text()
 
-    requested = []
-    view.action_requested.connect(lambda name, oid: requested.append((name, oid)))
-    for name in ACTIONS:
+    for name in ("use_prompt", "use_seed", "reproduce", "favourite", "rate_0", "rate_5", "flip_vertical",
+                 "rotate_left", "export", "hide", "delete"):
         actions[name].trigger()
-    assert requested == [(name, output.id) for name in ACTIONS]
+    oid = output.id
+    assert view.calls == [("use_prompt", oid), ("use_seed", oid), ("reproduce", oid), ("toggle_favourite", oid),
+                          ("rate", 0, oid), ("rate", 5, oid), ("edit", "flip-vertical", oid),
+                          ("edit", "rotate-left", oid), ("export", oid), ("toggle_hidden", oid), ("delete", oid)]
 
 
 def test_context_menu_reflects_the_outputs_state(qtbot, view):
@@ -407,8 +481,7 @@ def test_context_menu_reflects_the_outputs_state(qtbot, view):
     view.show_hidden_button.setChecked(True)
     view.set_project(Project(entries=[entry]), assets.read)
 
-    menu = view.build_context_menu(output.id)
-    actions = {a.data(): a for a in menu.actions() if a.data()}
+    actions = context_actions(view.build_context_menu(output.id))
     assert actions["hide"].text() == "Show"
     assert actions["favourite"].isChecked()
     assert not actions["use_seed"].isEnabled() and not actions["reproduce"].isEnabled()

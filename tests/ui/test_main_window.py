@@ -12,13 +12,15 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox, QWidget
-from window_driver import close_window, delivered, fill, generate_and_wait, heard, open_window
+from window_driver import choose, close_window, delivered, fill, generate_and_wait, heard, open_window
 
 from atelier import paths
-from atelier.core.jobs import ImageRequest, Job, JobState
+from atelier.core.jobs import Job, JobState
 from atelier.core.metadata import read_recipe
 from atelier.core.project_io import ProjectArchive
+from atelier.core.recipe import settings_of
 from atelier.core.session import crashed_sessions, sessions_dir
+from atelier.core.tasks import TextToImageRequest
 from atelier.ui import worker as engine_worker
 from atelier.ui.main_window import MainWindow
 
@@ -35,7 +37,7 @@ def test_generate_stores_the_image_in_the_project_then_shows_it(qtbot, window):
     session = window.projects.worker.session
     assert (session.folder / output.asset).is_file()  # on disk in the working folder
     recipe = read_recipe(io.BytesIO(session.read_asset(output.asset)))
-    assert (recipe.prompt, recipe.seed, recipe.width, recipe.height) == ("a photo of a cat", 5, 64, 48)
+    assert (recipe.request.prompt, recipe.seed, recipe.request.width, recipe.request.height) == ("a photo of a cat", 5, 64, 48)
     assert window.isWindowModified() and window.windowTitle().startswith("Untitled")
     assert window.panel.generate_button.isEnabled() and not window.panel.cancel_button.isEnabled()
     assert window.panel.progress_bar.value() == window.panel.progress_bar.maximum()
@@ -56,7 +58,7 @@ def test_ctrl_enter_generates_and_shows_previews_while_running(qtbot, window):
 
 def test_a_running_job_counts_its_steps_in_the_bar_and_in_its_queue_row_in_view(qtbot, window):
     for _ in range(15):  # earlier jobs fill the queue above the one that will run
-        done = Job(ImageRequest(prompt="earlier"), "tiny-sd15", "tiny-sd15")
+        done = Job(TextToImageRequest(prompt="earlier"), "tiny-sd15", "tiny-sd15")
         done.move(JobState.CANCELLED)
         window.queue.model.add(done)
     fill(qtbot, window, steps=400)
@@ -73,16 +75,16 @@ def test_a_running_job_counts_its_steps_in_the_bar_and_in_its_queue_row_in_view(
 
 
 def test_the_bar_is_busy_only_while_a_model_really_loads(qtbot, window):
-    job = Job(ImageRequest(prompt="a cat", steps=8), "tiny-sd15", "tiny-sd15")
-    window.jobs.add(job, None)
-    window.jobs.start_next(now=0.0)  # as _dispatch leaves it, without the engine; its signals follow
+    job = Job(TextToImageRequest(prompt="a cat", steps=8), "tiny-sd15", "tiny-sd15")
+    window.generation.jobs.add(job, None)
+    window.generation.jobs.start_next(now=0.0)  # as _dispatch leaves it, without the engine; its signals follow
     bar = window.panel.progress_bar
     window.engine.worker.model_loading.emit("tiny-sd15")
     qtbot.waitUntil(lambda: bar.maximum() == 0, timeout=2_000)  # busy (Qt shows no text then)
     assert window.statusBar().currentMessage() == "Loading tiny-sd15 ..."
     window.engine.worker.model_loaded.emit("tiny-sd15", "cpu", "float32")
     qtbot.waitUntil(lambda: bar.maximum() == 8 and bar.value() == 0, timeout=2_000)
-    window.jobs.release()
+    window.generation.jobs.release()
 
 
 def test_cancel_stops_the_job_and_the_window_keeps_working(qtbot, window):
@@ -116,7 +118,7 @@ def test_queue_three_jobs_and_cancel_the_second(qtbot, window):
     qtbot.waitUntil(lambda: third.state.finished, timeout=60_000)
     assert (first.state, third.state) == (JobState.DONE, JobState.DONE)
     qtbot.waitUntil(lambda: sum(len(e.outputs) for e in window.project.entries) == 2, timeout=10_000)
-    stored = [e.outputs[0].recipe["seed"] for e in window.project.entries if e.outputs]
+    stored = [e.outputs[0].recipe["request"]["seed"] for e in window.project.entries if e.outputs]
     assert stored == [101, 303]
     labels = [window.queue.model.index(i).data() for i in range(3)]
     assert labels[1].endswith("· cancelled") and labels[2].endswith("· done")
@@ -294,7 +296,7 @@ def test_save_close_reopen_shows_the_same_history(qtbot, window, user_home):
     with delivered(qtbot, again.projects.worker.opened, 10_000):
         again.open_project(path)
     assert again.project.entries[0].to_dict()["outputs"] == before["entries"][0]["outputs"]
-    assert [o.recipe["seed"] for o in again.project.entries[0].outputs] == [21, 22]
+    assert [o.recipe["request"]["seed"] for o in again.project.entries[0].outputs] == [21, 22]
     assert again.windowTitle().startswith("work")
     close_window(qtbot, again)
 
@@ -414,7 +416,7 @@ def test_settings_from_the_dialog_are_saved_and_applied(qtbot, window):
     dialog.previews_check.setChecked(False)
     dialog.button_box.button(dialog.button_box.StandardButton.Ok).click()
     assert Settings.load().theme == "light" and window.settings.autosave_seconds == 300
-    assert window.autosave.interval == 300.0 and window.engine.worker.options.preview_every == 0
+    assert window.project_controller.autosave.interval == 300.0 and window.engine.worker.options.preview_every == 0
     app = QApplication.instance()
     assert app.palette().color(app.palette().ColorRole.Window).lightness() > 128
     dark = Settings.load().copy()
@@ -441,8 +443,8 @@ def test_use_prompt_and_seed_from_history(qtbot, window):
     generate_and_wait(qtbot, window)
     [output_id] = window.history.shown_output_ids()
     fill(qtbot, window, prompt="something else", seed=1)
-    window.on_history_action("use_prompt", output_id)
-    window.on_history_action("use_seed", output_id)
+    choose(window, "use_prompt", output_id)
+    choose(window, "use_seed", output_id)
     assert window.panel.prompt_edit.toPlainText() == "a red fox"
     assert window.panel.request().seed == 99
 
@@ -453,23 +455,23 @@ def test_marks_are_undoable_steps(qtbot, window):
     [output_id] = window.history.shown_output_ids()
     output = window.project.entries[0].outputs[0]
     worker = window.projects.worker
-    with delivered(qtbot, worker.output_changed, 5_000):
-        window.on_history_action("favourite", output_id)
-    with delivered(qtbot, worker.output_changed, 5_000):
-        window.on_history_action("rate:4", output_id)
+    with delivered(qtbot, worker.changed, 5_000):
+        choose(window, "favourite", output_id)
+    with delivered(qtbot, worker.changed, 5_000):
+        choose(window, "rate_4", output_id)
     assert (output.favourite, output.rating) == (True, 4)
     assert worker.session.project.find_output(output_id).rating == 4  # stored, not only shown
-    with delivered(qtbot, worker.output_changed, 5_000):
+    with delivered(qtbot, worker.changed, 5_000):
         window.undo_stack.undo()
     assert (output.favourite, output.rating) == (True, 0)
-    with delivered(qtbot, worker.output_changed, 5_000):
+    with delivered(qtbot, worker.changed, 5_000):
         window.undo_stack.undo()
     assert output.favourite is False
-    with delivered(qtbot, worker.output_changed, 5_000):
+    with delivered(qtbot, worker.changed, 5_000):
         window.undo_stack.redo()
     assert output.favourite is True
-    with delivered(qtbot, worker.output_changed, 5_000):
-        window.on_history_action("hide", output_id)
+    with delivered(qtbot, worker.changed, 5_000):
+        choose(window, "hide", output_id)
     assert output.hidden and window.history.shown_output_ids() == []
 
 
@@ -477,9 +479,9 @@ def test_reproduce_remakes_the_same_pixels(qtbot, window):
     fill(qtbot, window, seed=31337, steps=3)
     generate_and_wait(qtbot, window)
     [output_id] = window.history.shown_output_ids()
-    window.on_history_action("reproduce", output_id)
-    qtbot.waitUntil(lambda: output_id in window.reproductions, timeout=60_000)
-    assert window.reproductions == {output_id: True}
+    choose(window, "reproduce", output_id)
+    qtbot.waitUntil(lambda: output_id in window.generation.reproductions, timeout=60_000)
+    assert window.generation.reproductions == {output_id: True}
     assert window.panel.message_label.text() == "Reproduced: the pixels are identical."
     assert sum(len(e.outputs) for e in window.project.entries) == 1  # remakes are not new history
     assert window.queue.model.jobs[-1].state is JobState.DONE
@@ -490,7 +492,7 @@ def test_reproduce_without_a_recipe_explains(qtbot, window):
     generate_and_wait(qtbot, window)
     output = window.project.entries[0].outputs[0]
     output.recipe = {"tool": "a1111", "prompt": "imported", "seed": 3}  # what an import recovers
-    window.on_history_action("reproduce", output.id)
+    choose(window, "reproduce", output.id)
     assert "no Atelier recipe" in window.panel.message_label.text()
     assert len(window.queue.model.jobs) == 1  # nothing queued
 
@@ -515,7 +517,7 @@ def test_dropped_and_pasted_images_join_the_history(qtbot, window, tmp_path):
 
     entry = drop_a1111_png(qtbot, window, tmp_path / "fox.png",
                            "a red fox\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 40x30")
-    assert entry.prompt == "a red fox" and entry.outputs[0].recipe["seed"] == 42
+    assert entry.prompt == "a red fox" and settings_of(entry.outputs[0].recipe)["seed"] == 42
 
     pasted = QImage(24, 12, QImage.Format.Format_RGB32)
     pasted.fill(0x3366CC)
@@ -531,11 +533,12 @@ def test_dropped_hostile_images_are_refused_in_one_line_the_window_shows(qtbot, 
     import threading
 
     import hostile_images
-    from atelier.ui import project_worker
+
+    from atelier.ui.bridges import project as project_bridge
 
     readers = []
-    read = project_worker.import_images
-    monkeypatch.setattr(project_worker, "import_images",
+    read = project_bridge.import_images
+    monkeypatch.setattr(project_bridge, "import_images",
                         lambda session, paths: (readers.append(threading.current_thread()), read(session, paths))[1])
     cases = {
         "bomb.png": (hostile_images.BOMB, "too large to import: 20000x20000 pixels"),
@@ -572,9 +575,9 @@ def test_save_image_as_keeps_the_recipe(qtbot, window, tmp_path, suffix):
     generate_and_wait(qtbot, window)
     target = tmp_path / f"out{suffix}"
     with delivered(qtbot, window.projects.worker.exported, 10_000):
-        window.save_image_as(target)
+        window.project_controller.save_image_as(window.project_controller.current_output_id, target)
     info = read_generation_info(target)
-    assert (info["prompt"], info["seed"]) == ("a lighthouse", 64)
+    assert (settings_of(info)["prompt"], settings_of(info)["seed"]) == ("a lighthouse", 64)
     assert info["tool"] == ("atelier" if suffix == ".png" else "a1111")
 
 
@@ -607,13 +610,13 @@ def test_delete_is_an_undoable_step(qtbot, window, user_home):
     generate_and_wait(qtbot, window, count=3)
     first, second, third = (o.id for o in window.project.entries[0].outputs)
     worker = window.projects.worker
-    with delivered(qtbot, worker.output_removed, 5_000):
-        window.on_history_action("delete", second)
+    with delivered(qtbot, worker.changed, 5_000):
+        choose(window, "delete", second)
     assert [o.id for o in window.project.entries[0].outputs] == [first, third]
     assert second not in window.history.shown_output_ids()
     with delivered(qtbot, worker.saved, 10_000):
         window.save_project_as(user_home / "d.atelier")
-    with delivered(qtbot, worker.output_restored, 5_000):
+    with delivered(qtbot, worker.changed, 5_000):
         window.undo_stack.undo()
     assert [o.id for o in window.project.entries[0].outputs] == [first, second, third]
     assert second in window.history.shown_output_ids()
@@ -622,6 +625,53 @@ def test_delete_is_an_undoable_step(qtbot, window, user_home):
     archive = ProjectArchive(user_home / "d.atelier")
     assert [o.id for _e, o in archive.project.outputs()] == [first, second, third]
     assert archive.missing_assets == []
+
+
+@pytest.fixture
+def modelless_window(qtbot, user_home):
+    """A window with no models: enough for what does not generate."""
+    win = open_window(qtbot)
+    yield win
+    close_window(qtbot, win)
+
+
+def test_deleting_and_undoing_keep_the_history_where_it_was_scrolled(qtbot, user_home, modelless_window):
+    from PIL import Image
+    from PySide6.QtCore import QPoint
+
+    from atelier.core.session import ProjectSession
+
+    path = user_home / "many.atelier"
+    session = ProjectSession.create()
+    for i in range(40):
+        entry = session.add_entry(f"prompt {i}")
+        for j in range(3):
+            image = io.BytesIO()
+            Image.new("RGB", (16, 16), (i * 6, j * 80, 90)).save(image, "PNG")
+            session.add_output(entry, "image", image.getvalue(), "png", {"prompt": f"prompt {i}", "seed": 10 * i + j})
+    session.save(path)
+    session.close()
+    win = modelless_window
+    with delivered(qtbot, win.projects.worker.opened, 10_000):
+        win.open_project(path)
+    grid, bar = win.history.list_view, win.history.list_view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 1000, timeout=5_000)
+    bar.setValue(bar.maximum() // 2)
+    qtbot.waitUntil(lambda: grid.indexAt(QPoint(grid.viewport().width() // 2, 60)).isValid(), timeout=5_000)
+
+    def visible() -> list[str]:
+        shown = grid.viewport().rect()
+        return [i for i in win.history.shown_output_ids() if grid.visualRect(win.history.index_of(i)).intersects(shown)]
+
+    before, (top, *_, victim, _last) = bar.value(), visible()
+    with delivered(qtbot, win.projects.worker.changed, 5_000):
+        choose(win, "delete", victim)
+    assert victim not in win.history.shown_output_ids()
+    assert bar.value() == before and visible()[0] == top  # it used to jump to the top
+    with delivered(qtbot, win.projects.worker.changed, 5_000):
+        win.undo_stack.undo()
+    assert victim in visible()
+    assert bar.value() == before and visible()[0] == top
 
 
 def test_canvas_edits_add_a_linked_output_and_undo_redo_them(qtbot, window, tmp_path):

@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from atelier.engine.messages import Picture
+from atelier.engine.events import Picture
 from atelier.ui.images import decode_image
 from atelier.ui.worker import picture_to_qimage
 

@@ -64,10 +64,10 @@ def test_a_damaged_asset_says_so_in_one_line_and_the_rest_shows(qtbot, window, u
     with delivered(qtbot, window.projects.worker.opened, timeout=10_000):
         window.open_project(path)
     with delivered(qtbot, window.projects.worker.failed, timeout=10_000):
-        window.show_output("bad")
+        window.project_controller.show_output("bad")
     message = window.panel.message_label.text()
     assert "damaged asset" in message and "\n" not in message
 
     with delivered(qtbot, window.projects.worker.asset_loaded, timeout=10_000):
-        window.show_output("good")
+        window.project_controller.show_output("good")
     assert window.canvas.image_size() == (16, 16)

@@ -4,6 +4,7 @@ Generate, wait for what its worker threads report, close it."""
 import contextlib
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
 
 from atelier.ui.main_window import MainWindow
@@ -82,3 +83,13 @@ def generate_and_wait(qtbot, win, count=1):
     # there, which may be after the project thread has stored the image.
     qtbot.waitUntil(lambda: win.running_job is None
                     and sum(len(e.outputs) for e in win.project.entries) >= count, timeout=10_000)
+
+
+def choose(win, name: str, output_id: str) -> None:
+    """Choose an action from an output's context menu in the history, as a right-click would
+    offer it (``name``: the action's, as in ui/actions.py)."""
+    menu = win.history.build_context_menu(output_id)
+    action = menu.findChild(QAction, f"history_{name}")
+    assert action is not None and action.isEnabled(), f"{name} is not offered for {output_id}"
+    action.trigger()
+    menu.deleteLater()

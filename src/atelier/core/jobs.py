@@ -1,60 +1,10 @@
-"""Generation requests (immutable snapshots taken on the UI thread and handed to the engine)
-and the jobs that carry them through the queue."""
+"""Jobs: a request on its way through the queue, and where it stands."""
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import Enum
 
-from .errors import RequestError
 from .project import new_id
-from .schedulers import DEFAULT_SCHEDULER, scheduler_spec
-
-MAX_SIDE = 4096
-MAX_STEPS = 500
-MAX_BATCH = 64
-MAX_SEED = 2**32 - 1
-
-
-@dataclass(frozen=True)
-class ImageRequest:
-    """Everything the artist asked for. ``seed=None`` means "draw one and record it"."""
-
-    prompt: str
-    negative_prompt: str = ""
-    seed: int | None = None
-    steps: int = 25
-    guidance: float = 7.0
-    width: int = 512
-    height: int = 512
-    scheduler: str = DEFAULT_SCHEDULER
-    batch_size: int = 1
-
-    def __post_init__(self):
-        self.validate()
-
-    def validate(self) -> None:
-        """Raise RequestError naming the first field that is out of range."""
-        if not isinstance(self.prompt, str):
-            raise RequestError("prompt: must be text")
-        for name, value in (("width", self.width), ("height", self.height)):
-            if not isinstance(value, int) or value <= 0 or value % 8 or value > MAX_SIDE:
-                raise RequestError(
-                    f"{name} {value}: must be a multiple of 8 between 8 and {MAX_SIDE}"
-                )
-        if not isinstance(self.steps, int) or not 1 <= self.steps <= MAX_STEPS:
-            raise RequestError(f"steps {self.steps}: must be between 1 and {MAX_STEPS}")
-        if not isinstance(self.batch_size, int) or not 1 <= self.batch_size <= MAX_BATCH:
-            raise RequestError(f"batch {self.batch_size}: must be between 1 and {MAX_BATCH}")
-        if not isinstance(self.guidance, (int, float)) or not 0 <= self.guidance <= 50:
-            raise RequestError(f"guidance {self.guidance}: must be between 0 and 50")
-        if self.seed is not None and (
-            not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED
-        ):
-            raise RequestError(f"seed {self.seed}: must be between 0 and {MAX_SEED}")
-        # Normalise the name's case so recipes always carry the canonical spelling.
-        object.__setattr__(self, "scheduler", scheduler_spec(self.scheduler).name)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+from .tasks import Request
 
 
 class JobState(str, Enum):
@@ -82,7 +32,7 @@ _MOVES = {
 class Job:
     """One queued request and where it stands. The window reads it; only its owner moves it."""
 
-    request: ImageRequest
+    request: Request
     model_id: str
     model_name: str
     id: str = field(default_factory=new_id)

@@ -43,23 +43,27 @@ def a1111_parameters(recipe: Recipe) -> str:
     Layout: the prompt, a ``Negative prompt:`` line when there is one, then one line of
     ``Key: value`` pairs in A1111's order. Settings the recipe does not have are left out.
     """
-    spec = scheduler_spec(recipe.scheduler)
+    request = recipe.request
+    scheduler = getattr(request, "scheduler", None)
+    spec = scheduler_spec(scheduler) if scheduler else None
+    width, height = getattr(request, "width", None), getattr(request, "height", None)
     pairs = {
-        "Steps": recipe.steps,
+        "Steps": getattr(request, "steps", None),
         # "Default" keeps the model's own scheduler: name the class that actually ran.
-        "Sampler": spec.a1111_sampler or recipe.scheduler_class or spec.name,
-        "Schedule type": spec.a1111_schedule or None,
-        "CFG scale": _number(recipe.guidance),
+        "Sampler": spec and (spec.a1111_sampler or recipe.runtime.scheduler_class or spec.name),
+        "Schedule type": spec and spec.a1111_schedule or None,
+        "CFG scale": _number(getattr(request, "guidance", None)),
         "Seed": recipe.seed,
-        "Size": f"{recipe.width}x{recipe.height}",
+        "Size": f"{width}x{height}" if width and height else None,
         "Model hash": recipe.model.fingerprint[:10] or None,
         "Model": recipe.model.name or None,
+        "Denoising strength": _number(getattr(request, "strength", None)),
         "Version": f"Atelier {__version__}",
     }
     settings = ", ".join(f"{k}: {_quote(v)}" for k, v in pairs.items() if v is not None)
-    lines = [recipe.prompt]
-    if recipe.negative_prompt:
-        lines.append(f"Negative prompt: {recipe.negative_prompt}")
+    lines = [getattr(request, "prompt", "")]
+    if getattr(request, "negative_prompt", ""):
+        lines.append(f"Negative prompt: {request.negative_prompt}")
     lines.append(settings)
     return "\n".join(lines)
 

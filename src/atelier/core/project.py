@@ -68,6 +68,15 @@ class Entry:
     created: str = field(default_factory=now)
     extra: dict = field(default_factory=dict)
 
+    def inputs(self) -> set[str]:
+        """The assets this entry's request reads (its task's input fields)."""
+        from .project_io import ASSET_NAME
+        from .tasks import request_class
+
+        task = request_class(self.parameters.get("task", "text-to-image"))
+        values = (self.parameters.get(name) for name in (task.INPUTS if task else ()))
+        return {value for value in values if isinstance(value, str) and ASSET_NAME.match(value)}
+
     def to_dict(self) -> dict:
         data = _to_dict(self)
         data["outputs"] = [o.to_dict() for o in self.outputs]
@@ -100,12 +109,20 @@ class Project:
         return next((e for e in self.entries if e.id == entry_id), None)
 
     def assets(self) -> set[str]:
-        """Every asset member the project refers to (outputs and canvas masks)."""
+        """Every asset member the project refers to: outputs, canvas masks, and the inputs
+        (init images, ...) that requests and recipes name."""
+        from .project_io import ASSET_NAME
+
         names = set()
-        for _entry, output in self.outputs():
-            names.add(output.asset)
-            if output.mask:
-                names.add(output.mask)
+        for entry in self.entries:
+            names.update(entry.inputs())
+            for output in entry.outputs:
+                names.add(output.asset)
+                if output.mask:
+                    names.add(output.mask)
+                inputs = (output.recipe or {}).get("inputs")
+                if isinstance(inputs, dict):
+                    names.update(name for name in inputs.values() if isinstance(name, str) and ASSET_NAME.match(name))
         return names
 
     def to_dict(self, entries: bool = True) -> dict:

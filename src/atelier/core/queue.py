@@ -36,7 +36,7 @@ class JobQueue:
         job = next(self.waiting(), None)
         if job is None:
             return None
-        job.total = job.request.steps * job.request.batch_size
+        job.total = job.request.steps_per_image * job.request.images
         job.move(JobState.LOADING)
         self.running, self._started = job, now
         return job

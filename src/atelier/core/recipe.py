@@ -1,10 +1,17 @@
-"""A recipe: everything needed to make an output again, pixel for pixel on the same machine."""
+"""A recipe: everything needed to make an output again, pixel for pixel on the same machine.
+
+Schema 2 (this version): the task, the request with its seed resolved (one output, so batch
+size 1), the inputs it read by asset name, the adapters with their fingerprints, the model, and
+the runtime facts (sampler class and config, device, dtype, library versions). Schema 1 (0.1.0)
+was a flat text-to-image record; it migrates on read. A recipe of a task this version does not
+know keeps its request verbatim (``UnknownRequest``).
+"""
 
 from dataclasses import asdict, dataclass, field, fields
 
-from .jobs import ImageRequest
+from .tasks import Request, UnknownRequest, request_from_dict
 
-RECIPE_SCHEMA = 1
+RECIPE_SCHEMA = 2
 
 
 @dataclass(frozen=True)
@@ -16,58 +23,140 @@ class ModelRef:
     fingerprint: str  # sha256 over the weight files' contents (see engine.fingerprint)
     path: str = ""
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "ModelRef":
+        return cls(**{k: v for k, v in data.items() if k in _MODEL_FIELDS})
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """A LoRA, ControlNet or the like applied on top of the model (none yet)."""
+
+    kind: str
+    name: str
+    fingerprint: str
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What ran, beyond what was asked: these decide the pixels as much as the request does."""
+
+    scheduler_class: str = ""
+    scheduler_config: dict = field(default_factory=dict)
+    device: str = ""
+    dtype: str = ""
+    versions: dict = field(default_factory=dict)
+
 
 @dataclass(frozen=True)
 class Recipe:
+    request: Request | UnknownRequest  # one output's request: seed resolved, batch size 1
     model: ModelRef
-    prompt: str
-    negative_prompt: str
-    seed: int
-    steps: int
-    guidance: float
-    width: int
-    height: int
-    scheduler: str
-    scheduler_class: str
-    scheduler_config: dict
-    device: str
-    dtype: str
-    versions: dict
-    # Each image of a request is generated on its own with its own seed, so index and count
-    # are for the record only: the seed alone reproduces the image.
+    runtime: Runtime = field(default_factory=Runtime)
+    adapters: tuple[Adapter, ...] = ()
+    # Each output of a request is made on its own with its own seed, so index and count are
+    # for the record only: the request alone makes the output again.
     batch_index: int = 0
     batch_size: int = 1
-    kind: str = "image"
     created: str = ""
     extra: dict = field(default_factory=dict)  # keys written by newer versions, kept verbatim
 
-    def to_request(self) -> ImageRequest:
-        """The single-image request that makes this output again."""
-        return ImageRequest(
-            prompt=self.prompt,
-            negative_prompt=self.negative_prompt,
-            seed=self.seed,
-            steps=self.steps,
-            guidance=self.guidance,
-            width=self.width,
-            height=self.height,
-            scheduler=self.scheduler,
-            batch_size=1,
-        )
+    @property
+    def task(self) -> str:
+        return self.request.task
+
+    @property
+    def kind(self) -> str:
+        return self.request.kind
+
+    @property
+    def seed(self) -> int | None:
+        return getattr(self.request, "seed", None)
+
+    @property
+    def inputs(self) -> dict[str, str]:
+        return self.request.inputs
+
+    def to_request(self) -> Request:
+        """The request that makes this output again. Raises RequestError for a task this
+        version does not know."""
+        if not self.request.known:
+            from .errors import RequestError
+
+            raise RequestError(f"this output was made by a newer Atelier (task {self.request.task!r}); "
+                               "update Atelier to make it again")
+        return self.request
 
     def to_dict(self) -> dict:
-        data = asdict(self)
-        extra = data.pop("extra")
-        return {"schema": RECIPE_SCHEMA, **data, **extra}
+        return {
+            "schema": RECIPE_SCHEMA,
+            "task": self.task,
+            "kind": self.kind,
+            "request": self.request.to_dict(),
+            "inputs": self.inputs,
+            "adapters": [asdict(adapter) for adapter in self.adapters],
+            "model": asdict(self.model),
+            "runtime": asdict(self.runtime),
+            "batch_index": self.batch_index,
+            "batch_size": self.batch_size,
+            "created": self.created,
+            **self.extra,
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> "Recipe":
+        """Raises TypeError, ValueError, KeyError or RequestError when ``data`` is not a recipe."""
         data = dict(data)
-        data.pop("schema", None)
+        if data.get("schema", 1) < 2:
+            data = migrate_v1(data)
+        for derived in ("schema", "task", "kind", "inputs"):
+            data.pop(derived, None)
         known = {f.name for f in fields(cls)}
         extra = {k: data.pop(k) for k in list(data) if k not in known}
-        model = ModelRef(**{k: v for k, v in data.pop("model").items() if k in _MODEL_FIELDS})
-        return cls(model=model, extra=extra, **data)
+        runtime = data.pop("runtime", {})
+        return cls(
+            request=request_from_dict(data.pop("request")),
+            model=ModelRef.from_dict(data.pop("model")),
+            runtime=Runtime(**{k: v for k, v in runtime.items() if k in _RUNTIME_FIELDS}),
+            adapters=tuple(Adapter(**{k: v for k, v in a.items() if k in _ADAPTER_FIELDS})
+                           for a in data.pop("adapters", [])),
+            extra=extra,
+            **data,
+        )
 
 
 _MODEL_FIELDS = {f.name for f in fields(ModelRef)}
+_RUNTIME_FIELDS = {f.name for f in fields(Runtime)}
+_ADAPTER_FIELDS = {f.name for f in fields(Adapter)}
+_V1_REQUEST = ("prompt", "negative_prompt", "seed", "steps", "guidance", "width", "height", "scheduler")
+
+
+def migrate_v1(data: dict) -> dict:
+    """A schema-1 recipe (Atelier 0.1.0: flat, text-to-image only) as a schema-2 dict."""
+    data = dict(data)
+    data.pop("schema", None)
+    data.pop("kind", None)
+    request = {"task": "text-to-image", **{k: data.pop(k) for k in _V1_REQUEST if k in data}, "batch_size": 1}
+    runtime = {k: data.pop(k) for k in _RUNTIME_FIELDS if k in data}
+    return {"schema": 2, "request": request, "runtime": runtime, **data}
+
+
+# Settings a person reads about any output, whatever recorded it: a recipe of either schema,
+# or what an import recovered from another tool (flat keys, as schema 1).
+SETTING_KEYS = ("prompt", "negative_prompt", "seed", "steps", "guidance", "width", "height", "scheduler",
+                "strength")
+
+
+def settings_of(recipe: dict | None) -> dict:
+    """The flat settings (prompt, seed, steps, size, ...) an output's stored recipe holds; only
+    the keys it has. Never raises: a damaged recipe gives what can be read of it."""
+    if not isinstance(recipe, dict):
+        return {}
+    request = recipe.get("request")
+    source = request if isinstance(request, dict) else recipe
+    found = {key: source[key] for key in SETTING_KEYS if key in source}
+    task = source.get("task") if isinstance(request, dict) else recipe.get("task")
+    if isinstance(task, str):
+        found["task"] = task
+    return found

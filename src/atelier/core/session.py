@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +86,7 @@ class ProjectSession:
         self._released: set[str] = set()  # assets of outputs removed since the last save
         self._base_bytes = self._journal_bytes = 0  # sizes of the working folder's history files
         self.merged_outputs: list[tuple[Entry, Output]] = []  # what the last save took in from another writer
+        self._assets_lock = threading.Lock()  # working copies: reads from other threads vs their removal
 
     # ----- opening --------------------------------------------------------------------------
     @classmethod
@@ -124,6 +126,19 @@ class ProjectSession:
         self.project.entries.append(entry)
         self._changed(entry)
         return entry
+
+    def store_input(self, data: bytes, suffix: str) -> str:
+        """Store a job's input (an init image, ...) under its content name before the job runs,
+        so that its recipe never names a file outside the project; returns that name."""
+        return self._store_asset(data, suffix)
+
+    def add_request(self, request, model) -> Entry:
+        """The entry for ``request`` (a core.tasks request) run on ``model`` (anything with id,
+        name, family and pipeline): the window, the CLI and the selftest all record jobs so."""
+        data = request.to_dict()
+        parameters = {key: value for key, value in data.items() if key not in ("prompt", "negative_prompt")}
+        summary = {key: getattr(model, key, "") for key in ("id", "name", "family", "pipeline")}
+        return self.add_entry(data.get("prompt", ""), data.get("negative_prompt", ""), parameters, summary)
 
     def add_output(self, entry: Entry, kind: str, data: bytes, suffix: str, recipe: dict | None = None,
                    **fields) -> Output:
@@ -183,14 +198,29 @@ class ProjectSession:
         self._changed(entry)
 
     def read_asset(self, name: str) -> bytes:
-        """An asset's bytes, checked against its name, for showing, exporting or reusing it."""
-        local = self.folder / name
-        if local.exists():
-            data = local.read_bytes()
+        """An asset's bytes, checked against its name, for showing, exporting or reusing it.
+
+        Safe from any thread while this session's own thread saves: a save moves working copies
+        into the file (removing them under ``_assets_lock``, once the file holds them) and may
+        replace the file it reads from, closing the old one."""
+        with self._assets_lock:
+            try:
+                data = (self.folder / name).read_bytes()
+            except FileNotFoundError:
+                data = None
+            archive = self._archive  # taken under the lock: it holds what a save removed meanwhile
+        if data is not None:
             check_asset(name, data, self.folder)
             return data
-        if self._archive is not None and name in self._archive:
-            return self._archive.read(name)
+        while archive is not None and name in archive:
+            try:
+                return archive.read(name)
+            except (ValueError, ProjectError):
+                # Closed by a save that replaced it (the new one is in place before the old is
+                # closed): read from the new one. Damage in a file still current is reported.
+                if self._archive is archive:
+                    raise
+                archive = self._archive
         raise ProjectError(f"asset {name} is missing from the project")
 
     def flush(self) -> None:
@@ -346,11 +376,14 @@ class ProjectSession:
         self._journal_bytes += len(line)
 
     def _remove_working_copies(self) -> None:
-        try:
-            for copy in (self.folder / "assets").iterdir():
-                copy.unlink(missing_ok=True)
-        except FileNotFoundError:
-            pass
+        # Under the lock: a reader on another thread never finds a copy gone between looking for
+        # it and reading it (and, on Windows, the unlink never meets an open copy).
+        with self._assets_lock:
+            try:
+                for copy in (self.folder / "assets").iterdir():
+                    copy.unlink(missing_ok=True)
+            except FileNotFoundError:
+                pass
 
     def _has_asset(self, name: str) -> bool:
         return (self.folder / name).exists() or (self._archive is not None and name in self._archive)
@@ -373,9 +406,12 @@ class ProjectSession:
         atomic_write_bytes(target, data)
 
     def _asset_stream(self, name: str):
-        local = self.folder / name
-        if local.exists():
-            return open(local, "rb"), local.stat().st_size
+        try:
+            local = open(self.folder / name, "rb")
+        except FileNotFoundError:
+            pass
+        else:
+            return local, os.fstat(local.fileno()).st_size
         if self._archive is not None and name in self._archive.implausible_assets:
             return None  # bytes that were never an output: the save goes on without them
         if self._archive is not None and name in self._archive:

@@ -21,12 +21,17 @@ from pathlib import Path
 from .atomic import write_new
 from .errors import AtelierError, ProjectError
 from .interop import (
-    PNG_SIGNATURE, MetadataLimitError, describe_size, generation_info_from_chunks, png_text_chunks,
+    PNG_SIGNATURE,
+    MetadataLimitError,
+    describe_size,
+    generation_info_from_chunks,
+    png_text_chunks,
     read_generation_info,
 )
-from .jobs import ImageRequest
 from .project import Output, Project
+from .recipe import settings_of
 from .session import ProjectSession
+from .tasks import TextToImageRequest
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +77,8 @@ class ImportedImage:
 
     @property
     def parameters(self) -> dict:
-        return {key: self.recipe[key] for names in _SETTINGS for key in names if key in (self.recipe or {})}
+        settings = settings_of(self.recipe)
+        return {key: settings[key] for names in _SETTINGS for key in names if key in settings}
 
 
 def export_outputs(
@@ -110,8 +116,8 @@ def export_outputs(
         suffix = output.asset.rsplit(".", 1)[-1]
         if output.kind == "audio" and suffix != audio_format:
             data, suffix = _convert_audio(data, audio_format), audio_format
-        recipe = output.recipe or {}
-        stem = f"{number:04d}-{_slug(recipe.get('prompt') or entry.prompt)}-{recipe.get('seed', 'x')}"
+        settings = settings_of(output.recipe)
+        stem = f"{number:04d}-{_slug(settings.get('prompt') or entry.prompt)}-{settings.get('seed', 'x')}"
         written.append(_write_numbered(dest, stem, f".{suffix}", data))
         rows.append(_listing_row(written[-1].name, entry, output))
     return Exported(written, _write_listing(dest, rows), unreadable)
@@ -128,11 +134,11 @@ def import_images(session: ProjectSession, images: Iterable[Path]) -> list[Outpu
     for path in images:
         path = Path(path)
         image = read_image_for_import(path)
-        recipe = image.recipe or {}
-        model = recipe.get("model")
+        settings = settings_of(image.recipe)
+        model = (image.recipe or {}).get("model")
         entry = session.add_entry(
-            prompt=recipe.get("prompt", ""),
-            negative_prompt=recipe.get("negative_prompt", ""),
+            prompt=settings.get("prompt", ""),
+            negative_prompt=settings.get("negative_prompt", ""),
             parameters=image.parameters,
             model=model if isinstance(model, dict) else {},
         )
@@ -287,11 +293,14 @@ def _check_pixels(path: Path, size: tuple[int, int] | None) -> None:
 
 def _checked(info: dict | None, notes: list[str]) -> dict | None:
     """``info`` with its prompts cut to ``MAX_PROMPT_CHARS`` and only the settings the app
-    itself accepts (jobs.ImageRequest's ranges), each change named in ``notes``. The raw
-    metadata text is kept verbatim."""
+    itself accepts (the text-to-image request's ranges), each change named in ``notes``. The raw
+    metadata text is kept verbatim. An Atelier recipe holds its settings in its request."""
     if info is None:
         return None
     info = dict(info)
+    if isinstance(info.get("request"), dict):
+        info["request"] = _checked(info["request"], notes)
+        return info
     for key, label in (("prompt", "prompt"), ("negative_prompt", "negative prompt")):
         text = info.get(key)
         if key in info and not isinstance(text, str):
@@ -308,7 +317,7 @@ def _checked(info: dict | None, notes: list[str]) -> dict | None:
         try:
             if any(isinstance(value, bool) for value in values.values()):
                 raise TypeError(f"{', '.join(names)}: not a number")
-            ImageRequest(prompt="", **values)
+            TextToImageRequest(**values)
         except (AtelierError, TypeError, ValueError, AttributeError) as exc:
             refused.append(_one_line(exc, 120))
             for name in names:
@@ -326,17 +335,18 @@ def _one_line(exc: BaseException, limit: int = 200) -> str:
 def _listing_row(name: str, entry, output: Output) -> dict:
     recipe = output.recipe or {}
     model = recipe.get("model") if isinstance(recipe.get("model"), dict) else entry.model
+    settings = settings_of(recipe)
     return {
         "file": name,
         "kind": output.kind,
-        "prompt": recipe.get("prompt", entry.prompt),
-        "negative_prompt": recipe.get("negative_prompt", entry.negative_prompt),
-        "seed": recipe.get("seed", ""),
-        "steps": recipe.get("steps", ""),
-        "guidance": recipe.get("guidance", ""),
-        "scheduler": recipe.get("scheduler", ""),
-        "width": recipe.get("width", ""),
-        "height": recipe.get("height", ""),
+        "prompt": settings.get("prompt", entry.prompt),
+        "negative_prompt": settings.get("negative_prompt", entry.negative_prompt),
+        "seed": settings.get("seed", ""),
+        "steps": settings.get("steps", ""),
+        "guidance": settings.get("guidance", ""),
+        "scheduler": settings.get("scheduler", ""),
+        "width": settings.get("width", ""),
+        "height": settings.get("height", ""),
         "model": (model or {}).get("name", ""),
         "created": output.created,
         "favourite": output.favourite,

@@ -1,13 +1,14 @@
-"""The engine in a child process, behind plain blocking calls with callbacks.
+"""The engine in a child process, behind plain blocking calls that report events.
 
 Why a process and not a thread: importing torch holds the GIL for hundreds of milliseconds
 at a time, which freezes any window in the same process; a crash or an out-of-memory kill in
 native code takes down only the child; and when a model is dropped its memory really goes back
-to the system. The window's engine QThread calls ``EngineHost.generate`` and turns the
-callbacks into Qt signals, exactly as it would for an in-process engine.
+to the system. The window's engine QThread calls ``EngineHost.run`` and turns the events into
+Qt signals, exactly as it would for an in-process runner.
 
-The pipe carries our own small messages between our own two processes (multiprocessing pickles
-them); no user file is ever unpickled.
+The pipe carries our own events and jobs between our own two processes (multiprocessing
+pickles them); no user file is ever unpickled. This is the child-process implementation of
+``runner.Runner``.
 """
 
 import atexit
@@ -16,13 +17,18 @@ import multiprocessing
 import multiprocessing.connection
 import threading
 
-from ..core.errors import AtelierError, GenerationCancelled, GenerationError, ModelError, RequestError
-from ..core.jobs import ImageRequest
-from .messages import EngineCallbacks, EngineOptions, FinishedImage, Picture
+from ..core.errors import GenerationCancelled, GenerationError
+from .events import Cancelled, EngineOptions, Failed, Progress
+from .runner import EngineJob, OnEvent
 
 log = logging.getLogger(__name__)
 
-_ERRORS = {cls.__name__: cls for cls in (AtelierError, RequestError, ModelError, GenerationError)}
+
+class _Done:
+    """The child's answer that a command ended well, with its value."""
+
+    def __init__(self, value=None):
+        self.value = value
 
 
 class EngineHost:
@@ -48,15 +54,15 @@ class EngineHost:
         with self._lock:
             self._ensure_started()
             self._conn.send(("warm",))
-            return self._receive_until_done(EngineCallbacks())
+            return self._receive_until_done(lambda event: None)
 
-    def generate(self, info, request: ImageRequest, options: EngineOptions, callbacks: EngineCallbacks) -> None:
-        """Run one request to the end. Raises GenerationCancelled after ``cancel()``, or the
-        AtelierError the child raised; images already finished have gone to ``on_image``."""
+    def run(self, job: EngineJob, options: EngineOptions, on_event: OnEvent) -> None:
+        """Run one job to the end in the child. Raises GenerationCancelled after ``cancel()``,
+        or the AtelierError the task raised; outputs already finished have gone to ``on_event``."""
         with self._lock:
             self._ensure_started()
-            self._conn.send(("generate", info, request, options))
-            self._receive_until_done(callbacks, request.steps)
+            self._conn.send(("run", job, options))
+            self._receive_until_done(on_event, job.request.steps_per_image)
 
     def cancel(self) -> None:
         """Stop the running job at the end of its current step (safe from any thread). A
@@ -123,7 +129,7 @@ class EngineHost:
         child_end.close()  # so the parent sees EOF when the child dies
         self._process, self._conn = process, parent_end
 
-    def _receive_until_done(self, callbacks: EngineCallbacks, total: int = 0):
+    def _receive_until_done(self, on_event: OnEvent, total: int = 0):
         step = 0  # the last step the child reported, for the message if it is stopped
         while True:
             try:
@@ -139,28 +145,13 @@ class EngineHost:
                     f"the engine process stopped unexpectedly (exit code {code}); "
                     "it starts again with the next job; if this repeats, try a smaller size or memory mode"
                 ) from None
-            kind, *payload = message
-            if kind == "done":
-                return payload[0] if payload else None
-            if kind == "status":
-                callbacks.on_status(*payload)
-            elif kind == "loading":
-                callbacks.on_loading(*payload)
-            elif kind == "loaded":
-                callbacks.on_loaded(*payload)
-            elif kind == "step":
-                *progress, picture = payload
-                step, total = progress[2], progress[3]
-                callbacks.on_step(*progress)
-                if picture is not None:
-                    callbacks.on_preview(picture)
-            elif kind == "image":
-                callbacks.on_image(*payload)
-            elif kind == "cancelled":
-                raise GenerationCancelled(*payload)
-            elif kind == "error":
-                name, text = payload
-                raise _ERRORS.get(name, GenerationError)(text)
+            if isinstance(message, _Done):
+                return message.value
+            if isinstance(message, (Cancelled, Failed)):
+                raise message.error()
+            if isinstance(message, Progress):
+                step, total = message.step, message.total
+            on_event(message)
 
 
 _default: EngineHost | None = None
@@ -189,6 +180,7 @@ def _end_process(process, wait: float) -> None:
 def _serve(conn, cancel) -> None:
     """The child's main loop: one command at a time until "quit" or the parent goes away."""
     from .loader import PipelineCache
+    from .runner import outcome_event, run_task
 
     cache = PipelineCache()
     while True:
@@ -200,17 +192,13 @@ def _serve(conn, cancel) -> None:
             return
         try:
             if command == "warm":
-                conn.send(("done", _warm()))
-            elif command == "generate":
-                _run_generation(conn, cancel, cache, *args)
-                conn.send(("done",))
-        except GenerationCancelled as exc:
-            conn.send(("cancelled", exc.step, exc.total))
-        except AtelierError as exc:
-            conn.send(("error", type(exc).__name__, str(exc)))
-        except Exception as exc:  # a bug in the child must still end the job with a message
-            log.exception("engine command %s crashed", command)
-            conn.send(("error", "GenerationError", f"unexpected engine error: {exc}"))
+                conn.send(_Done(_warm()))
+            elif command == "run":
+                job, options = args
+                run_task(job, options, cache, conn.send, lambda: cancel.value != 0)
+                conn.send(_Done())
+        except Exception as exc:  # every job ends with an answer, a bug's included
+            conn.send(outcome_event(exc))
 
 
 def _warm() -> str:
@@ -218,33 +206,3 @@ def _warm() -> str:
     import torch
 
     return str(torch.__version__)  # a plain str: unpickling TorchVersion would import torch here
-
-
-def _run_generation(conn, cancel, cache, info, request: ImageRequest, options: EngineOptions) -> None:
-    from ..core.metadata import png_bytes
-    from .image import generate_images
-    from .loader import dtype_for, require_text_to_image
-
-    require_text_to_image(info)
-    wanted = (info, options.device, dtype_for(options.precision), options.memory_mode)
-    if not cache.holds(*wanted):
-        conn.send(("loading", info.name))
-    loaded = cache.get(*wanted)
-    conn.send(("loaded", info.name, loaded.device, loaded.dtype))
-    conn.send(("status", f"Generating with {info.name} on {loaded.device} ..."))
-
-    def on_step(progress):
-        # One message per step, its preview inside: one wake-up and one repaint in the window.
-        picture = Picture.of(progress.preview) if progress.preview is not None else None
-        conn.send(("step", progress.image_index, progress.image_count, progress.step, progress.total,
-                   progress.elapsed, picture))
-
-    def on_image(result):
-        png = png_bytes(result.image, result.recipe)
-        conn.send(("image", FinishedImage(png, Picture.of(result.image), result.recipe)))
-
-    generate_images(
-        loaded, request, on_step=on_step, on_image=on_image,
-        should_cancel=lambda: cancel.value != 0, preview_every=options.preview_every,
-        on_notice=lambda text: conn.send(("status", text)),
-    )

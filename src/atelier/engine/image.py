@@ -1,7 +1,8 @@
-"""Text-to-image on a loaded pipeline, one image at a time, each from its own seeded generator.
+"""The diffusion loop every image task shares: one output at a time, each from its own seeded
+generator, each reported the moment it exists.
 
-Generating images one by one (rather than as one batch) makes every image reproducible from
-its own seed alone and lets the caller save each as soon as it exists.
+Making outputs one by one (rather than as one batch) makes every one reproducible from its own
+seed alone and lets the caller save each as soon as it exists.
 """
 
 import inspect
@@ -9,18 +10,15 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timezone
-
-from PIL import Image
 
 from .. import __version__
 from ..core.errors import GenerationCancelled, GenerationError, RequestError
-from ..core.jobs import MAX_SEED, ImageRequest
-from ..core.recipe import ModelRef, Recipe
+from ..core.recipe import ModelRef, Recipe, Runtime
 from ..core.schedulers import scheduler_spec
+from ..core.tasks import MAX_SEED, Request
+from .events import Artifact, Picture, Preview, Progress
 from .loader import LoadedModel
 from .previews import PreviewTaker
 
@@ -28,110 +26,107 @@ log = logging.getLogger(__name__)
 _NO_LIMIT = 100_000  # tokenizers without a real limit report a huge model_max_length
 
 
-@dataclass(frozen=True)
-class StepProgress:
-    image_index: int  # 0-based, within the request
-    image_count: int
-    step: int  # steps finished for this image, 1..total
-    total: int
-    elapsed: float  # seconds since this image started
-    preview: Image.Image | None = None
-
-
-@dataclass(frozen=True)
-class GeneratedImage:
-    image: Image.Image
-    recipe: Recipe
-
-
 class _Interrupt(Exception):
     """Raised inside the pipeline's step callback to stop at once, before the VAE decode."""
 
 
-def generate_images(
-    loaded: LoadedModel,
-    request: ImageRequest,
-    *,
-    on_step: Callable[[StepProgress], None] | None = None,
-    on_image: Callable[[GeneratedImage], None] | None = None,
-    should_cancel: Callable[[], bool] | None = None,
-    preview_every: int = 0,
-    on_notice: Callable[[str], None] | None = None,
-) -> list[GeneratedImage]:
-    """Make ``request.batch_size`` images. Callbacks run on the calling thread.
+def seeds(request: Request) -> list[int]:
+    """The seed of each output: the request's (or one drawn now), then +1 for each next one."""
+    base = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
+    return [(base + index) % (MAX_SEED + 1) for index in range(request.batch_size)]
 
-    ``preview_every`` = N > 0 attaches a cheap latent preview to every Nth step's progress (on a
-    GPU, the preview of an earlier step, so that the GPU never waits for it).
-    ``on_notice`` hears, once per request, a one-line note worth showing (a prompt longer than
-    the model reads); without it the note is logged as a warning.
-    Cancelling takes effect at the end of the current step and raises GenerationCancelled;
-    images finished before it have already gone to ``on_image``.
-    """
+
+def diffuse(ctx, loaded: LoadedModel, pipe, request: Request, pipe_arguments: dict) -> None:
+    """Make each output of ``request`` with ``pipe`` (the base pipeline or one derived from it)
+    and report it as an Artifact. ``pipe_arguments`` are the task's own call arguments (size,
+    init image and strength, ...), added to the prompt, sampling and step callback.
+
+    With ``ctx.options.preview_every`` = N > 0 every Nth step also sends a cheap latent Preview
+    (on a GPU, the preview of an earlier step, so that the GPU never waits for it). A prompt
+    longer than the model reads is said once per request as a Status. Cancelling takes effect
+    at the end of the current step and raises GenerationCancelled."""
     import torch
 
-    should_cancel = should_cancel or (lambda: False)
-    base_seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
-    _apply_scheduler(loaded, request.scheduler)
-    versions = _versions()
+    from .events import Status
+
+    apply_scheduler(loaded, pipe, request.scheduler)
+    versions = library_versions()
     # The libraries warn about a long prompt once per image with the whole cut-off text (100 KB
     # for a pasted essay); they are kept quiet below and this one short note is said instead.
     for note in _prompt_notes(loaded, request):
-        (on_notice or log.warning)(note)
-    results = []
-    for index in range(request.batch_size):
-        seed = (base_seed + index) % (MAX_SEED + 1)
-        if should_cancel():
-            raise GenerationCancelled(0, request.steps)
+        ctx.emit(Status(note, notice=True))
+    total = request.steps_per_image
+    preview_every = ctx.options.preview_every
+    for index, seed in enumerate(seeds(request)):
+        if ctx.should_cancel():
+            raise GenerationCancelled(0, total)
         started = time.perf_counter()
         steps_done = 0
         previews = PreviewTaker(loaded.info.family)
 
-        def step_end(pipe, step, _timestep, tensors, index=index, started=started, previews=previews):
+        def step_end(_pipe, step, _timestep, tensors, index=index, started=started, previews=previews):
             nonlocal steps_done
             steps_done = step + 1
-            if on_step is not None:
-                preview = None
-                if preview_every > 0 and (steps_done % preview_every == 0 or steps_done == request.steps):
-                    preview = previews.take(tensors.get("latents"))
-                on_step(
-                    StepProgress(
-                        index, request.batch_size, steps_done, request.steps,
-                        time.perf_counter() - started, preview,
-                    )
-                )
-            if should_cancel():
+            ctx.emit(Progress(index, request.batch_size, steps_done, total, time.perf_counter() - started))
+            if preview_every > 0 and (steps_done % preview_every == 0 or steps_done == total):
+                preview = previews.take(tensors.get("latents"))
+                if preview is not None:
+                    ctx.emit(Preview(Picture.of(preview)))
+            if ctx.should_cancel():
                 raise _Interrupt
             return tensors
 
         try:
-            with torch.inference_mode(), _quiet_libraries():
-                output = loaded.pipe(
+            with torch.inference_mode(), quiet_libraries():
+                output = pipe(
                     prompt=request.prompt,
                     negative_prompt=request.negative_prompt or None,
                     num_inference_steps=request.steps,
                     guidance_scale=request.guidance,
-                    width=request.width,
-                    height=request.height,
                     num_images_per_prompt=1,
                     generator=torch.Generator("cpu").manual_seed(seed),
                     callback_on_step_end=step_end,
                     output_type="pil",
+                    **pipe_arguments,
                 )
         except _Interrupt:
-            raise GenerationCancelled(steps_done, request.steps) from None
+            raise GenerationCancelled(steps_done, total) from None
         except (RequestError, GenerationCancelled):
             raise
         except Exception as exc:  # torch/diffusers errors: out of memory, shape mismatches, ...
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise GenerationError(f"generation failed with {loaded.info.id}: {reason}") from exc
-        result = GeneratedImage(output.images[0], _recipe(loaded, request, seed, index, versions))
-        results.append(result)
-        if on_image is not None:
-            on_image(result)
-    return results
+        recipe = image_recipe(loaded, pipe, request, seed, index, versions)
+        ctx.emit(image_artifact(output.images[0], recipe))
 
 
-def _prompt_notes(loaded: LoadedModel, request: ImageRequest) -> list[str]:
+def image_artifact(image, recipe: Recipe) -> Artifact:
+    """The PNG with its recipe inside, and the picture to show."""
+    from ..core.metadata import png_bytes
+
+    return Artifact("image/png", png_bytes(image, recipe), recipe, Picture.of(image))
+
+
+def image_recipe(loaded: LoadedModel, pipe, request: Request, seed: int, index: int, versions: dict) -> Recipe:
+    info = loaded.info
+    scheduler = pipe.scheduler
+    return Recipe(
+        request=request.replace(seed=seed, batch_size=1),
+        model=ModelRef(info.id, info.name, info.family, info.pipeline, loaded.fingerprint, str(info.path)),
+        runtime=Runtime(
+            scheduler_class=type(scheduler).__name__,
+            scheduler_config=_plain_config(scheduler.config),
+            device=loaded.device,
+            dtype=loaded.dtype,
+            versions=versions,
+        ),
+        batch_index=index,
+        batch_size=request.batch_size,
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+
+
+def _prompt_notes(loaded: LoadedModel, request: Request) -> list[str]:
     """One line for each of the prompt and negative prompt that is longer than the model reads."""
     notes = []
     for label, text in (("prompt", request.prompt), ("negative prompt", request.negative_prompt)):
@@ -160,7 +155,7 @@ def _tokens_read(pipe, text: str) -> int | None:
         if 2 * len(text.encode("utf-8")) + 2 <= limit:
             return None  # too short to be cut: no tokenizer makes more than 2 tokens a byte
         try:
-            with _quiet_libraries():  # "Token indices sequence length is longer than ..."
+            with quiet_libraries():  # "Token indices sequence length is longer than ..."
                 count = len(tokenizer(text, truncation=False).input_ids)
         except Exception:  # the note is a courtesy: never fail a generation over it
             log.debug("could not count the tokens of the prompt", exc_info=True)
@@ -172,7 +167,7 @@ def _tokens_read(pipe, text: str) -> int | None:
 
 
 @contextmanager
-def _quiet_libraries():
+def quiet_libraries():
     """Keep diffusers' and transformers' warnings off stderr for the block (errors still show):
     the prompt-truncation one repeats the whole cut-off text once per image and per encoder."""
     import diffusers
@@ -189,12 +184,14 @@ def _quiet_libraries():
             library.set_verbosity(level)
 
 
-def _apply_scheduler(loaded: LoadedModel, name: str) -> None:
-    """Install the named sampler, built from the model's shipped config the first time."""
+def apply_scheduler(loaded: LoadedModel, pipe, name: str) -> None:
+    """Install the named sampler on ``pipe``, built from the model's shipped config the first
+    time. Pipelines derived from one model share its samplers (from_pipe shares components,
+    but each pipeline holds its own scheduler attribute)."""
     import diffusers
 
     if name in loaded.samplers:
-        loaded.pipe.scheduler = loaded.samplers[name]
+        pipe.scheduler = loaded.samplers[name]
         return
     spec = scheduler_spec(name)
     shipped = loaded.default_scheduler_config.get("_class_name", "")
@@ -207,31 +204,7 @@ def _apply_scheduler(loaded: LoadedModel, name: str) -> None:
     else:
         target_class, options = spec.class_name, spec.options
     sampler = getattr(diffusers, target_class).from_config(loaded.default_scheduler_config, **options)
-    loaded.samplers[name] = loaded.pipe.scheduler = sampler
-
-
-def _recipe(loaded: LoadedModel, request: ImageRequest, seed: int, index: int, versions: dict) -> Recipe:
-    info = loaded.info
-    scheduler = loaded.pipe.scheduler
-    return Recipe(
-        model=ModelRef(info.id, info.name, info.family, info.pipeline, loaded.fingerprint, str(info.path)),
-        prompt=request.prompt,
-        negative_prompt=request.negative_prompt,
-        seed=seed,
-        steps=request.steps,
-        guidance=float(request.guidance),
-        width=request.width,
-        height=request.height,
-        scheduler=request.scheduler,
-        scheduler_class=type(scheduler).__name__,
-        scheduler_config=_plain_config(scheduler.config),
-        device=loaded.device,
-        dtype=loaded.dtype,
-        versions=versions,
-        batch_index=index,
-        batch_size=request.batch_size,
-        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    )
+    loaded.samplers[name] = pipe.scheduler = sampler
 
 
 def _plain_config(config) -> dict:
@@ -239,7 +212,7 @@ def _plain_config(config) -> dict:
     return json.loads(json.dumps({k: v for k, v in dict(config).items() if not k.startswith("_")}, default=str))
 
 
-def _versions() -> dict:
+def library_versions() -> dict:
     import diffusers
     import torch
     import transformers

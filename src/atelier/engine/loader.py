@@ -32,6 +32,26 @@ class LoadedModel:
     # Samplers built from that config, by name: building one costs a job 2-4 ms, and a pipeline
     # resets its sampler's state (set_timesteps) at every call, so one instance serves them all.
     samplers: dict = field(default_factory=dict)
+    derived: dict = field(default_factory=dict)  # task pipelines made from ``pipe``, by AutoPipeline
+
+    def pipeline_for(self, auto_pipeline: str):
+        """The base pipeline turned into another task's (``"AutoPipelineForImage2Image"``,
+        ...), sharing its weights: AutoPipeline's from_pipe reuses the component objects and,
+        unlike a pipeline class's own from_pipe, never casts them to float32 (GUIDE section 8).
+        Made once per model. Raises ModelError when the model has no such pipeline."""
+        if auto_pipeline not in self.derived:
+            import diffusers
+
+            options = {"add_watermarker": False} if self.info.pipeline.startswith("StableDiffusionXL") else {}
+            try:
+                pipe = getattr(diffusers, auto_pipeline).from_pipe(self.pipe, **options)
+            except ValueError as exc:  # diffusers: no such pipeline for this model class
+                task = auto_pipeline.removeprefix("AutoPipelineFor")
+                raise ModelError(f"{self.info.id}: {self.info.pipeline} has no {task} pipeline "
+                                 f"({str(exc).splitlines()[0]}); choose another model") from exc
+            pipe.set_progress_bar_config(disable=True)
+            self.derived[auto_pipeline] = pipe
+        return self.derived[auto_pipeline]
 
 
 def pick_device(preference: str = "auto") -> str:
@@ -64,7 +84,8 @@ def pick_dtype(device: str) -> str:
 
 
 def require_text_to_image(info: ModelInfo) -> None:
-    """Refuse, before any loading, a model that cannot make an image from a prompt."""
+    """Refuse, before any loading, a model that cannot make an image from a prompt (the base
+    every image task starts from)."""
     if info.kind != "image":
         raise ModelError(
             f"{info.id}: is an {info.kind} model ({info.pipeline}); choose an image model (see 'atelier models')"

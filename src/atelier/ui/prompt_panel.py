@@ -1,6 +1,7 @@
-"""The prompt panel: model, prompt, negative prompt, seed, steps, guidance, sampler, size and
-count; Generate and Cancel; the running job's progress. It turns the form into an immutable
-ImageRequest and knows nothing about threads."""
+"""The prompt panel: model, prompt, negative prompt, init image and strength, seed, steps,
+guidance, sampler, size and count; Generate and Cancel; the running job's progress. It turns the
+form into an immutable request (text-to-image, or image-to-image once an init image is set) and
+knows nothing about threads."""
 
 import random
 
@@ -23,8 +24,10 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
-from ..core.jobs import MAX_BATCH, MAX_SEED, MAX_SIDE, MAX_STEPS, ImageRequest
+from ..core.families import native_side
 from ..core.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
+from ..core.tasks import MAX_BATCH, MAX_SEED, MAX_SIDE, MAX_STEPS, ImageToImageRequest, Request, TextToImageRequest
+from .init_image_box import InitImage, InitImageBox
 from .widgets import named, spin_box
 
 # Sizes each family was trained around (width, height); the first is its default.
@@ -66,6 +69,8 @@ class PromptPanel(QWidget):
         self.negative_edit = named(QPlainTextEdit(), "negativePromptEdit", "Negative prompt")
         self.negative_edit.setPlaceholderText("What to avoid (optional)")
         self.negative_edit.setMaximumHeight(70)
+        self.init_image_box = InitImageBox()
+        self.choose_init_image_requested = self.init_image_box.choose_requested
 
         # QSpinBox is 32-bit signed; seeds go to 2**32 - 1, which a 0-decimal double holds exactly.
         self.seed_spin = named(QDoubleSpinBox(), "seedSpin", "Seed")
@@ -144,15 +149,23 @@ class PromptPanel(QWidget):
         layout.addWidget(self.prompt_edit, 2)
         layout.addWidget(QLabel("Negative prompt"))
         layout.addWidget(self.negative_edit, 1)
+        layout.addWidget(self.init_image_box)
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.message_label)
 
     # ----- reading the form -----------------------------------------------------------------
-    def request(self) -> ImageRequest:
+    def request(self) -> Request:
         """The form as an immutable request; RequestError names a bad field."""
-        return ImageRequest(
+        init = self.init_image_box.current
+        if init is not None:
+            return ImageToImageRequest(init_image=init.asset, strength=self.init_image_box.strength,
+                                       **self._common_values())
+        return TextToImageRequest(**self._common_values())
+
+    def _common_values(self) -> dict:
+        return dict(
             prompt=self.prompt_edit.toPlainText().strip(),
             negative_prompt=self.negative_edit.toPlainText().strip(),
             seed=None if self.seed_spin.value() < 0 else int(self.seed_spin.value()),
@@ -166,6 +179,17 @@ class PromptPanel(QWidget):
 
     def current_model(self):
         return self.model_combo.currentData()
+
+    def set_init_image(self, image: InitImage) -> None:
+        """Start the next request from ``image``; the size follows it, capped by the model's
+        native size (the artist may change it after)."""
+        from ..core.init_image import fit_size  # numpy and Pillow: not at the window's start
+
+        info = self.current_model()
+        self.init_image_box.set_image(image)
+        width, height = fit_size(image.width, image.height, native_side(info.family) if info else 512)
+        self.width_spin.setValue(width)
+        self.height_spin.setValue(height)
 
     # ----- filling the form -----------------------------------------------------------------
     def set_models(self, models: list) -> None:

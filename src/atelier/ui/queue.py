@@ -1,6 +1,7 @@
 """The queue panel: every request in order, with its state, progress and ETA.
 
-It shows a core ``JobQueue`` (the window moves its jobs) and asks the window to cancel one.
+It shows a core ``JobQueue`` through a ``QueueModel`` (the generation controller moves its
+jobs) and asks for one to be cancelled.
 """
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, Signal, Slot
@@ -82,11 +83,11 @@ class _JobList(QListView):
 class QueueView(QWidget):
     cancel_requested = Signal(str)  # job id
 
-    def __init__(self, queue: JobQueue, parent=None):
+    def __init__(self, model: QueueModel, parent=None):
         super().__init__(parent)
         self.setObjectName("queueView")
         self.setAccessibleName("Queue")
-        self.model = QueueModel(queue, self)
+        self.model = model
         self.list = _JobList()
         self.list.setObjectName("queueList")
         self.list.setModel(self.model)

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
 
-from ..core.errors import AtelierError, GenerationCancelled
-from ..core.jobs import ImageRequest
+from ..core.errors import AtelierError, GenerationCancelled, ProjectError
 from ..core.recipe import Recipe
-from ..engine.messages import EngineCallbacks, EngineOptions, FinishedImage, Picture
+from ..core.tasks import Request
+from ..engine.events import Artifact, EngineOptions, Loaded, Loading, Picture, Preview, Progress, Status
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ class ImageOutput:
     png: bytes
     image: QImage
     recipe: Recipe
+    suffix: str = "png"
 
 
 def picture_to_qimage(picture: Picture) -> QImage:
@@ -69,14 +70,21 @@ class EngineWorker(QObject):
         self.closing = False  # set by the window's thread on close: calls still queued are skipped
         self._had_job = False  # a warm-up after a job is pointless (and would restart a stopped engine)
         self.configure(settings)
-        self._callbacks = EngineCallbacks(
-            on_status=self.status.emit,
-            on_loading=self.model_loading.emit,
-            on_loaded=self.model_loaded.emit,
-            on_step=self.step.emit,
-            on_preview=lambda picture: self.preview.emit(picture_to_qimage(picture)),
-            on_image=self._on_image,
-        )
+        self._read_asset = None  # where a job's inputs are read from (the project's assets)
+        # Each engine event becomes a signal; a type without a handler is not for the window.
+        self._handlers = {
+            Status: lambda event: self.status.emit(event.text),
+            Loading: lambda event: self.model_loading.emit(event.model),
+            Loaded: lambda event: self.model_loaded.emit(event.model, event.device, event.dtype),
+            Progress: lambda e: self.step.emit(e.index, e.count, e.step, e.total, e.elapsed),
+            Preview: lambda event: self.preview.emit(picture_to_qimage(event.picture)),
+            Artifact: self._on_artifact,
+        }
+
+    def set_asset_source(self, read_asset) -> None:
+        """Where jobs' inputs are read from: the open project's ``read_asset``, which is safe
+        from any thread. Read on this thread, just before the job goes to the engine."""
+        self._read_asset = read_asset
 
     def configure(self, settings) -> None:
         """Take engine settings; they apply from the next job."""
@@ -116,8 +124,20 @@ class EngineWorker(QObject):
         if self._host is not None:
             self._host.stop()
 
-    def _on_image(self, finished: FinishedImage) -> None:
-        self.image_ready.emit(ImageOutput(finished.png, picture_to_qimage(finished.picture), finished.recipe))
+    def _on_event(self, event) -> None:
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(event)
+
+    def _on_artifact(self, artifact: Artifact) -> None:
+        self.image_ready.emit(ImageOutput(artifact.data, picture_to_qimage(artifact.picture), artifact.recipe,
+                                          artifact.suffix))
+
+    def _inputs(self, request: Request) -> dict[str, bytes]:
+        names = set(request.inputs.values())
+        if names and self._read_asset is None:
+            raise ProjectError("the job's inputs are not in an open project; open the project again")
+        return {name: self._read_asset(name) for name in names}
 
     @Slot(object)
     def scan(self, extra_folders) -> None:
@@ -146,13 +166,15 @@ class EngineWorker(QObject):
             self.call_ended.emit(False)
 
     @Slot(object, object)
-    def generate(self, info, request: ImageRequest) -> None:
+    def generate(self, info, request: Request) -> None:
+        from ..engine.runner import EngineJob
+
         try:
             self._had_job = True
             if self.closing:
                 self.job_cancelled.emit("cancelled: the window closed")
                 return
-            self.host.generate(info, request, self.options, self._callbacks)
+            self.host.run(EngineJob(info, request, self._inputs(request)), self.options, self._on_event)
         except GenerationCancelled as exc:
             self.job_cancelled.emit(str(exc))
         except AtelierError as exc:
@@ -218,7 +240,7 @@ class EngineThread(QObject):
         self._calls += 1
         self.request_warm.emit()
 
-    def generate(self, info, request: ImageRequest) -> None:
+    def generate(self, info, request: Request) -> None:
         self.worker.host.reset_cancel()
         self._calls += 1
         self.request_generate.emit(info, request)

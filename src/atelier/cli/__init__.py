@@ -13,13 +13,11 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import __version__, paths
-from .core.errors import AtelierError, ProjectError, RequestError
-from .core.jobs import ImageRequest
-from .core.project_io import SUFFIX
-from .core.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
-from .settings import DEVICES, Settings
-
+from .. import __version__, paths
+from ..core.errors import AtelierError, ProjectError, RequestError
+from ..core.project_io import SUFFIX
+from ..core.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
+from ..settings import DEVICES, Settings
 
 COMMANDS = ("generate", "models", "project", "install-desktop")
 
@@ -37,18 +35,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    gen = commands.add_parser("generate", help="make images from a prompt")
-    gen.add_argument("--model", required=True, help="model folder or an id from 'atelier models'")
-    gen.add_argument("--prompt", required=True)
+    gen = commands.add_parser(
+        "generate", help="make images from a prompt, from a prompt and an init image, or again from a recipe")
+    gen.add_argument("--model", help="model folder or an id from 'atelier models' (with --from: default, the one "
+                                     "that made it)")
+    gen.add_argument("--prompt")
     gen.add_argument("--negative", default="", help="negative prompt")
     gen.add_argument("--seed", type=int, default=None, help="seed (default: a random one, recorded)")
     gen.add_argument("--steps", type=int, default=25)
     gen.add_argument("--guidance", type=float, default=7.0, help="CFG scale")
-    gen.add_argument("--size", type=_size, default=(512, 512), help="WIDTHxHEIGHT, e.g. 768x512")
+    gen.add_argument("--size", type=_size, default=None,
+                     help="WIDTHxHEIGHT, e.g. 768x512 (default 512x512, or the init image's, capped by the model)")
     gen.add_argument(
         "--scheduler", default=DEFAULT_SCHEDULER, help=f"one of: {', '.join(SCHEDULER_NAMES)}"
     )
     gen.add_argument("--batch", type=int, default=1, help="number of images (files get numbered)")
+    gen.add_argument("--init-image", type=Path, help="start from this picture (image-to-image)")
+    gen.add_argument("--strength", type=float, default=0.6,
+                     help="with --init-image: how much to change it, 0 (not at all) to 1 (entirely); default 0.6")
+    gen.add_argument("--from", dest="source", metavar="IMAGE.png|PROJECT.atelier:OUTPUT_ID",
+                     help="make an output again from its recipe and say whether the pixels are identical")
     gen.add_argument("--device", choices=DEVICES, default=None, help="default: from settings (auto)")
     gen.add_argument("--out", type=Path, help="output .png file (needed unless --project is given)")
     gen.add_argument("--project", type=Path, help="add the request and each image to this .atelier project")
@@ -117,7 +123,7 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def _models(args) -> int:
-    from .engine import registry
+    from ..engine import registry
 
     result = registry.scan(Settings.load().model_folders)
     for problem in result.problems:
@@ -145,7 +151,7 @@ def _printable(text: str) -> str:
 
 
 def _install_desktop(args) -> int:
-    from . import desktop
+    from .. import desktop
 
     if not sys.platform.startswith("linux"):
         raise RequestError("install-desktop is for Linux desktops; on Windows and macOS, pin the app to Start or the Dock by hand")
@@ -160,70 +166,122 @@ def _install_desktop(args) -> int:
 
 
 def _generate(args) -> int:
+    if args.source is not None:
+        from .remake import remake
+
+        return remake(args)
     # 1. Check everything cheap before loading anything heavy.
-    width, height = args.size
-    request = ImageRequest(
-        prompt=args.prompt, negative_prompt=args.negative, seed=args.seed, steps=args.steps,
-        guidance=args.guidance, width=width, height=height, scheduler=args.scheduler,
-        batch_size=args.batch,
-    )
+    for name in ("model", "prompt"):
+        if getattr(args, name) is None:
+            raise RequestError(f"generate needs --{name} (or --from IMAGE.png to make an output again)")
     if args.out is None and args.project is None:
         raise RequestError("generate needs --out FILE.png, --project FILE.atelier, or both")
-    targets = _output_paths(args.out, request.batch_size) if args.out is not None else None
-    if args.project is not None:
-        _check_project_path(args.project)
     settings = Settings.load()
-
-    from tqdm import tqdm
-
-    from .core.metadata import png_bytes, save_png
-    from .core.session import ProjectSession
-    from .engine import registry
-    from .engine.image import generate_images
-    from .engine.loader import PipelineCache, require_text_to_image
+    from ..engine import registry
 
     info = registry.resolve(args.model, settings.model_folders)
-    require_text_to_image(info)
+    init = _init_image(args.init_image) if args.init_image is not None else None
+    request = _request(args, info, init)
+    targets = _output_paths(args.out, request.images) if args.out is not None else None
+    if args.project is not None:
+        _check_project_path(args.project)
+
+    from ..core.atomic import atomic_write_bytes
+    from ..core.session import ProjectSession
 
     session = ProjectSession.open_or_create(args.project) if args.project is not None else None
-
-    # 2. Load and generate; each image is written the moment it exists.
-    print(f"Loading {_printable(info.id)} ...", file=sys.stderr)
-    loaded = PipelineCache().get(info, args.device or settings.device)
-    if session is not None:
-        parameters = {k: v for k, v in request.to_dict().items() if k not in ("prompt", "negative_prompt")}
-        entry = session.add_entry(request.prompt, request.negative_prompt, parameters,
-                                  {"id": info.id, "name": info.name, "family": info.family, "pipeline": info.pipeline})
-    bar = tqdm(total=request.steps * request.batch_size, unit="step", file=sys.stderr, dynamic_ncols=True)
-
-    def on_step(progress):
-        bar.n = progress.image_index * progress.total + progress.step
-        bar.refresh()
-
-    def on_image(result):
-        if session is not None:
-            data = png_bytes(result.image, result.recipe)
-            session.add_output(entry, "image", data, "png", result.recipe.to_dict())
-            session.save()
-            bar.write(f"{session.path}: image {result.recipe.batch_index + 1}  seed {result.recipe.seed}", file=sys.stdout)
-        if targets is not None:
-            path = targets[result.recipe.batch_index]
-            try:
-                save_png(result.image, path, result.recipe)
-            except OSError as exc:
-                raise RequestError(f"{path}: cannot be written ({exc.strerror or exc}); choose another --out") from exc
-            bar.write(f"{path}  seed {result.recipe.seed}", file=sys.stdout)
-
-    def on_notice(text):
-        bar.write(f"atelier: warning: {text}", file=sys.stderr)
-
     try:
-        generate_images(loaded, request, on_step=on_step, on_image=on_image, on_notice=on_notice)
+        inputs = {}
+        if init is not None:
+            inputs[request.init_image] = init.png
+            if session is not None:  # the project holds every input its recipes name
+                session.store_input(init.png, "png")
+        entry = session.add_request(request, info) if session is not None else None
+
+        def store(artifact, say) -> None:
+            """Each output is written the moment it exists."""
+            recipe = artifact.recipe
+            if session is not None:
+                session.add_output(entry, "image", artifact.data, artifact.suffix, recipe.to_dict())
+                session.save()
+                say(f"{session.path}: image {recipe.batch_index + 1}  seed {recipe.seed}")
+            if targets is not None:
+                path = targets[recipe.batch_index]
+                try:
+                    atomic_write_bytes(path, artifact.data)
+                except OSError as exc:
+                    raise RequestError(f"{path}: cannot be written ({exc.strerror or exc}); choose another --out") from exc
+                say(f"{path}  seed {recipe.seed}")
+
+        run_with_progress(info, request, inputs, args.device or settings.device, store)
     finally:
-        bar.close()
         if session is not None:
             _finish(session)
     return 0
+
+
+def _init_image(path: Path):
+    from ..core.init_image import prepare_init_image
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RequestError(f"--init-image {path}: cannot be read ({exc.strerror or exc}); check the path") from exc
+    prepared = prepare_init_image(data, path.name)
+    for note in prepared.notes:
+        print(f"atelier: note: --init-image {_printable(path.name)}: {note}", file=sys.stderr)
+    return prepared
+
+
+def _request(args, info, init):
+    from ..core import tasks
+
+    values = dict(prompt=args.prompt, negative_prompt=args.negative, seed=args.seed, steps=args.steps,
+                  guidance=args.guidance, scheduler=args.scheduler, batch_size=args.batch)
+    if init is None:
+        width, height = args.size or (512, 512)
+        return tasks.TextToImageRequest(width=width, height=height, **values)
+    import hashlib
+
+    from ..core.families import native_side
+    from ..core.init_image import fit_size
+    from ..core.project_io import asset_name
+
+    width, height = args.size or fit_size(init.width, init.height, native_side(info.family))
+    return tasks.ImageToImageRequest(width=width, height=height, strength=args.strength,
+                                     init_image=asset_name(hashlib.sha256(init.png).hexdigest(), "png"), **values)
+
+
+def run_with_progress(info, request, inputs: dict, device: str, on_artifact) -> None:
+    """Run one job in the engine process with a progress bar on stderr. Each finished output
+    goes to ``on_artifact(artifact, say)`` at once; ``say`` prints a line above the bar."""
+    from tqdm import tqdm
+
+    from ..engine.events import Artifact, EngineOptions, Progress, Status
+    from ..engine.host import EngineHost
+    from ..engine.runner import EngineJob
+
+    print(f"Loading {_printable(info.id)} ...", file=sys.stderr)
+    bar = tqdm(total=request.steps_per_image * request.images, unit="step", file=sys.stderr, dynamic_ncols=True)
+
+    def say(line: str) -> None:
+        bar.write(line, file=sys.stdout)
+
+    def on_event(event) -> None:
+        if isinstance(event, Progress):
+            bar.n = event.index * event.total + event.step
+            bar.refresh()
+        elif isinstance(event, Status) and event.notice:
+            bar.write(f"atelier: warning: {event.text}", file=sys.stderr)
+        elif isinstance(event, Artifact):
+            on_artifact(event, say)
+
+    host = EngineHost()
+    try:
+        host.run(EngineJob(info, request, inputs), EngineOptions(device=device), on_event)
+    finally:
+        bar.close()
+        host.shutdown()
 
 
 def _finish(session) -> None:
@@ -239,11 +297,11 @@ def _finish(session) -> None:
 
 
 def _project(args) -> int:
-    from .core.project_io import ProjectArchive
+    from ..core.project_io import ProjectArchive
 
     if args.action == "import-image":
-        from .core.session import ProjectSession
-        from .core.transfer import import_images
+        from ..core.session import ProjectSession
+        from ..core.transfer import import_images
 
         session = ProjectSession.open_or_create(args.file)
         try:
@@ -265,7 +323,7 @@ def _project(args) -> int:
     with ProjectArchive(args.file) as archive:
         project = archive.project
         if args.action == "export":
-            from .core.transfer import export_outputs
+            from ..core.transfer import export_outputs
 
             exported = export_outputs(project, archive.read, args.dest, audio_format=args.audio_format,
                                       include_hidden=args.include_hidden)

@@ -1,6 +1,7 @@
 """The open project lives on its own thread: every project write happens there, never on the
 UI thread. The window sends requests through queued signals and gets back copies of what
-changed, so the two threads never share a mutable object."""
+changed (``changed``, with the types of ``project_changes``), so the two threads never share a
+mutable object."""
 
 import io
 import logging
@@ -9,15 +10,16 @@ from pathlib import Path
 from PySide6.QtCore import QBuffer, QIODevice, QObject, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 
-from .. import paths
-from ..core.errors import AtelierError
-from ..core.project import Entry
-from ..core.session import CrashedSession, ProjectSession, crashed_sessions, discard, recover
-from ..core.atomic import atomic_write_bytes
-from ..core.edits import apply_edit
-from ..core.metadata import convert_image
-from ..core.transfer import export_outputs, import_images
-from .images import decode_image
+from ... import paths
+from ...core.atomic import atomic_write_bytes
+from ...core.edits import apply_edit
+from ...core.errors import AtelierError
+from ...core.metadata import convert_image
+from ...core.project import Entry
+from ...core.session import CrashedSession, ProjectSession, crashed_sessions, discard, recover
+from ...core.transfer import export_outputs, import_images
+from ..images import decode_image
+from .project_changes import OutputAdded, OutputRemoved, OutputRestored, OutputsMerged, OutputUpdated
 
 log = logging.getLogger(__name__)
 
@@ -38,19 +40,18 @@ def _copy(obj):
     return type(obj).from_dict(obj.to_dict())
 
 
-def _entry_header(entry: Entry) -> Entry:
-    """The entry without its outputs: what the window needs to group a new output."""
-    return Entry.from_dict({**entry.to_dict(), "outputs": []})
+def _added(entry: Entry, output, token: str) -> OutputAdded:
+    """The change for a new output: copies, its entry without outputs (what the window needs
+    to group it)."""
+    return OutputAdded(Entry.from_dict({**entry.to_dict(), "outputs": []}), _copy(output), token)
 
 
 class ProjectWorker(QObject):
     """Owns the ProjectSession. Slots run on the project thread."""
 
     opened = Signal(object, object)  # Project copy, path (None while untitled)
-    output_stored = Signal(str, object, object)  # request token, Entry header copy, Output copy
-    output_changed = Signal(object)  # Output copy
+    changed = Signal(object)  # a ProjectChange: an output added, removed, updated, restored, or merged in
     saved = Signal(object)  # path
-    merged = Signal(object)  # [(Entry header copy, Output copy)] another writer had saved to the file
     dirty_changed = Signal(bool)
     crashed_found = Signal(object)  # list[CrashedSession]
     failed = Signal(str)  # one-line message
@@ -59,8 +60,6 @@ class ProjectWorker(QObject):
     asset_loaded = Signal(str, QImage)  # output id, full image
     compared = Signal(str, bool, int)  # output id, pixels identical, largest channel difference
     exported = Signal(int, object)  # files written, folder
-    output_removed = Signal(str)  # output id
-    output_restored = Signal(str, object, int)  # entry id, Output copy, its index in the entry
 
     def __init__(self):
         super().__init__()
@@ -124,7 +123,7 @@ class ProjectWorker(QObject):
             self.failed.emit(f"could not store the image in the project: {exc}")
             return
         self._set_dirty()
-        self.output_stored.emit(token, _entry_header(entry), _copy(output))
+        self.changed.emit(_added(entry, output, token))
 
     @Slot(object)
     def import_files(self, files: list) -> None:
@@ -145,7 +144,7 @@ class ProjectWorker(QObject):
                 continue
             self._set_dirty()
             entry = next(e for e in self.session.project.entries if output in e.outputs)
-            self.output_stored.emit("import", _entry_header(entry), _copy(output))
+            self.changed.emit(_added(entry, output, "import"))
 
     @Slot(QImage)
     def import_pasted(self, image: QImage) -> None:
@@ -163,7 +162,7 @@ class ProjectWorker(QObject):
             self.failed.emit(f"could not store the pasted image in the project: {exc}")
             return
         self._set_dirty()
-        self.output_stored.emit("import", _entry_header(entry), _copy(output))
+        self.changed.emit(_added(entry, output, "import"))
 
     @Slot(str, object)
     def save_output_as(self, output_id: str, path: Path) -> None:
@@ -193,7 +192,7 @@ class ProjectWorker(QObject):
             self.failed.emit(f"could not edit the image: {exc}")
             return
         self._set_dirty()
-        self.output_stored.emit(token, _entry_header(entry), _copy(edited))
+        self.changed.emit(_added(entry, edited, token))
 
     @Slot(str)
     def delete_output(self, output_id: str) -> None:
@@ -205,7 +204,7 @@ class ProjectWorker(QObject):
             self.failed.emit(f"could not delete: {exc}")
             return
         self._set_dirty()
-        self.output_removed.emit(output_id)
+        self.changed.emit(OutputRemoved(output_id))
 
     @Slot(str)
     def undelete_output(self, output_id: str) -> None:
@@ -218,7 +217,7 @@ class ProjectWorker(QObject):
             self.failed.emit(f"could not bring the output back: {exc}")
             return
         self._set_dirty()
-        self.output_restored.emit(entry.id, _copy(removed.output), removed.index)
+        self.changed.emit(OutputRestored(entry.id, _copy(removed.output), removed.index))
 
     @Slot(str, object)
     def mark(self, output_id: str, marks: dict) -> None:
@@ -231,7 +230,7 @@ class ProjectWorker(QObject):
             self.failed.emit(str(exc))
             return
         self._set_dirty()
-        self.output_changed.emit(_copy(output))
+        self.changed.emit(OutputUpdated(_copy(output)))
 
     @Slot(str)
     def load_output_image(self, output_id: str) -> None:
@@ -286,7 +285,8 @@ class ProjectWorker(QObject):
             return
         self._set_dirty(False)
         if self.session.merged_outputs:
-            self.merged.emit([(_entry_header(entry), _copy(output)) for entry, output in self.session.merged_outputs])
+            merged = self.session.merged_outputs
+            self.changed.emit(OutputsMerged(tuple(_added(entry, output, "merge") for entry, output in merged)))
         self.saved.emit(saved)
 
     @Slot()
@@ -298,7 +298,7 @@ class ProjectWorker(QObject):
         self.closed.emit()
 
     def read_asset(self, name: str) -> bytes:
-        """Thread-safe enough for thumbnails: working-folder files and zip reads under zipfile's lock."""
+        """Callable from any thread (thumbnails): the session's reads are safe against its saves."""
         if self.session is None:
             raise AtelierError("no project is open")
         return self.session.read_asset(name)

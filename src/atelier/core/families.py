@@ -1,0 +1,9 @@
+"""What Atelier knows of each model family without loading it."""
+
+# The side the family was trained at: a size that follows an init image is capped by it, since
+# larger images repeat subjects and the artist did not ask for them.
+NATIVE_SIDE = {"sd15": 512, "sd2": 768, "sdxl": 1024, "sd3": 1024, "flux": 1024, "pixart": 1024}
+
+
+def native_side(family: str) -> int | None:
+    return NATIVE_SIDE.get(family.removesuffix("-inpaint"))

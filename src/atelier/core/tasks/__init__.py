@@ -1,0 +1,12 @@
+"""Requests: one frozen dataclass per task, tagged by ``task`` and built from shared parts
+(parts.py); ``request_from_dict`` turns a recipe's or a project's dict back into one."""
+
+from .base import Request, UnknownRequest, register, request_class, request_from_dict, task_names
+from .fake import FakeRequest
+from .image import ImageToImageRequest, TextToImageRequest
+from .parts import MAX_BATCH, MAX_SEED, MAX_SIDE, MAX_STEPS
+
+__all__ = [
+    "MAX_BATCH", "MAX_SEED", "MAX_SIDE", "MAX_STEPS", "FakeRequest", "ImageToImageRequest", "Request",
+    "TextToImageRequest", "UnknownRequest", "register", "request_class", "request_from_dict", "task_names",
+]

@@ -1,0 +1,86 @@
+"""The parts requests are built from. Each part checks its own fields; a request is the sum of
+the parts its task needs, so a field means the same thing and is checked the same way in every
+task that has it, and recipes stay flat per task (what other tools and the history read)."""
+
+from dataclasses import dataclass
+
+from ..errors import RequestError
+from ..schedulers import DEFAULT_SCHEDULER, scheduler_spec
+
+MAX_SIDE = 4096
+MAX_STEPS = 500
+MAX_BATCH = 64
+MAX_SEED = 2**32 - 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class Prompting:
+    prompt: str = ""
+    negative_prompt: str = ""
+
+    def _check_prompting(self) -> None:
+        for name in ("prompt", "negative_prompt"):
+            if not isinstance(getattr(self, name), str):
+                raise RequestError(f"{name.replace('_', ' ')}: must be text")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sampling:
+    """``seed=None`` means "draw one and record it". Each image of a batch is made on its own
+    with seed, seed+1, ...: the seed alone makes any of them again."""
+
+    seed: int | None = None
+    steps: int = 25
+    guidance: float = 7.0
+    scheduler: str = DEFAULT_SCHEDULER
+    batch_size: int = 1
+
+    def _check_sampling(self) -> None:
+        if not _is_int(self.steps) or not 1 <= self.steps <= MAX_STEPS:
+            raise RequestError(f"steps {self.steps}: must be between 1 and {MAX_STEPS}")
+        if not _is_int(self.batch_size) or not 1 <= self.batch_size <= MAX_BATCH:
+            raise RequestError(f"batch {self.batch_size}: must be between 1 and {MAX_BATCH}")
+        if not _is_number(self.guidance) or not 0 <= self.guidance <= 50:
+            raise RequestError(f"guidance {self.guidance}: must be between 0 and 50")
+        if self.seed is not None and (not _is_int(self.seed) or not 0 <= self.seed <= MAX_SEED):
+            raise RequestError(f"seed {self.seed}: must be between 0 and {MAX_SEED}")
+        # The canonical spelling, so recipes always carry the same name for one sampler.
+        object.__setattr__(self, "scheduler", scheduler_spec(self.scheduler).name)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Size:
+    width: int = 512
+    height: int = 512
+
+    def _check_size(self) -> None:
+        for name in ("width", "height"):
+            value = getattr(self, name)
+            if not _is_int(value) or value <= 0 or value % 8 or value > MAX_SIDE:
+                raise RequestError(f"{name} {value}: must be a multiple of 8 between 8 and {MAX_SIDE}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class InitImage:
+    """A picture to start from, stored in the project before the job runs: ``init_image`` is
+    its asset name (``assets/<sha256>.png``). ``strength`` 0 keeps it as it is, 1 replaces it."""
+
+    init_image: str = ""
+    strength: float = 0.6
+
+    def _check_init_image(self) -> None:
+        from ..project_io import ASSET_NAME
+
+        if not isinstance(self.init_image, str) or ASSET_NAME.match(self.init_image) is None:
+            raise RequestError(f"init image {self.init_image!r}: must be an image stored in the project; "
+                               "choose the init image again")
+        if not _is_number(self.strength) or not 0 <= self.strength <= 1:
+            raise RequestError(f"strength {self.strength}: must be between 0 and 1")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

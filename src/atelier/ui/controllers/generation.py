@@ -1,0 +1,290 @@
+"""Generating: the job queue (core/queue.py) and each job's life on the engine thread, from
+queued to stored. The window shows what this says (``progress``, ``message``, the images) and
+asks it to queue, cancel and reproduce."""
+
+import time
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QImage
+
+from ... import paths
+from ...core.errors import RequestError
+from ...core.jobs import Job, JobState
+from ...core.queue import JobQueue
+from ...core.recipe import Recipe
+from ..bridges.project_changes import OutputAdded
+from ..queue import QueueModel
+from ..widgets import FrameLimiter
+from ..worker import EngineThread, ImageOutput
+from .project import ProjectController
+
+# Progress and live previews repaint at most this often (12.5 per second): smooth to the eye,
+# and a fast engine's steps do not turn into repaints that take CPU from it.
+_PROGRESS_FRAME_MS = 80
+
+
+class GenerationController(QObject):
+    models_changed = Signal(object)  # the image models found
+    progress = Signal(object, object, object)  # text, value, maximum for the progress bar; None keeps each
+    message = Signal(str, bool)  # a line for the artist, error
+    status = Signal(str, int)  # status-bar text, milliseconds (0: until replaced)
+    engine_described = Signal(str)  # what the engine is: starting, ready, the model it holds, stopped
+    preview_shown = Signal(QImage, object)  # a live preview, the (width, height) it stretches to
+    image_shown = Signal(QImage)  # a finished image, stored (or a remake, compared)
+    seed_used = Signal(int)  # the seed of the image just shown
+    job_started = Signal(object)  # Job
+    countdown_over = Signal()  # the cancel countdown ended: its last words should not stay up
+    busy_changed = Signal()  # a job started or ended, or the models changed: what may be clicked changed
+
+    def __init__(self, engine: EngineThread, project: ProjectController, parent: QObject | None = None):
+        super().__init__(parent)
+        self.engine = engine
+        self.project = project
+        self.jobs = JobQueue()
+        self.queue_model = QueueModel(self.jobs, self)
+        self.models: list = []
+        self.closing = False  # set while the window closes: no job starts
+        self.last_output: ImageOutput | None = None
+        self.reproductions: dict[str, bool] = {}  # output id -> pixels identical when remade
+        self._pending: dict[str, ImageOutput] = {}  # images waiting to be stored before shown
+        self._showing_model = False  # the engine's description names a loaded model
+        self._frames = FrameLimiter(_PROGRESS_FRAME_MS, self)  # step and preview repaints
+        worker = engine.worker
+        worker.models_found.connect(self._on_models_found)
+        worker.status.connect(self._on_status)
+        worker.engine_ready.connect(self._on_engine_ready)
+        worker.model_loading.connect(self._on_model_loading)
+        worker.model_loaded.connect(self._on_model_loaded)
+        worker.step.connect(self._on_step)
+        worker.preview.connect(self._on_preview)
+        worker.image_ready.connect(self._on_image_ready)
+        worker.job_failed.connect(self._on_failed)
+        worker.job_cancelled.connect(self._on_cancelled)
+        worker.job_done.connect(self._on_job_done)
+        engine.cancel_countdown.connect(self._on_cancel_countdown)
+        engine.engine_stopped.connect(self._on_engine_stopped)
+        project.opened.connect(self._on_project_opened)
+        project.changed.connect(self._on_project_changed)
+        project.compared.connect(self._on_compared)
+
+    @property
+    def running_job(self) -> Job | None:
+        """The job the engine has, until it is free again."""
+        return self.jobs.running
+
+    # ----- asking ---------------------------------------------------------------------------
+    def scan(self, folders: list) -> None:
+        self.engine.request_scan.emit(list(folders))
+
+    def warm(self) -> None:
+        """Start the engine process ahead of the first job."""
+        if not self.closing:
+            self.engine.warm()
+
+    def queue(self, request, info) -> None:
+        """Queue ``request`` (an immutable snapshot) on model ``info``; it runs when its turn comes."""
+        self.queue_model.add(Job(request, info.id, info.name), info)
+        self.message.emit("", False)
+        self._dispatch()
+
+    def reproduce(self, output_id: str) -> None:
+        """Queue the output's recipe again; when it is done, say whether the pixels match."""
+        found = self.project.find(output_id)
+        if found is None:
+            return
+        try:
+            recipe = Recipe.from_dict(found[1].recipe or {})
+            request = recipe.to_request()
+        except (TypeError, ValueError, KeyError, RequestError):
+            self.message.emit("This image has no Atelier recipe to reproduce; use its prompt and seed instead.", True)
+            return
+        info = next((m for m in self.models if m.id == recipe.model.id), None)
+        if info is None:
+            self.message.emit(f"Model {recipe.model.id!r} is not installed, so this image cannot be remade.", True)
+            return
+        self.queue_model.add(Job(request, info.id, info.name, reproduce_of=output_id), info)
+        self._dispatch()
+
+    def cancel_running(self) -> None:
+        if self.running_job is not None:
+            self.cancel_job(self.running_job.id)
+
+    def cancel_job(self, job_id: str) -> None:
+        """A queued job is dropped at once; the running one stops at the end of its step, or,
+        if the engine has not confirmed within the grace, when its process is stopped."""
+        job = self.jobs.find(job_id)
+        if job is None or job.state.finished:
+            return
+        if job is self.running_job:
+            self.progress.emit("Cancelling ...", None, None)
+            self.engine.cancel()  # its countdown, if it starts one, replaces the text
+        elif self.jobs.cancel_waiting(job_id) is not None:
+            self.queue_model.changed(job)
+
+    def _dispatch(self) -> None:
+        """Start the next queued job if the engine is free."""
+        if self.closing:
+            return
+        job = self.jobs.start_next(time.perf_counter())
+        if job is None:
+            self.busy_changed.emit()
+            return
+        info, request = self.jobs.model_of(job), job.request
+        # The engine first: it starts on its threads while this one records and shows the job
+        # (its answers wait in this thread's queue until this returns).
+        self.engine.generate(info, request)
+        self.queue_model.changed(job)
+        self.job_started.emit(job)
+        parameters = {k: v for k, v in request.to_dict().items() if k not in ("prompt", "negative_prompt")}
+        model = {"id": info.id, "name": info.name, "family": info.family, "pipeline": info.pipeline}
+        if job.reproduce_of is None:
+            self.project.begin_request(job.id, request.prompt, request.negative_prompt, parameters, model)
+        self.progress.emit("Starting ...", 0, job.total)
+        self.busy_changed.emit()
+
+    # ----- the engine's answers ---------------------------------------------------------------
+    @Slot(object, object)
+    def _on_models_found(self, models, problems) -> None:
+        self.models = [m for m in models if m.kind == "image"]
+        self.models_changed.emit(self.models)
+        if self.models:
+            self.status.emit(f"{len(self.models)} image model(s) found", 5000)
+        else:
+            self.message.emit(f"No image models found. Put diffusers model folders in {paths.models_dir()}", True)
+        if problems:
+            self.status.emit(f"{len(problems)} model folder(s) skipped: {problems[0]}", 15000)
+        self.busy_changed.emit()
+
+    @Slot(str)
+    def _on_status(self, text: str) -> None:
+        self.status.emit(text, 0)
+        self.progress.emit(text, None, None)
+
+    @Slot(int)
+    def _on_cancel_countdown(self, seconds: int) -> None:
+        """Say when the engine will be stopped if it has not stopped by itself (0: it has)."""
+        if seconds and (self.running_job is not None or self.closing):
+            text = f"{'Cancelling' if self.running_job else 'Closing'} ... stopping the engine in {seconds} s"
+            self.status.emit(text, 0)
+            if self.running_job is not None:
+                self.progress.emit(text, None, None)
+        else:
+            self.countdown_over.emit()
+
+    @Slot()
+    def _on_engine_stopped(self) -> None:
+        self._showing_model = False
+        self.engine_described.emit("Engine: stopped")
+        self.status.emit("Engine stopped; it starts again with the next job.", 10000)
+
+    @Slot(str)
+    def _on_engine_ready(self, torch_version: str) -> None:
+        if not self._showing_model:
+            self.engine_described.emit(f"Engine ready · torch {torch_version}")
+
+    @Slot(str)
+    def _on_model_loading(self, model: str) -> None:
+        self.status.emit(f"Loading {model} ...", 0)
+        if self.running_job is not None:
+            self.progress.emit(None, None, 0)  # busy, without text: a load has no steps to count
+
+    @Slot(str, str, str)
+    def _on_model_loaded(self, model: str, device: str, dtype: str) -> None:
+        self._showing_model = True
+        self.engine_described.emit(f"{model} · {device} · {dtype}")
+        job = self.running_job
+        if job is not None and job.state is JobState.LOADING:
+            self.progress.emit(None, 0, job.total)  # steps come next
+
+    @Slot(int, int, int, int, float)
+    def _on_step(self, index: int, count: int, step: int, total: int, elapsed: float) -> None:
+        job = self.jobs.stepped(index * total + step, time.perf_counter())
+        if job is None:
+            return
+        eta = elapsed / step * (total - step) if step else 0.0
+        image = f"image {index + 1}/{count}, " if count > 1 else ""
+        self._frames.submit("progress", self._show_step, job, f"{image}step {step}/{total}  ·  {eta:.0f} s left",
+                            total * count)
+
+    def _show_step(self, job: Job, text: str, maximum: int) -> None:
+        self.queue_model.changed(job)
+        # While a cancel counts down, the bar keeps saying so; a late step only moves it.
+        self.progress.emit(None if self.engine.counting_down else text, job.step, maximum)
+
+    @Slot(QImage)
+    def _on_preview(self, image: QImage) -> None:
+        if self.running_job is not None:
+            request = self.running_job.request
+            self._frames.submit("preview", self.preview_shown.emit, image, (request.width, request.height))
+
+    @Slot(object)
+    def _on_image_ready(self, output: ImageOutput) -> None:
+        """Store first, show after: the image is on disk before the artist sees it."""
+        if self.running_job is None:
+            return
+        self._frames.drop("preview")  # a preview still waiting must not cover the image
+        job_id = self.running_job.id
+        if self.running_job.reproduce_of is not None:
+            self.image_shown.emit(output.image)
+            self.project.compare(self.running_job.reproduce_of, output.png)
+            return
+        self._pending[f"{job_id}:{output.recipe.batch_index}"] = output
+        self.project.store_image(job_id, output.png, output.recipe.to_dict())
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self._finish_job(JobState.FAILED, message)
+        self.message.emit(message, True)
+
+    @Slot(str)
+    def _on_cancelled(self, message: str) -> None:
+        self._finish_job(JobState.CANCELLED, message)
+        self.message.emit(f"Generation {message}.", False)
+
+    @Slot()
+    def _on_job_done(self) -> None:
+        job = self.running_job
+        if job is not None and not job.state.finished:
+            self._finish_job(JobState.DONE)
+        if job is not None and job.state is JobState.FAILED:
+            self.progress.emit("Failed", 0, 100)
+        elif job is not None and job.state is JobState.CANCELLED:
+            self.progress.emit("Cancelled", None, 100)
+        else:
+            self.progress.emit(f"Done in {self.jobs.seconds_running(time.perf_counter()):.1f} s", 100, 100)
+        self.jobs.release()
+        self._dispatch()
+
+    def _finish_job(self, state: JobState, message: str = "") -> None:
+        job = self.jobs.finish(state, message)
+        if job is None:
+            return
+        self._frames.drop()  # the job's last word replaces any step or preview still waiting
+        self.queue_model.changed(job)
+
+    # ----- the project's answers ----------------------------------------------------------------
+    @Slot(object, object)
+    def _on_project_opened(self, _project, _path) -> None:
+        self._pending.clear()
+
+    @Slot(object)
+    def _on_project_changed(self, change) -> None:
+        """An image this made is stored: show it now."""
+        if not isinstance(change, OutputAdded):
+            return
+        shown = self._pending.pop(f"{change.token}:{(change.output.recipe or {}).get('batch_index', 0)}", None)
+        if shown is None:
+            return
+        self.project.set_current(change.output.id)
+        self.last_output = shown
+        self.seed_used.emit(shown.recipe.seed)
+        self.image_shown.emit(shown.image)
+        self.status.emit(f"Image stored in the project (seed {shown.recipe.seed})", 5000)
+
+    @Slot(str, bool, int)
+    def _on_compared(self, output_id: str, identical: bool, difference: int) -> None:
+        self.reproductions[output_id] = identical
+        if identical:
+            self.message.emit("Reproduced: the pixels are identical.", False)
+        else:
+            self.message.emit(f"Reproduced, but the pixels differ (by up to {difference} of 255).", True)

@@ -1,0 +1,272 @@
+"""The open project as the window knows it: a copy kept in step with the project thread's, the
+output the canvas shows, undo, autosave. Every change is asked of the project thread (the
+bridge); what it reports back is applied here first, then passed on (``changed``)."""
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QImage, QUndoStack
+
+from ...core.autosave import AutosaveClock
+from ...core.project import Entry, Output, Project, new_id
+from ...core.project_io import SUFFIX
+from ..bridges.project import ProjectThread
+from ..bridges.project_changes import (
+    OutputAdded,
+    OutputRemoved,
+    OutputRestored,
+    OutputsMerged,
+    OutputUpdated,
+    ProjectChange,
+)
+from ..commands import DeleteCommand, EditCommand, MarkCommand
+
+
+class ProjectController(QObject):
+    opened = Signal(object, object)  # Project (this controller's copy), path or None
+    changed = Signal(object)  # a ProjectChange, applied to ``project``, naming its objects
+    current_changed = Signal(object)  # the id of the output the canvas shows, or None
+    saved = Signal(object)  # path
+    dirty_changed = Signal(bool)
+    message = Signal(str, bool)  # a line for the artist, error
+    status = Signal(str, int)  # status-bar text, milliseconds
+    # Passed on from the project thread as they come:
+    crashed_found = Signal(object)  # list[CrashedSession]
+    failed = Signal(str)
+    unavailable = Signal(str)
+    closed = Signal()
+    image_loaded = Signal(str, QImage)  # output id, full image
+    compared = Signal(str, bool, int)  # output id, pixels identical, largest channel difference
+    exported = Signal(int, object)  # files written, folder
+
+    def __init__(self, bridge: ProjectThread, autosave_seconds: float, parent: QObject | None = None):
+        super().__init__(parent)
+        self.bridge = bridge
+        self.project = Project()
+        self.path: Path | None = None
+        self.current_output_id: str | None = None
+        self.undo_stack = QUndoStack(self)
+        self.autosave = AutosaveClock(interval=float(autosave_seconds))
+        self._edits: dict[str, Callable[[str], None]] = {}  # token -> told the edited output's id
+        self._merged_message = ""  # what the next "Saved" says about outputs taken in from elsewhere
+        worker = bridge.worker
+        worker.opened.connect(self._on_opened)
+        worker.changed.connect(self._on_changed)
+        worker.saved.connect(self._on_saved)
+        worker.dirty_changed.connect(self._on_dirty_changed)
+        for theirs, ours in ((worker.crashed_found, self.crashed_found), (worker.failed, self.failed),
+                             (worker.unavailable, self.unavailable), (worker.closed, self.closed),
+                             (worker.asset_loaded, self.image_loaded), (worker.compared, self.compared),
+                             (worker.exported, self.exported)):
+            theirs.connect(ours)
+        # A fresh untitled project first; it waits in the thread's queue until the thread starts.
+        bridge.request_start.emit()
+
+    # ----- the thread ------------------------------------------------------------------------
+    def start(self) -> None:
+        self.bridge.start()
+
+    def shutdown(self) -> None:
+        """Join the project thread, then end a session whose work is all in its file (a dirty
+        one stays for recovery)."""
+        self.bridge.shutdown()
+        session = self.bridge.worker.session  # its thread has ended: safe to touch here
+        if session is not None and not session.dirty:
+            session.close()
+
+    def read_asset(self, name: str) -> bytes:
+        """An asset's bytes; callable from any thread (the history's thumbnails)."""
+        return self.bridge.worker.read_asset(name)
+
+    # ----- the file ----------------------------------------------------------------------------
+    def new(self) -> None:
+        self.bridge.request_new.emit()
+
+    def open(self, path: Path) -> None:
+        self.bridge.request_open.emit(Path(path))
+
+    def save(self, path: Path | None = None) -> None:
+        """Save to ``path`` (given the project suffix), or to the file it came from when None."""
+        if path is not None and Path(path).suffix != SUFFIX:
+            path = Path(path).with_name(Path(path).name + SUFFIX)
+        self.bridge.request_save.emit(None if path is None else Path(path))
+
+    def discard(self) -> None:
+        """End the session without saving (closing, the artist said so)."""
+        self.bridge.request_close.emit()
+
+    def recover(self, crashed) -> None:
+        self.bridge.request_recover.emit(crashed)
+
+    def discard_crashed(self, crashed) -> None:
+        self.bridge.request_discard_crashed.emit(crashed)
+
+    def autosave_if_due(self) -> None:
+        if self.path is not None and self.autosave.due(time.monotonic()):
+            self.autosave.saved()
+            self.save()
+
+    # ----- outputs -----------------------------------------------------------------------------
+    def find(self, output_id: str | None) -> tuple[Entry, Output] | None:
+        return next(((e, o) for e, o in self.project.outputs() if o.id == output_id), None)
+
+    def show_output(self, output_id: str) -> None:
+        """Make an output the one shown; its image is decoded on the project thread."""
+        self.set_current(output_id)
+        self.bridge.request_image.emit(output_id)
+
+    def set_current(self, output_id: str | None) -> None:
+        """Say which output the canvas shows (it has the pixels already)."""
+        self.current_output_id = output_id
+        self.current_changed.emit(output_id)
+
+    def import_files(self, files: list) -> None:
+        self.bridge.request_import.emit([Path(f) for f in files])
+
+    def paste(self, image: QImage) -> None:
+        self.bridge.request_paste.emit(image)
+
+    def save_image_as(self, output_id: str, path: Path) -> None:
+        """PNG keeps every metadata chunk; JPEG and WebP carry the A1111 text in EXIF."""
+        self.bridge.request_save_image.emit(output_id, Path(path))
+
+    def export(self, output_ids: list[str], folder: Path) -> None:
+        self.bridge.request_export.emit(list(output_ids), Path(folder))
+
+    # ----- undoable steps ------------------------------------------------------------------------
+    def change_marks(self, output_id: str, **marks) -> None:
+        """One undoable step per change of favourite, rating or hidden."""
+        found = self.find(output_id)
+        if found is not None:
+            before = {key: getattr(found[1], key) for key in marks}
+            self.undo_stack.push(MarkCommand(self, output_id, before, marks))
+
+    def toggle_favourite(self, output_id: str) -> None:
+        found = self.find(output_id)
+        if found is not None:
+            self.change_marks(output_id, favourite=not found[1].favourite)
+
+    def toggle_hidden(self, output_id: str) -> None:
+        found = self.find(output_id)
+        if found is not None:
+            self.change_marks(output_id, hidden=not found[1].hidden)
+
+    def rate(self, stars: int, output_id: str) -> None:
+        self.change_marks(output_id, rating=stars)
+
+    def delete_output(self, output_id: str) -> None:
+        if self.find(output_id) is not None:
+            self.undo_stack.push(DeleteCommand(self, output_id))
+
+    def edit_output(self, operation: str, output_id: str) -> bool:
+        """Flip or rotate an image into a new output (undoable); False if it is no image."""
+        found = self.find(output_id)
+        if found is None or found[1].kind != "image":
+            return False
+        self.undo_stack.push(EditCommand(self, output_id, operation))
+        return True
+
+    # ----- what undo commands ask --------------------------------------------------------------
+    def set_marks(self, output_id: str, marks: dict) -> None:
+        self.bridge.request_mark.emit(output_id, marks)
+
+    def remove_output(self, output_id: str) -> None:
+        """Take an output out of the history; ``restore_output`` brings it back, asset and all."""
+        self.bridge.request_delete.emit(output_id)
+
+    def restore_output(self, output_id: str) -> None:
+        self.bridge.request_undelete.emit(output_id)
+
+    def make_edit(self, source_id: str, operation: str, on_stored: Callable[[str], None]) -> None:
+        """Store ``source_id`` edited as a new output; ``on_stored(new id)`` once it is."""
+        token = f"edit:{new_id()}"
+        self._edits[token] = on_stored
+        self.bridge.request_edit.emit(token, source_id, operation)
+
+    # ----- what generating asks ----------------------------------------------------------------
+    def begin_request(self, token: str, prompt: str, negative: str, parameters: dict, model: dict) -> None:
+        """A request's entry, which the images stored under ``token`` join."""
+        self.bridge.request_begin.emit(token, prompt, negative, parameters, model)
+
+    def store_image(self, token: str, png: bytes, recipe: dict) -> None:
+        self.bridge.request_store.emit(token, png, recipe)
+
+    def compare(self, output_id: str, png: bytes) -> None:
+        """Whether ``png`` has exactly the stored output's pixels (``compared`` answers)."""
+        self.bridge.request_compare.emit(output_id, png)
+
+    # ----- what the project thread reports -------------------------------------------------------
+    @Slot(object, object)
+    def _on_opened(self, project: Project, path) -> None:
+        self.project = project
+        self.path = path
+        self.undo_stack.clear()
+        self._edits.clear()
+        self.opened.emit(project, path)
+
+    @Slot(object)
+    def _on_changed(self, change: ProjectChange) -> None:
+        match change:
+            case OutputAdded():
+                change = self._add(change)
+            case OutputsMerged(added=added):
+                change = OutputsMerged(tuple(self._add(each) for each in added))
+                self._merged_message = f"; took in {len(added)} output(s) saved to it from elsewhere"
+            case OutputUpdated(output=output):
+                found = self.find(output.id)
+                if found is None:
+                    return
+                for key in ("favourite", "rating", "note", "hidden"):
+                    setattr(found[1], key, getattr(output, key))
+                change = OutputUpdated(found[1])
+            case OutputRemoved(output_id=output_id):
+                for entry in self.project.entries:
+                    entry.outputs = [o for o in entry.outputs if o.id != output_id]
+            case OutputRestored(entry_id=entry_id, output=output, index=index):
+                entry = self.project.find_entry(entry_id)
+                if entry is None:
+                    return
+                entry.outputs.insert(index, output)
+        self.changed.emit(change)
+        if isinstance(change, OutputAdded):
+            if change.token == "import":
+                self.show_output(change.output.id)
+                self._tell_import_notes(change.entry)
+            elif change.token in self._edits:
+                self._edits.pop(change.token)(change.output.id)
+            self.autosave.changed(time.monotonic())
+
+    def _add(self, added: OutputAdded) -> OutputAdded:
+        """A stored output joins this copy of the project, under its request (new, or known:
+        then the change names the known entry, which holds the outputs)."""
+        entry = self.project.find_entry(added.entry.id)
+        if entry is None:
+            entry = added.entry
+            self.project.entries.append(entry)
+        entry.outputs.append(added.output)
+        return OutputAdded(entry, added.output, added.token)
+
+    def _tell_import_notes(self, entry: Entry) -> None:
+        """What an import left out of or cut from an image's metadata, for the artist to see."""
+        notes = entry.extra.get("import_notes") or []
+        if notes:
+            name = Path(entry.extra.get("imported_from", "")).name or "the image"
+            text = f"Imported {name}, but {'; '.join(notes)}."
+            self.message.emit(text, False)
+            self.status.emit(text, 15000)
+
+    @Slot(object)
+    def _on_saved(self, path: Path) -> None:
+        self.path = path
+        self.autosave.saved()
+        self.saved.emit(path)
+        self.status.emit(f"Saved {path}{self._merged_message}", 5000)
+        self._merged_message = ""
+
+    @Slot(bool)
+    def _on_dirty_changed(self, dirty: bool) -> None:
+        if dirty:
+            self.autosave.changed(time.monotonic())
+        self.dirty_changed.emit(dirty)

@@ -1,0 +1,300 @@
+"""Painting the history: group headers (full-width rows) and thumbnail tiles with their marks,
+in colours mixed from the palette."""
+
+import math
+from datetime import datetime
+from functools import cache
+
+from PySide6.QtCore import QModelIndex, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen
+from PySide6.QtWidgets import QListView, QStyledItemDelegate
+
+from ...core.project import Entry, Output
+from .model import COUNT_ROLE, ENTRY_ROLE, KIND_ROLE, OUTPUT_ROLE
+from .thumbnails import THUMB, ThumbnailCache
+
+PAD = 6  # tile padding around the thumbnail
+TILE = THUMB + 2 * PAD
+SPACING = 5  # QListView spacing around every item
+HEADER_HEIGHT = 34
+
+# Marks drawn over the pictures themselves look the same in either theme; everything else is
+# mixed from the palette (see theme.py), so the light theme works too.
+_GOLD = QColor(255, 196, 64)
+_BADGE = QColor(0, 0, 0, 150)
+
+
+def mix(a: QColor, b: QColor, t: float) -> QColor:
+    """``a`` moved ``t`` of the way to ``b``."""
+    return QColor(round(a.red() + (b.red() - a.red()) * t), round(a.green() + (b.green() - a.green()) * t),
+                  round(a.blue() + (b.blue() - a.blue()) * t))
+
+
+class Colours:
+    """The panel's colours for one palette."""
+
+    _made: dict[int, "Colours"] = {}  # by QPalette.cacheKey(): a tile paints with them each time
+
+    @classmethod
+    def of(cls, palette: QPalette) -> "Colours":
+        key = palette.cacheKey()
+        colours = cls._made.get(key)
+        if colours is None:
+            if len(cls._made) > 8:  # palettes come and go with theme changes; keep the few in use
+                cls._made.clear()
+            colours = cls._made[key] = cls(palette)
+        return colours
+
+    def __init__(self, palette: QPalette):
+        active = QPalette.ColorGroup.Active
+        base = palette.color(active, QPalette.ColorRole.Base)
+        text = palette.color(active, QPalette.ColorRole.Text)
+        self.text = text
+        self.dim = palette.color(active, QPalette.ColorRole.PlaceholderText)
+        self.accent = palette.color(active, QPalette.ColorRole.Highlight)
+        self.tile = mix(base, text, 0.055)
+        self.tile_hover = mix(base, text, 0.11)
+        self.well = mix(base, text, 0.015)  # behind a thumbnail that is not there yet
+        self.glyph = mix(base, text, 0.2)
+        self.audio_well = mix(base, self.accent, 0.12)
+
+
+def _star_path(center: QPointF, outer: float) -> QPainterPath:
+    inner = outer * 0.46
+    path = QPainterPath()
+    for i in range(10):
+        radius = outer if i % 2 == 0 else inner
+        angle = math.radians(-90 + i * 36)
+        point = QPointF(center.x() + radius * math.cos(angle), center.y() + radius * math.sin(angle))
+        if i == 0:
+            path.moveTo(point)
+        else:
+            path.lineTo(point)
+    path.closeSubpath()
+    return path
+
+
+def _when(created: str) -> str:
+    try:
+        moment = datetime.fromisoformat(created).astimezone()
+    except (TypeError, ValueError):
+        return ""
+    today = datetime.now().astimezone().date()
+    days = (today - moment.date()).days
+    clock = moment.strftime("%H:%M")
+    if days == 0:
+        return f"Today {clock}"
+    if days == 1:
+        return f"Yesterday {clock}"
+    if moment.year == today.year:
+        return f"{moment.day} {moment.strftime('%b')} {clock}"
+    return f"{moment.day} {moment.strftime('%b %Y')} {clock}"
+
+
+@cache
+def _tile_state_flags():
+    """The style-option flags a tile is painted by: (selected, hovered). Importing QStyle here,
+    when the first tile paints, keeps its 566 enum members (about 10 ms) off the first frame."""
+    from PySide6.QtWidgets import QStyle
+
+    return QStyle.StateFlag.State_Selected, QStyle.StateFlag.State_MouseOver
+
+
+class HistoryDelegate(QStyledItemDelegate):
+    """Paints group headers (full-width rows) and thumbnail tiles with their marks."""
+
+    def __init__(self, view: QListView, thumbnails: ThumbnailCache):
+        super().__init__(view)
+        self._view = view
+        self._thumbnails = thumbnails
+
+    def sizeHint(self, option, index: QModelIndex) -> QSize:
+        if index.data(KIND_ROLE) == "entry":
+            # As wide as the view: the header takes a row of the icon flow to itself.
+            return QSize(max(TILE, self._view.viewport().width() - 2 * SPACING - 1), HEADER_HEIGHT)
+        return QSize(TILE, TILE)
+
+    def paint(self, painter: QPainter, option, index: QModelIndex) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        if index.data(KIND_ROLE) == "entry":
+            self._paint_header(painter, option, index)
+        else:
+            self._paint_tile(painter, option, index)
+        painter.restore()
+
+    # ----- headers -------------------------------------------------------------------------
+    def _paint_header(self, painter: QPainter, option, index: QModelIndex) -> None:
+        entry: Entry = index.data(ENTRY_ROLE)
+        rect = QRectF(option.rect).adjusted(2, 6, -2, -4)
+        # Headers are not selectable, so Qt hands them the disabled colours: use the active ones.
+        colours = Colours.of(option.palette)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colours.accent)
+        painter.drawRoundedRect(QRectF(rect.left(), rect.top() + 4, 3, rect.height() - 8), 1.5, 1.5)
+
+        count = index.data(COUNT_ROLE) or 0
+        kinds = {o.kind for o in entry.outputs}
+        noun = "sound" if kinds == {"audio"} else "image"
+        when = _when(entry.created)
+        counted = f"{count} {noun}{'' if count == 1 else 's'}"
+        model = str(entry.model.get("name") or "")
+        # Longest details that leave the prompt at least half the row; drop the rest.
+        choices = [[counted, model, when], [counted, when], [counted], []]
+
+        small = QFont(option.font)
+        small.setPointSizeF(max(7.0, option.font.pointSizeF() * 0.9))
+        bold = QFont(option.font)
+        bold.setWeight(QFont.Weight.DemiBold)
+        painter.setFont(small)
+        text_rect = rect.adjusted(12, 0, 0, 0)
+        meta_text = ""
+        for parts in choices:
+            meta_text = "  \u00b7  ".join(p for p in parts if p)
+            if painter.fontMetrics().horizontalAdvance(meta_text) <= text_rect.width() * 0.5:
+                break
+        meta_width = painter.fontMetrics().horizontalAdvance(meta_text)
+        prompt_width = max(40.0, text_rect.width() - meta_width - (16 if meta_text else 0))
+        painter.setPen(colours.dim)
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, meta_text)
+
+        painter.setFont(bold)
+        prompt = entry.prompt.replace("\n", " ").strip() or "Untitled request"
+        elided = painter.fontMetrics().elidedText(prompt, Qt.TextElideMode.ElideRight, int(prompt_width))
+        painter.setPen(colours.text if entry.prompt.strip() else colours.dim)
+        painter.drawText(QRectF(text_rect.left(), text_rect.top(), prompt_width, text_rect.height()),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided)
+
+    # ----- tiles ---------------------------------------------------------------------------
+    def _paint_tile(self, painter: QPainter, option, index: QModelIndex) -> None:
+        output: Output = index.data(OUTPUT_ROLE)
+        rect = QRectF(option.rect).adjusted(0.5, 0.5, -0.5, -0.5)
+        selected_flag, hover_flag = _tile_state_flags()
+        selected = bool(option.state & selected_flag)
+        hovered = bool(option.state & hover_flag)
+        colours = Colours.of(option.palette)
+        accent = colours.accent
+
+        painter.setPen(Qt.PenStyle.NoPen)
+        if selected:
+            fill = QColor(accent)
+            fill.setAlpha(70)
+            painter.setBrush(fill)
+        else:
+            painter.setBrush(colours.tile_hover if hovered else colours.tile)
+        painter.drawRoundedRect(rect, 7, 7)
+
+        box = QRectF(rect.left() + PAD - 0.5, rect.top() + PAD - 0.5, THUMB, THUMB)
+        if output.hidden:
+            painter.setOpacity(0.35)
+        if output.kind == "audio":
+            self._paint_audio(painter, box, colours)
+        else:
+            pixmap = self._thumbnails.pixmap(output.asset)
+            if pixmap is not None:
+                size = pixmap.deviceIndependentSize().scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio)
+                target = QRectF(0, 0, size.width(), size.height())
+                target.moveCenter(box.center())
+                clip = QPainterPath()
+                clip.addRoundedRect(target, 4, 4)
+                painter.setClipPath(clip)
+                painter.drawPixmap(target, pixmap, QRectF(pixmap.rect()))
+                painter.setClipping(False)
+            else:
+                failed = self._thumbnails.failed(output.asset)
+                if not failed:
+                    self._thumbnails.request(output.asset)  # painted means visible: load it
+                self._paint_placeholder(painter, box, failed, option.font, colours)
+        painter.setOpacity(1.0)
+
+        if selected:
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(accent, 2))
+            painter.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 6, 6)
+        if output.favourite:
+            self._paint_favourite(painter, QPointF(box.right() - 11, box.top() + 11))
+        if output.rating:
+            self._paint_rating(painter, box, output.rating)
+        if output.hidden:
+            self._paint_pill(painter, QPointF(box.left() + 4, box.top() + 4), "Hidden", option.font)
+
+    @staticmethod
+    def _paint_placeholder(painter: QPainter, box: QRectF, failed: bool, font: QFont, colours: "Colours") -> None:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colours.well)
+        painter.drawRoundedRect(box, 4, 4)
+        # A small picture glyph: frame, sun, hills.
+        glyph = QRectF(0, 0, 44, 34)
+        glyph.moveCenter(box.center() - QPointF(0, 8 if failed else 0))
+        painter.setPen(QPen(colours.glyph, 2))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(glyph, 4, 4)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colours.glyph)
+        painter.drawEllipse(QPointF(glyph.left() + 12, glyph.top() + 10), 4, 4)
+        hills = QPainterPath()
+        hills.moveTo(glyph.left() + 4, glyph.bottom() - 4)
+        hills.lineTo(glyph.left() + 17, glyph.top() + 15)
+        hills.lineTo(glyph.left() + 26, glyph.bottom() - 11)
+        hills.lineTo(glyph.left() + 31, glyph.top() + 18)
+        hills.lineTo(glyph.right() - 4, glyph.bottom() - 4)
+        hills.closeSubpath()
+        painter.drawPath(hills)
+        if failed:
+            small = QFont(font)
+            small.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+            painter.setFont(small)
+            painter.setPen(colours.dim)
+            painter.drawText(QRectF(box.left(), glyph.bottom() + 6, box.width(), 20),
+                             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, "Not available")
+
+    @staticmethod
+    def _paint_audio(painter: QPainter, box: QRectF, colours: "Colours") -> None:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colours.audio_well)
+        painter.drawRoundedRect(box, 4, 4)
+        heights = (0.25, 0.45, 0.7, 0.4, 0.9, 0.6, 1.0, 0.55, 0.8, 0.35, 0.6, 0.3, 0.15)
+        bar, gap = 4.0, 3.0
+        total = len(heights) * bar + (len(heights) - 1) * gap
+        x = box.center().x() - total / 2
+        painter.setBrush(colours.accent)
+        for h in heights:
+            height = 56 * h
+            painter.drawRoundedRect(QRectF(x, box.center().y() - height / 2, bar, height), 2, 2)
+            x += bar + gap
+
+    @staticmethod
+    def _paint_favourite(painter: QPainter, center: QPointF) -> None:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_BADGE)
+        painter.drawEllipse(center, 11, 11)
+        painter.setBrush(_GOLD)
+        painter.drawPath(_star_path(center + QPointF(0, 0.5), 7.5))
+
+    @staticmethod
+    def _paint_rating(painter: QPainter, box: QRectF, rating: int) -> None:
+        star, gap = 9.0, 2.0
+        width = rating * star + (rating - 1) * gap + 10
+        pill = QRectF(box.left() + 4, box.bottom() - 4 - 15, width, 15)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_BADGE)
+        painter.drawRoundedRect(pill, 7.5, 7.5)
+        painter.setBrush(_GOLD)
+        x = pill.left() + 5 + star / 2
+        for _ in range(rating):
+            painter.drawPath(_star_path(QPointF(x, pill.center().y() + 0.5), star / 2))
+            x += star + gap
+
+    @staticmethod
+    def _paint_pill(painter: QPainter, top_left: QPointF, text: str, font: QFont) -> None:
+        small = QFont(font)
+        small.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        painter.setFont(small)
+        metrics = painter.fontMetrics()
+        pill = QRectF(top_left.x(), top_left.y(), metrics.horizontalAdvance(text) + 12, metrics.height() + 2)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_BADGE)
+        painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
+        painter.setPen(QColor(220, 220, 226))
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)

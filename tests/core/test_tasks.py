@@ -1,0 +1,82 @@
+"""Requests: each task's round trip through a dict, the registry, and the shared checks."""
+
+import dataclasses
+
+import pytest
+
+from atelier.core.errors import RequestError
+from atelier.core.tasks import (
+    FakeRequest,
+    ImageToImageRequest,
+    TextToImageRequest,
+    UnknownRequest,
+    request_from_dict,
+    task_names,
+)
+
+ASSET = "assets/" + "ab" * 32 + ".png"
+EXAMPLES = {
+    "text-to-image": TextToImageRequest(prompt="a cat", negative_prompt="dog", seed=3, steps=12, guidance=5.5,
+                                        width=640, height=384, scheduler="euler a", batch_size=2),
+    "image-to-image": ImageToImageRequest(prompt="a cat", seed=9, steps=20, width=512, height=768,
+                                          init_image=ASSET, strength=0.35),
+    "fake": FakeRequest(prompt="x", seed=1, steps=3, step_seconds=0.5, fail_at_step=2),
+}
+
+
+def test_every_registered_task_has_an_example():
+    assert sorted(EXAMPLES) == task_names()
+
+
+@pytest.mark.parametrize("task", sorted(EXAMPLES))
+def test_a_request_round_trips_through_its_dict(task):
+    request = EXAMPLES[task]
+    data = request.to_dict()
+    assert data["task"] == task
+    again = request_from_dict(data)
+    assert type(again) is type(request) and again == request
+
+
+def test_the_scheduler_name_is_made_canonical():
+    assert EXAMPLES["text-to-image"].scheduler == "Euler a"
+
+
+def test_an_unknown_task_is_kept_verbatim():
+    data = {"task": "text-to-video", "prompt": "waves", "frames": 49, "inputs": {"first_frame": ASSET}}
+    request = request_from_dict(data)
+    assert isinstance(request, UnknownRequest) and not request.known
+    assert request.to_dict() == data and request.inputs == {"first_frame": ASSET}
+
+
+def test_keys_from_a_newer_version_are_left_out_of_a_known_task():
+    request = request_from_dict({"task": "text-to-image", "prompt": "a", "loras": ["x"]})
+    assert request == TextToImageRequest(prompt="a")
+
+
+def test_a_dict_without_a_task_is_text_to_image():
+    assert isinstance(request_from_dict({"prompt": "a"}), TextToImageRequest)
+
+
+def test_inputs_name_the_assets_a_request_reads():
+    assert EXAMPLES["image-to-image"].inputs == {"init_image": ASSET}
+    assert EXAMPLES["text-to-image"].inputs == {}
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"strength": 1.5}, "strength"),
+    ({"strength": True}, "strength"),
+    ({"init_image": "../../etc/passwd"}, "init image"),
+    ({"init_image": "assets/abc.png"}, "init image"),
+    ({"width": 500}, "width"),
+    ({"steps": 0}, "steps"),
+    ({"seed": -1}, "seed"),
+])
+def test_a_bad_field_is_named(changes, field):
+    with pytest.raises(RequestError, match=f"^{field}"):
+        dataclasses.replace(EXAMPLES["image-to-image"], **changes)
+
+
+@pytest.mark.parametrize("steps, strength, run", [(25, 0.6, 15), (10, 0.3, 3), (20, 1.0, 20), (20, 0.0, 0)])
+def test_image_to_image_runs_the_steps_diffusers_runs(steps, strength, run):
+    request = ImageToImageRequest(init_image=ASSET, steps=steps, strength=strength)
+    assert request.steps_per_image == run
