@@ -20,6 +20,7 @@ test: $(VENV)/.installed-dev
 
 screenshot: $(VENV)/.installed-dev
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot.py
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_image_to_image.py
 
 system-deps:
 	@bash scripts/system-deps.sh

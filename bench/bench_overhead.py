@@ -9,7 +9,11 @@ callbacks, live previews, PNG encoding, QImage, the project write, and the image
 canvas. Interleaved A/B pairs after a warm-up pair (which also loads the model on both sides);
 the verdict is on the median of the per-pair ratios B/A.
 
-    python bench/bench_overhead.py tiny|mid [--quick]
+``img2img`` is the tiny model's image-to-image: a 64x64 picture set as the window's init image
+(stored in its project), strength 0.5, against ``AutoPipelineForImage2Image.from_pipe`` of the
+raw pipeline called with the same prepared picture.
+
+    python bench/bench_overhead.py tiny|mid|img2img [--quick]
 """
 
 from __future__ import annotations
@@ -25,7 +29,10 @@ CONFIGS = {
     "tiny": ("a photo of a cat", 8, (64, 64), 7.0, 15, 3, 1.03),  # 15: a call is 0.5 s, its noise +-10%
     # CFG off (guidance 1): half the UNet work per step keeps the run inside the time budget.
     "mid": ("a photo of a cat", 3, (256, 256), 1.0, 7, 2, 1.02),
+    # 16 steps at strength 0.5: 8 are run, as many as tiny's text-to-image.
+    "img2img": ("a photo of a cat", 16, (64, 64), 7.0, 15, 3, 1.03),
 }
+STRENGTH = 0.5
 SEED = 1234
 
 
@@ -39,13 +46,14 @@ def main() -> None:
             steps = 1
     folder = common.mid_model() if which == "mid" else common.tiny_model()
     installed = common.install_model(folder)
+    init = _init_picture(size) if which == "img2img" else None
 
     app = common.qapp()  # noqa: F841  (kept alive)
 
     # 1. Raw side: the same folder the app will find, loaded the way the app loads it, in a
     #    spawned child process as the app's engine is.
     started = time.perf_counter()
-    raw = RawSide(installed, prompt, steps, size, guidance)
+    raw = RawSide(installed, prompt, steps, size, guidance, init)
     device, dtype = raw.device, raw.dtype
     log(f"{which}: raw load {time.perf_counter() - started:.1f} s on {device}/{dtype}")
     raw_call = raw.call
@@ -58,6 +66,8 @@ def main() -> None:
     if index < 0:
         raise SystemExit(f"the window did not list {installed.name}")
     combo.setCurrentIndex(index)
+    if init is not None:
+        _set_init_image(win, init)
     common.fill(win, prompt=prompt, steps=steps, size=size, seed=SEED, guidance=guidance)
     from PySide6.QtCore import QEventLoop, QTimer
 
@@ -125,7 +135,8 @@ def main() -> None:
         "app_image_identical_to_raw": identical,
         "raw_torch_threads": raw.torch_threads,
     }
-    label = "tiny model" if which == "tiny" else "mid-size SD1.5 UNet, 256x256"
+    label = {"tiny": "tiny model", "mid": "mid-size SD1.5 UNet, 256x256",
+             "img2img": f"image to image, tiny model, strength {STRENGTH}"}[which]
     common.emit([common.row(
         f"generation overhead ({label})",
         f"{ratio:.3f}x app/raw (median of {pairs}; raw {details['median_raw_s']:.2f} s)",
@@ -138,12 +149,13 @@ class RawSide:
     """The raw pipeline in a spawned child process; ``call()`` times one generation there and
     returns (seconds, the image)."""
 
-    def __init__(self, folder, prompt, steps, size, guidance):
+    def __init__(self, folder, prompt, steps, size, guidance, init=None):
         import multiprocessing
 
         context = multiprocessing.get_context("spawn")
         self._conn, child_end = context.Pipe()
-        self._process = context.Process(target=_serve_raw, args=(child_end, str(folder), prompt, steps, size, guidance),
+        self._process = context.Process(target=_serve_raw,
+                                        args=(child_end, str(folder), prompt, steps, size, guidance, init),
                                         name="bench-raw", daemon=True)
         self._process.start()
         child_end.close()
@@ -163,8 +175,9 @@ class RawSide:
         self._process.join(30)
 
 
-def _serve_raw(conn, folder, prompt, steps, size, guidance) -> None:
-    """The child: load as the app's engine loads, then time each call asked for."""
+def _serve_raw(conn, folder, prompt, steps, size, guidance, init=None) -> None:
+    """The child: load as the app's engine loads, then time each call asked for (image to
+    image when ``init``, the prepared picture's PNG, is given)."""
     import io
     from pathlib import Path
 
@@ -184,19 +197,53 @@ def _serve_raw(conn, folder, prompt, steps, size, guidance) -> None:
     spec = scheduler_spec(DEFAULT_SCHEDULER)
     if spec.class_name:
         pipe.scheduler = getattr(diffusers, spec.class_name).from_config(pipe.scheduler.config, **spec.options)
+    arguments = {"width": size[0], "height": size[1]}
+    if init is not None:
+        from PIL import Image
+
+        pipe = diffusers.AutoPipelineForImage2Image.from_pipe(pipe)
+        pipe.set_progress_bar_config(disable=True)
+        arguments = {"image": Image.open(io.BytesIO(init)).convert("RGB"), "strength": STRENGTH}
     conn.send((device, dtype, torch.get_num_threads()))
     while conn.recv() == "call":
         t0 = time.perf_counter()
         with torch.inference_mode():
             out = pipe(
                 prompt=prompt, negative_prompt=None, num_inference_steps=steps, guidance_scale=guidance,
-                width=size[0], height=size[1], num_images_per_prompt=1,
-                generator=torch.Generator("cpu").manual_seed(SEED), output_type="pil",
+                num_images_per_prompt=1, generator=torch.Generator("cpu").manual_seed(SEED), output_type="pil",
+                **arguments,
             )
         elapsed = time.perf_counter() - t0
         encoded = io.BytesIO()
         out.images[0].save(encoded, format="PNG")  # after the clock: the app's PNG is its own cost
         conn.send((elapsed, encoded.getvalue()))
+
+
+def _init_picture(size) -> bytes:
+    """A picture to start from, prepared as the window prepares a file (the same PNG bytes)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from atelier.core.init_image import prepare_init_image
+
+    data = np.random.default_rng(SEED).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(data, "RGB").save(buffer, format="PNG")
+    return prepare_init_image(buffer.getvalue(), "bench.png").png
+
+
+def _set_init_image(win, init: bytes) -> None:
+    """Give the window's panel the picture as its init image, as "Start from an image" does."""
+    import tempfile
+    from pathlib import Path
+
+    path = Path(tempfile.mkdtemp(prefix="atelier-bench-")) / "init.png"
+    path.write_bytes(init)
+    win.project_controller.prepare_init_image(win.panel.set_init_image, path=path)
+    common.wait_until(lambda: win.panel.init_image_box.current is not None, timeout=60)
+    win.panel.init_image_box.set_strength(STRENGTH)
 
 
 def _same_pixels(win, raw_image):

@@ -36,6 +36,7 @@ BENCHMARKS = [
     ("responsiveness", ["bench_responsiveness.py"], 480),
     ("overhead-tiny", ["bench_overhead.py", "tiny"], 300),
     ("overhead-mid", ["bench_overhead.py", "mid"], 900),
+    ("overhead-img2img", ["bench_overhead.py", "img2img"], 300),
     ("previews", ["bench_previews.py"], 300),
     ("cache", ["bench_cache.py"], 240),
     ("memory", ["bench_memory.py"], 300),

@@ -9,8 +9,9 @@ from atelier.core.project import Entry, Output
 from atelier.ui.actions import OutputActions, output_actions
 
 HANDLERS = ("use_prompt", "use_seed", "reproduce", "toggle_favourite", "rate", "export", "toggle_hidden", "delete",
-            "edit", "save_as")
-IMAGE_ONLY = {"reproduce", "flip_horizontal", "flip_vertical", "rotate_right", "rotate_left"}
+            "edit", "save_as", "use_as_init_image", "vary")
+IMAGE_ONLY = {"reproduce", "flip_horizontal", "flip_vertical", "rotate_right", "rotate_left", "use_as_init_image",
+              "variations_subtle", "variations_strong"}
 
 
 @pytest.fixture
@@ -50,8 +51,9 @@ def test_a_sound_is_offered_everything_but_what_only_pictures_allow(registry, ou
 def test_window_menu_items_act_on_the_current_output_when_its_kind_allows(registry, outputs):
     sound, image = outputs["audio"][1], outputs["image"][1]
     menu = QMenu(registry.host)
-    items = {a.objectName(): a for a in registry.add_to_menu(menu, "image", registry.host)}
-    assert list(items) == ["flipHorizontalAction", "flipVerticalAction", "rotateRightAction", "rotateLeftAction"]
+    items = {a.objectName(): a for a in registry.add_to_menu(menu, "image", registry.host) if not a.isSeparator()}
+    assert list(items) == ["useAsInitImageAction", "variationsSubtleAction", "variationsStrongAction",
+                           "flipHorizontalAction", "flipVerticalAction", "rotateRightAction", "rotateLeftAction"]
     flip = items["flipHorizontalAction"]
     assert not flip.isEnabled()  # nothing is current
     registry.refresh(sound.id)
@@ -60,7 +62,9 @@ def test_window_menu_items_act_on_the_current_output_when_its_kind_allows(regist
     assert flip.isEnabled()
     flip.trigger()
     items["rotateLeftAction"].trigger()
-    assert registry.calls == [("edit", "flip-horizontal", image.id), ("edit", "rotate-left", image.id)]
+    items["variationsStrongAction"].trigger()
+    assert registry.calls == [("edit", "flip-horizontal", image.id), ("edit", "rotate-left", image.id),
+                              ("vary", 0.85, image.id)]
 
     [save_as] = registry.add_to_menu(QMenu(registry.host), "file", registry.host)
     assert save_as.objectName() == "saveImageAsAction" and save_as.shortcut().toString() == "Ctrl+Shift+E"

@@ -718,3 +718,11 @@ def test_an_unwritable_data_folder_is_said_once_and_generating_is_refused(qtbot,
     qtbot.wait(300)  # the model scan's "no models" message must not replace it
     assert "cannot be written" in win.panel.message_label.text()
     close_window(qtbot, win)
+
+
+def test_reuse_takes_a_seed_past_two_to_the_31(qtbot, window):
+    fill(qtbot, window, seed=3_000_000_000)  # seeds go to 2**32 - 1; a Qt int signal stops at 2**31 - 1
+    generate_and_wait(qtbot, window)
+    window.panel.seed_spin.setValue(-1)
+    qtbot.mouseClick(window.panel.lock_button, Qt.MouseButton.LeftButton)
+    assert window.panel.seed_spin.value() == 3_000_000_000

@@ -42,6 +42,7 @@ class Job:
     elapsed: float = 0.0
     message: str = ""
     reproduce_of: str | None = None  # an output id: make it again and compare, don't add to history
+    source: str | None = None  # an output id: what this job starts from (a variation's), linked in the history
 
     def move(self, state: JobState, message: str = "") -> None:
         if state not in _MOVES.get(self.state, set()):

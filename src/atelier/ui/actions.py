@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from ..core.edits import EDITS
 from ..core.project import Entry, Output
+from ..core.tasks import VARIATION_STRENGTHS
 from .history.model import prompt_of, seed_of
 
 IMAGE = "image"
@@ -48,10 +49,17 @@ class OutputAction:
 
 
 def output_actions(*, use_prompt, use_seed, reproduce, toggle_favourite, rate, export, toggle_hidden, delete,
-                   edit, save_as) -> list[OutputAction]:
-    """The list, bound to its handlers (each takes an output id; ``rate`` and ``edit`` take
-    their stars or operation first)."""
+                   edit, save_as, use_as_init_image, vary) -> list[OutputAction]:
+    """The list, bound to its handlers (each takes an output id; ``rate``, ``edit`` and
+    ``vary`` take their stars, operation or strength first)."""
+    image = frozenset({IMAGE})
     actions = [
+        OutputAction("use_as_init_image", "Use as Init Image", use_as_init_image, kinds=image, window_menu="image",
+                     group="start", shortcut="Ctrl+I"),
+        OutputAction("variations_subtle", "Variations: Subtle", partial(vary, VARIATION_STRENGTHS["subtle"]),
+                     kinds=image, window_menu="image", group="start"),
+        OutputAction("variations_strong", "Variations: Strong", partial(vary, VARIATION_STRENGTHS["strong"]),
+                     kinds=image, window_menu="image", group="start"),
         OutputAction("use_prompt", "Use prompt", use_prompt, group="reuse",
                      available=lambda entry, output: bool(prompt_of(entry, output))),
         OutputAction("use_seed", "Use seed", use_seed, group="reuse", label=_seed_label,
@@ -132,11 +140,17 @@ class OutputActions(QObject):
 
     # ----- the window's menus --------------------------------------------------------------
     def add_to_menu(self, menu: QMenu, window_menu: str, parent: QObject) -> list[QAction]:
-        """Add the actions of ``window_menu`` to ``menu``; they act on the current output."""
+        """Add the actions of ``window_menu`` to ``menu``, a separator between groups; they act
+        on the current output. Returns what was added, separators included (for a widget's own
+        context menu)."""
         added = []
+        group = None
         for spec in self.actions:
             if spec.window_menu != window_menu:
                 continue
+            if group is not None and spec.group != group:
+                added.append(menu.addSeparator())
+            group = spec.group
             action = QAction(spec.text, parent)
             action.setObjectName(_camel(spec.name) + "Action")
             if spec.shortcut is not None:

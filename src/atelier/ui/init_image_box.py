@@ -21,7 +21,7 @@ class InitImage:
     asset: str  # assets/<sha256>.<ext>
     width: int
     height: int
-    label: str  # what to call it: a file name, or "image 3 of 'a cat'"
+    label: str  # where it came from: a file name, or "from the history"
     thumbnail: QImage
 
 
@@ -86,11 +86,13 @@ class InitImageBox(QWidget):
         self.strength_slider.setValue(round(value * 100))
 
     def set_image(self, image: InitImage) -> None:
+        import html  # here: at the window's start it would cost about 4 ms
+
         self.current = image
         pixmap = QPixmap.fromImage(image.thumbnail).scaled(
             _THUMB - 2, _THUMB - 2, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
         self.thumbnail.setPixmap(pixmap)
-        self.name_label.setText(f"{image.label}\n{image.width} × {image.height}")
+        self.name_label.setText(f"<b>Init image</b> · {image.width} × {image.height}<br>{html.escape(image.label)}")
         self.name_label.setToolTip(image.asset)
         self.choose_button.hide()
         self.details.show()

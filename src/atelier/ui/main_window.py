@@ -63,7 +63,7 @@ class MainWindow(QMainWindow):
             use_prompt=self.use_prompt_of, use_seed=self.use_seed_of, reproduce=self.generation.reproduce,
             toggle_favourite=project.toggle_favourite, rate=project.rate, export=self.export_dialog,
             toggle_hidden=project.toggle_hidden, delete=project.delete_output, edit=project.edit_output,
-            save_as=self.save_image_as_dialog,
+            save_as=self.save_image_as_dialog, use_as_init_image=self.use_as_init_image, vary=self.vary,
         ), project.find, self)
 
         # 2. The layout.
@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         self.canvas.paste_requested.connect(self.import_pasted_image)
         self.panel.generate_requested.connect(self.start_generation)
         self.panel.cancel_requested.connect(self.generation.cancel_running)
+        self.panel.choose_init_image_requested.connect(self.choose_init_image_dialog)
         QShortcut(QKeySequence("Ctrl+Return"), self, self.start_generation)
         QShortcut(QKeySequence("Ctrl+Enter"), self, self.start_generation)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.generation.cancel_running)
@@ -193,7 +194,9 @@ class MainWindow(QMainWindow):
                      self.open_settings)
         image_menu = self.menuBar().addMenu("&Image")
         image_menu.setObjectName("imageMenu")
-        self.output_actions.add_to_menu(image_menu, "image", self)
+        # The canvas's right-click menu is the Image menu: both act on the image it shows.
+        self.canvas.addActions(self.output_actions.add_to_menu(image_menu, "image", self))
+        self.canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.prompt_dock.toggleViewAction())
         view_menu.addAction(self.history_dock.toggleViewAction())
@@ -242,6 +245,24 @@ class MainWindow(QMainWindow):
             entry, output = found
             settings = settings_of(output.recipe)
             self.panel.use_prompt(settings.get("prompt", entry.prompt), settings.get("negative_prompt", entry.negative_prompt))
+
+    def use_as_init_image(self, output_id: str) -> None:
+        """Start the next request from this output (read and sized on the project thread)."""
+        self.project_controller.prepare_init_image(self.panel.set_init_image, output_id=output_id)
+
+    def vary(self, strength: float, output_id: str) -> None:
+        """Queue variations of this output: as many as the panel's Images, new seeds."""
+        def queue(image) -> None:
+            self.generation.queue_variations(output_id, image, strength, self.panel.batch_spin.value(),
+                                             self.panel.common_values(), self.panel.current_model())
+
+        self.project_controller.prepare_init_image(queue, output_id=output_id)
+
+    def choose_init_image_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Start from an image", str(Path.home()),
+                                              "Images (*.png *.jpg *.jpeg *.webp)")
+        if path:
+            self.project_controller.prepare_init_image(self.panel.set_init_image, path=Path(path))
 
     def use_seed_of(self, output_id: str) -> None:
         found = self.project_controller.find(output_id)

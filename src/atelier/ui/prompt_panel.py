@@ -161,10 +161,11 @@ class PromptPanel(QWidget):
         init = self.init_image_box.current
         if init is not None:
             return ImageToImageRequest(init_image=init.asset, strength=self.init_image_box.strength,
-                                       **self._common_values())
-        return TextToImageRequest(**self._common_values())
+                                       **self.common_values())
+        return TextToImageRequest(**self.common_values())
 
-    def _common_values(self) -> dict:
+    def common_values(self) -> dict:
+        """What every request of the form shares: prompt, sampling, size."""
         return dict(
             prompt=self.prompt_edit.toPlainText().strip(),
             negative_prompt=self.negative_edit.toPlainText().strip(),

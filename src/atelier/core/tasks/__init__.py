@@ -3,10 +3,10 @@
 
 from .base import Request, UnknownRequest, register, request_class, request_from_dict, task_names
 from .fake import FakeRequest
-from .image import ImageToImageRequest, TextToImageRequest
+from .image import VARIATION_STRENGTHS, ImageToImageRequest, TextToImageRequest
 from .parts import MAX_BATCH, MAX_SEED, MAX_SIDE, MAX_STEPS
 
 __all__ = [
-    "MAX_BATCH", "MAX_SEED", "MAX_SIDE", "MAX_STEPS", "FakeRequest", "ImageToImageRequest", "Request",
+    "MAX_BATCH", "MAX_SEED", "MAX_SIDE", "MAX_STEPS", "VARIATION_STRENGTHS", "FakeRequest", "ImageToImageRequest", "Request",
     "TextToImageRequest", "UnknownRequest", "register", "request_class", "request_from_dict", "task_names",
 ]

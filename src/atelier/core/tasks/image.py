@@ -3,6 +3,9 @@
 from dataclasses import dataclass
 
 from .base import Request, register
+
+# Variations redraw an image with new seeds; these strengths are what artists know from Fooocus.
+VARIATION_STRENGTHS = {"subtle": 0.5, "strong": 0.85}
 from .parts import InitImage, Prompting, Sampling, Size
 
 

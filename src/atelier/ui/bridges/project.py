@@ -3,11 +3,10 @@ UI thread. The window sends requests through queued signals and gets back copies
 changed (``changed``, with the types of ``project_changes``), so the two threads never share a
 mutable object."""
 
-import io
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QIODevice, QObject, QThread, Signal, Slot
+from PySide6.QtCore import QBuffer, QIODevice, QObject, Qt, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 
 from ... import paths
@@ -19,21 +18,10 @@ from ...core.project import Entry
 from ...core.session import CrashedSession, ProjectSession, crashed_sessions, discard, recover
 from ...core.transfer import export_outputs, import_images
 from ..images import decode_image
+from ..init_image_box import InitImage
 from .project_changes import OutputAdded, OutputRemoved, OutputRestored, OutputsMerged, OutputUpdated
 
 log = logging.getLogger(__name__)
-
-
-def pixel_difference(first_png: bytes, second_png: bytes) -> tuple[bool, int]:
-    """(identical, largest per-channel difference) of two encoded images' RGBA pixels."""
-    from PIL import Image, ImageChops  # here, not at the window's start
-
-    with Image.open(io.BytesIO(first_png)) as a, Image.open(io.BytesIO(second_png)) as b:
-        if a.size != b.size:
-            return False, 255
-        bands = ImageChops.difference(a.convert("RGBA"), b.convert("RGBA")).getextrema()
-    difference = max(high for _low, high in bands)
-    return difference == 0, difference
 
 
 def _copy(obj):
@@ -60,11 +48,13 @@ class ProjectWorker(QObject):
     asset_loaded = Signal(str, QImage)  # output id, full image
     compared = Signal(str, bool, int)  # output id, pixels identical, largest channel difference
     exported = Signal(int, object)  # files written, folder
+    init_image_ready = Signal(str, object)  # purpose, InitImage: a picture stored and ready to start from
 
     def __init__(self):
         super().__init__()
         self.session: ProjectSession | None = None
         self._entries: dict[str, Entry] = {}  # request token -> entry
+        self._sources: dict[str, str] = {}  # request token -> the output its outputs were made from
         self._trash: dict = {}  # output id -> RemovedOutput, for undo
         self._dirty = False
 
@@ -104,12 +94,50 @@ class ProjectWorker(QObject):
     def discard_crashed(self, crashed: CrashedSession) -> None:
         discard(crashed)
 
-    @Slot(str, str, str, object, object)
-    def begin_request(self, token: str, prompt: str, negative: str, parameters: dict, model: dict) -> None:
+    @Slot(str, object, object, object)
+    def begin_request(self, token: str, request, model, source: str | None) -> None:
+        """The entry for a request on ``model``; ``source``: the output it starts from (a
+        variation's), which each of its outputs is linked to."""
         if self.session is None:
             return
-        self._entries[token] = self.session.add_entry(prompt, negative, parameters, model)
+        self._entries[token] = self.session.add_request(request, model)
+        if source is not None:
+            self._sources[token] = source
         self._set_dirty()
+
+    @Slot(str, object, object)
+    def prepare_init_image(self, purpose: str, output_id: str | None, path: Path | None) -> None:
+        """Make a picture ready to start from, here, off the UI thread: an output of the
+        project (used as it is stored) or a file (converted to 8-bit RGB and stored in the
+        project first, so a recipe never names a file outside it). ``init_image_ready`` answers
+        with ``purpose``; a picture that cannot be used says why in one line (``failed``)."""
+        if self.session is None:
+            return
+        try:
+            if output_id is not None:
+                output = self.session.project.find_output(output_id)
+                if output is None or output.kind != "image":
+                    return
+                asset, label = output.asset, "from the history"
+                data = self.session.read_asset(asset)
+            else:
+                from ...core.init_image import prepare_init_image
+
+                prepared = prepare_init_image(Path(path).read_bytes(), Path(path).name)
+                asset, label, data = self.session.store_input(prepared.png, "png"), Path(path).name, prepared.png
+                self._set_dirty()
+            image = decode_image(data, asset)
+        except OSError as exc:
+            self.failed.emit(f"{path}: cannot be read ({exc.strerror or exc}); choose another picture")
+            return
+        except AtelierError as exc:
+            self.failed.emit(str(exc))
+            return
+        if image.isNull():
+            self.failed.emit(f"{label}: is not a readable image; choose another picture")
+            return
+        thumbnail = image.scaled(128, 128, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        self.init_image_ready.emit(purpose, InitImage(asset, image.width(), image.height(), label, thumbnail))
 
     @Slot(str, bytes, object)
     def store_image(self, token: str, png: bytes, recipe: dict) -> None:
@@ -118,7 +146,7 @@ class ProjectWorker(QObject):
         if self.session is None or entry is None:
             return
         try:
-            output = self.session.add_output(entry, "image", png, "png", recipe)
+            output = self.session.add_output(entry, "image", png, "png", recipe, source=self._sources.get(token))
         except (OSError, AtelierError) as exc:
             self.failed.emit(f"could not store the image in the project: {exc}")
             return
@@ -255,11 +283,13 @@ class ProjectWorker(QObject):
         if output is None:
             return
         try:
-            identical, difference = pixel_difference(self.session.read_asset(output.asset), png)
+            from ...core.pixels import compare_pixels
+
+            comparison = compare_pixels(self.session.read_asset(output.asset), png)
         except (OSError, ValueError, AtelierError) as exc:
             self.failed.emit(f"could not compare with the stored image: {exc}")
             return
-        self.compared.emit(output_id, identical, difference)
+        self.compared.emit(output_id, comparison.identical, comparison.largest)
 
     @Slot(object, object)
     def export(self, output_ids: list, folder: Path) -> None:
@@ -318,6 +348,7 @@ class ProjectWorker(QObject):
             old.close()  # nothing unsaved in it; anything unsaved stays recoverable
         self.session = session
         self._entries.clear()
+        self._sources.clear()
         self._trash.clear()
         self._set_dirty(session.dirty)
         self.opened.emit(_copy(session.project), session.path)
@@ -339,7 +370,8 @@ class ProjectThread(QObject):
     request_open = Signal(object)
     request_recover = Signal(object)
     request_discard_crashed = Signal(object)
-    request_begin = Signal(str, str, str, object, object)
+    request_begin = Signal(str, object, object, object)  # token, request, model, source output id
+    request_init_image = Signal(str, object, object)  # purpose, output id or None, path or None
     request_store = Signal(str, bytes, object)
     request_mark = Signal(str, object)
     request_save = Signal(object)
@@ -370,7 +402,7 @@ class ProjectThread(QObject):
             (self.request_export, w.export), (self.request_import, w.import_files),
             (self.request_paste, w.import_pasted), (self.request_save_image, w.save_output_as),
             (self.request_edit, w.edit_image), (self.request_delete, w.delete_output),
-            (self.request_undelete, w.undelete_output),
+            (self.request_undelete, w.undelete_output), (self.request_init_image, w.prepare_init_image),
         ):
             signal.connect(slot)
 

@@ -11,13 +11,16 @@ from ... import paths
 from ...core.errors import RequestError
 from ...core.jobs import Job, JobState
 from ...core.queue import JobQueue
-from ...core.recipe import Recipe
+from ...core.recipe import Recipe, settings_of
+from ...core.tasks import ImageToImageRequest
 from ..bridges.project_changes import OutputAdded
 from ..queue import QueueModel
 from ..widgets import FrameLimiter
 from ..worker import EngineThread, ImageOutput
 from .project import ProjectController
 
+# What a variation keeps of its source's request; the seed is new and the size follows the image.
+_KEPT_BY_VARIATIONS = ("prompt", "negative_prompt", "steps", "guidance", "scheduler")
 # Progress and live previews repaint at most this often (12.5 per second): smooth to the eye,
 # and a fast engine's steps do not turn into repaints that take CPU from it.
 _PROGRESS_FRAME_MS = 80
@@ -31,7 +34,7 @@ class GenerationController(QObject):
     engine_described = Signal(str)  # what the engine is: starting, ready, the model it holds, stopped
     preview_shown = Signal(QImage, object)  # a live preview, the (width, height) it stretches to
     image_shown = Signal(QImage)  # a finished image, stored (or a remake, compared)
-    seed_used = Signal(int)  # the seed of the image just shown
+    seed_used = Signal(object)  # the seed of the image just shown (past 2**31: a Qt int is 32-bit)
     job_started = Signal(object)  # Job
     countdown_over = Signal()  # the cancel countdown ended: its last words should not stay up
     busy_changed = Signal()  # a job started or ended, or the models changed: what may be clicked changed
@@ -50,6 +53,7 @@ class GenerationController(QObject):
         self._showing_model = False  # the engine's description names a loaded model
         self._frames = FrameLimiter(_PROGRESS_FRAME_MS, self)  # step and preview repaints
         worker = engine.worker
+        worker.set_asset_source(project.read_asset)  # a job's inputs, read on the engine thread
         worker.models_found.connect(self._on_models_found)
         worker.status.connect(self._on_status)
         worker.engine_ready.connect(self._on_engine_ready)
@@ -87,6 +91,36 @@ class GenerationController(QObject):
         self.message.emit("", False)
         self._dispatch()
 
+    def queue_variations(self, source_id: str, image, strength: float, count: int, defaults: dict,
+                         fallback_model) -> None:
+        """Queue ``count`` variations of output ``source_id`` (ready as init image ``image``):
+        its prompt and settings where its recipe has them, else the form's (``defaults``), new
+        seeds, on the model that made it if it is here, else ``fallback_model``. Each is
+        linked to its source in the history."""
+        from ...core.families import native_side
+        from ...core.init_image import fit_size  # numpy and Pillow: not at the window's start
+
+        found = self.project.find(source_id)
+        if found is None:
+            return
+        entry, output = found
+        made_with = ((output.recipe or {}).get("model") or entry.model or {}).get("id")
+        info = next((m for m in self.models if m.id == made_with), fallback_model)
+        if info is None:
+            self.message.emit("No image model to make variations with; add one in Settings > Models.", True)
+            return
+        settings = settings_of(output.recipe)
+        values = {**defaults, **{k: settings[k] for k in _KEPT_BY_VARIATIONS if k in settings}}
+        width, height = fit_size(image.width, image.height, native_side(info.family))
+        common = dict(init_image=image.asset, strength=strength, seed=None, batch_size=count, width=width, height=height)
+        try:
+            request = ImageToImageRequest(**{**values, **common})
+        except RequestError:  # a recipe from elsewhere with values the app refuses: the form's
+            request = ImageToImageRequest(**{**defaults, **common})
+        self.queue_model.add(Job(request, info.id, info.name, source=source_id), info)
+        self.message.emit("", False)
+        self._dispatch()
+
     def reproduce(self, output_id: str) -> None:
         """Queue the output's recipe again; when it is done, say whether the pixels match."""
         found = self.project.find(output_id)
@@ -95,7 +129,10 @@ class GenerationController(QObject):
         try:
             recipe = Recipe.from_dict(found[1].recipe or {})
             request = recipe.to_request()
-        except (TypeError, ValueError, KeyError, RequestError):
+        except RequestError as exc:  # made by a newer Atelier, or a value out of range
+            self.message.emit(f"This image cannot be remade: {exc}.", True)
+            return
+        except (TypeError, ValueError, KeyError, AttributeError):
             self.message.emit("This image has no Atelier recipe to reproduce; use its prompt and seed instead.", True)
             return
         info = next((m for m in self.models if m.id == recipe.model.id), None)
@@ -135,10 +172,8 @@ class GenerationController(QObject):
         self.engine.generate(info, request)
         self.queue_model.changed(job)
         self.job_started.emit(job)
-        parameters = {k: v for k, v in request.to_dict().items() if k not in ("prompt", "negative_prompt")}
-        model = {"id": info.id, "name": info.name, "family": info.family, "pipeline": info.pipeline}
         if job.reproduce_of is None:
-            self.project.begin_request(job.id, request.prompt, request.negative_prompt, parameters, model)
+            self.project.begin_request(job.id, request, info, job.source)
         self.progress.emit("Starting ...", 0, job.total)
         self.busy_changed.emit()
 

@@ -50,12 +50,14 @@ class ProjectController(QObject):
         self.undo_stack = QUndoStack(self)
         self.autosave = AutosaveClock(interval=float(autosave_seconds))
         self._edits: dict[str, Callable[[str], None]] = {}  # token -> told the edited output's id
+        self._init_images: dict[str, Callable] = {}  # token -> told the InitImage once it is ready
         self._merged_message = ""  # what the next "Saved" says about outputs taken in from elsewhere
         worker = bridge.worker
         worker.opened.connect(self._on_opened)
         worker.changed.connect(self._on_changed)
         worker.saved.connect(self._on_saved)
         worker.dirty_changed.connect(self._on_dirty_changed)
+        worker.init_image_ready.connect(self._on_init_image_ready)
         for theirs, ours in ((worker.crashed_found, self.crashed_found), (worker.failed, self.failed),
                              (worker.unavailable, self.unavailable), (worker.closed, self.closed),
                              (worker.asset_loaded, self.image_loaded), (worker.compared, self.compared),
@@ -186,9 +188,23 @@ class ProjectController(QObject):
         self.bridge.request_edit.emit(token, source_id, operation)
 
     # ----- what generating asks ----------------------------------------------------------------
-    def begin_request(self, token: str, prompt: str, negative: str, parameters: dict, model: dict) -> None:
-        """A request's entry, which the images stored under ``token`` join."""
-        self.bridge.request_begin.emit(token, prompt, negative, parameters, model)
+    def begin_request(self, token: str, request, model, source: str | None = None) -> None:
+        """A request's entry, which the images stored under ``token`` join (each linked to
+        ``source``, the output it was made from, if any)."""
+        self.bridge.request_begin.emit(token, request, model, source)
+
+    def prepare_init_image(self, then: Callable, output_id: str | None = None, path: Path | None = None) -> None:
+        """Make an output or a picture file ready to start from, on the project thread;
+        ``then(InitImage)`` once it is (a picture that cannot be used says why instead)."""
+        token = new_id()
+        self._init_images[token] = then
+        self.bridge.request_init_image.emit(token, output_id, None if path is None else Path(path))
+
+    @Slot(str, object)
+    def _on_init_image_ready(self, token: str, image) -> None:
+        then = self._init_images.pop(token, None)
+        if then is not None:
+            then(image)
 
     def store_image(self, token: str, png: bytes, recipe: dict) -> None:
         self.bridge.request_store.emit(token, png, recipe)
