@@ -43,13 +43,16 @@ def run(image_out: Path | None = None, debug: bool = False) -> int:
                 loaded_at = [at for at, event in events if isinstance(event, Loaded)]
                 load_seconds = loaded_at[0] - gen_started
                 gen_seconds = time.perf_counter() - loaded_at[0]
+                images = [event for _, event in events if isinstance(event, Artifact)]
+                steps = [event for _, event in events if isinstance(event, Progress)]
+                if len(images) != 1 or len(steps) != REQUEST.steps:
+                    raise AtelierError(f"expected 1 image and {REQUEST.steps} steps, got {len(images)} and {len(steps)}")
+                png = images[0].data
+
+                stage = "making an image from that image in the engine process"
+                _image_to_image(host, info, png, EngineOptions(device="cpu"))
             finally:
                 host.shutdown()
-            images = [event for _, event in events if isinstance(event, Artifact)]
-            steps = [event for _, event in events if isinstance(event, Progress)]
-            if len(images) != 1 or len(steps) != REQUEST.steps:
-                raise AtelierError(f"expected 1 image and {REQUEST.steps} steps, got {len(images)} and {len(steps)}")
-            png = images[0].data
             if image_out is not None:
                 Path(image_out).write_bytes(png)
 
@@ -64,10 +67,28 @@ def run(image_out: Path | None = None, debug: bool = False) -> int:
     frozen = "frozen" if getattr(sys, "frozen", False) else "from source"
     print(
         f"Atelier {__version__} selftest: ok; model loaded in {load_seconds:.1f} s, {REQUEST.width}x{REQUEST.height} "
-        f"image in {gen_seconds:.1f} s on cpu (torch {version}, {frozen}, Python {platform.python_version()}), "
+        f"image in {gen_seconds:.1f} s on cpu and one from it (torch {version}, {frozen}, Python {platform.python_version()}), "
         f"project saved and reopened; {time.perf_counter() - started:.1f} s in all"
     )
     return 0
+
+
+def _image_to_image(host, info, png: bytes, options) -> None:
+    """The image as an init image: the pipeline derived from the loaded one must run too."""
+    import hashlib
+
+    from .core.project_io import asset_name
+    from .core.tasks import ImageToImageRequest
+    from .engine.events import Artifact
+    from .engine.runner import EngineJob
+
+    name = asset_name(hashlib.sha256(png).hexdigest(), "png")
+    request = ImageToImageRequest(prompt=REQUEST.prompt, seed=REQUEST.seed, steps=REQUEST.steps, width=REQUEST.width,
+                                  height=REQUEST.height, init_image=name, strength=0.5)
+    made = []
+    host.run(EngineJob(info, request, {name: png}), options, lambda event: isinstance(event, Artifact) and made.append(event))
+    if len(made) != 1 or made[0].recipe.inputs != {"init_image": name}:
+        raise AtelierError(f"expected 1 image made from the first, got {len(made)}")
 
 
 def _round_trip_project(path: Path, info, png: bytes, recipe: dict) -> None:

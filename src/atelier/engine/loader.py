@@ -182,7 +182,9 @@ def load_pipeline(info: ModelInfo, device: str, dtype: str, memory_mode: str = "
 
 
 class PipelineCache:
-    """The most recently used pipelines, keyed by (model path, device, dtype, memory mode).
+    """The most recently used pipelines, keyed by (model path, device, dtype, memory mode); the
+    adapters applied (LoRAs, ...) will join the key when they land. Each holds its base pipeline
+    and the task pipelines derived from it (``LoadedModel.pipeline_for``), which share its weights.
 
     Eviction drops the pipeline, collects garbage and empties the CUDA cache so the memory
     really comes back before the next model loads.
