@@ -4,8 +4,8 @@ on weight values, so these time what a user's real checkpoint would.
 
 For each model, on the same pipeline object, interleaved A/B after a warm-up:
   raw = pipe(...) with the request's arguments;
-  app = atelier.engine.image.generate_images with previews every step, plus the PNG encoding
-        with metadata that the engine process does for every image (what the window receives).
+  app = the text-to-image task through atelier.engine.runner.InProcessRunner, with previews every
+        step and the PNG encoding with metadata it does for every image (what the window receives).
 Reports app/raw, steps/s of the denoising loop, peak VRAM, and achieved TFLOP/s of the UNet
 (FLOPs counted with torch.utils.flop_counter on one guided step) against a measured bf16 matmul
 peak. Then the optional speed settings, each alone on the raw call: channels_last, fused QKV
@@ -30,10 +30,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import torch  # noqa: E402
 
-from atelier.core.jobs import ImageRequest  # noqa: E402
-from atelier.core.metadata import png_bytes  # noqa: E402
-from atelier.engine.image import generate_images  # noqa: E402
-from atelier.engine.loader import LoadedModel  # noqa: E402
+from atelier.core.tasks import TextToImageRequest  # noqa: E402
+from atelier.engine.events import Artifact, EngineOptions  # noqa: E402
+from atelier.engine.loader import LoadedModel, PipelineCache  # noqa: E402
+from atelier.engine.runner import EngineJob, InProcessRunner  # noqa: E402
 from atelier.engine.registry import ModelInfo  # noqa: E402
 from atelier.engine.single_file import load_tokenizers  # noqa: E402
 
@@ -119,7 +119,7 @@ class StepClock:
         return (len(self.times) - 1) / (self.times[-1] - self.times[0])
 
 
-def run_raw(pipe, request: ImageRequest, clock=None):
+def run_raw(pipe, request: TextToImageRequest, clock=None):
     start = sync_time()
     with torch.inference_mode():
         pipe(prompt=request.prompt, num_inference_steps=request.steps, guidance_scale=request.guidance,
@@ -129,12 +129,11 @@ def run_raw(pipe, request: ImageRequest, clock=None):
     return sync_time() - start
 
 
-def run_app(loaded: LoadedModel, request: ImageRequest):
+def run_app(runner: InProcessRunner, loaded: LoadedModel, request: TextToImageRequest):
     encoded = []
     start = sync_time()
-    generate_images(loaded, request, on_step=lambda progress: None,
-                    on_image=lambda result: encoded.append(png_bytes(result.image, result.recipe)),
-                    preview_every=1)
+    runner.run(EngineJob(loaded.info, request), EngineOptions(device="cuda", precision="fp16", preview_every=1),
+               lambda event: isinstance(event, Artifact) and encoded.append(event.data))
     seconds = sync_time() - start
     assert len(encoded) == 1
     return seconds
@@ -149,15 +148,18 @@ def bench_model(family: str, peak: float, pairs: int, try_compile: bool) -> dict
                      "benchmark")
     scheduler_config = json.loads(json.dumps(dict(pipe.scheduler.config), default=str))
     loaded = LoadedModel(info, pipe, "cuda", "float16", "0" * 64, scheduler_config)
-    request = ImageRequest(prompt="a lighthouse at dusk, oil painting", seed=1, steps=30, guidance=7.0,
+    cache = PipelineCache()
+    cache.add(loaded)
+    runner = InProcessRunner(cache)
+    request = TextToImageRequest(prompt="a lighthouse at dusk, oil painting", seed=1, steps=30, guidance=7.0,
                            width=size, height=size, scheduler="Default")
 
-    run_raw(pipe, request), run_app(loaded, request)  # warm-up: kernels, allocator, caches
+    run_raw(pipe, request), run_app(runner, loaded, request)  # warm-up: kernels, allocator, caches
     torch.cuda.reset_peak_memory_stats()
     raw, app = [], []
     for _ in range(pairs):
         raw.append(run_raw(pipe, request))
-        app.append(run_app(loaded, request))
+        app.append(run_app(runner, loaded, request))
     peak_vram = torch.cuda.max_memory_allocated()
     clock = StepClock()
     run_raw(pipe, request, clock)

@@ -16,8 +16,9 @@ PROMPTS = [
 ]
 
 
-def main() -> int:
-    # Everything under main(): the engine process is spawned, and re-imports this script.
+def open_window_on_tiny_model():
+    """(app, window): the real window in a throwaway home whose only model is the tiny SD1.5.
+    Call it inside main(): the engine process is spawned, and re-imports the running script."""
     sys.path.insert(0, str(ROOT / "tests"))
     home = Path(tempfile.mkdtemp(prefix="atelier-shot-"))
     for var, sub in (("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")):
@@ -25,7 +26,6 @@ def main() -> int:
     os.environ["HF_HUB_CACHE"] = str(home / "hf")
 
     import tiny_models  # after the environment is redirected
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from atelier import paths
@@ -37,7 +37,15 @@ def main() -> int:
     app.setPalette(dark_palette())
     window = MainWindow()
     window.ask_unsaved = lambda doing: QMessageBox.StandardButton.Discard  # a throwaway project
+    window.resize(1280, 800)
     window.show()
+    return app, window
+
+
+def main() -> int:
+    from PySide6.QtCore import QTimer
+
+    app, window = open_window_on_tiny_model()
 
     def generate():
         if not window.panel.model_combo.isEnabled():

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from PIL import Image
 
 from atelier.engine.events import Artifact, EngineOptions, Preview, Progress, Status
+from atelier.engine.loader import PipelineCache
 from atelier.engine.runner import EngineJob, InProcessRunner
 
 
@@ -26,19 +27,6 @@ class Step:
     preview: Image.Image | None = None  # the Preview event that followed this step, if any
 
 
-class _Holding:
-    """A pipeline cache that holds one loaded model (the module's fixture)."""
-
-    def __init__(self, loaded):
-        self.loaded = loaded
-
-    def holds(self, *_args) -> bool:
-        return True
-
-    def get(self, *_args):
-        return self.loaded
-
-
 def picture_image(picture) -> Image.Image:
     return Image.frombytes("RGBA", (picture.width, picture.height), picture.rgba)
 
@@ -47,7 +35,9 @@ def generate_images(loaded, request, *, on_step=None, on_image=None, should_canc
                     on_notice=None, inputs=None) -> list[Made]:
     """Run ``request`` on ``loaded`` through InProcessRunner; callbacks hear each step (with its
     preview, once it arrives), each output and each notice as they happen."""
-    runner = InProcessRunner(_Holding(loaded))
+    cache = PipelineCache()
+    cache.add(loaded)
+    runner = InProcessRunner(cache)
     made, steps = [], []
 
     def on_event(event):

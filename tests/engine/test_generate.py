@@ -20,18 +20,6 @@ def tiny_request(**changes) -> TextToImageRequest:
     return TextToImageRequest(**{**values, **changes})
 
 
-@pytest.fixture(scope="module")
-def cache():
-    cache = PipelineCache(capacity=2)
-    yield cache
-    cache.clear()
-
-
-@pytest.fixture(scope="module")
-def sd15(cache, sd15_dir):
-    return cache.get(registry.inspect_folder(sd15_dir), "cpu")
-
-
 def pixels(result) -> np.ndarray:
     return np.asarray(result.image)
 

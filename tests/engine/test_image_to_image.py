@@ -14,7 +14,6 @@ from atelier.core.tasks import FakeRequest, ImageToImageRequest
 from atelier.engine import registry
 from atelier.engine.events import Artifact, EngineOptions, Progress
 from atelier.engine.host import EngineHost
-from atelier.engine.loader import PipelineCache
 from atelier.engine.runner import EngineJob, InProcessRunner
 
 
@@ -48,18 +47,6 @@ def pixels(data: bytes) -> np.ndarray:
         return np.asarray(image.convert("RGB"))
 
 
-@pytest.fixture(scope="module")
-def cache():
-    cache = PipelineCache(capacity=2)
-    yield cache
-    cache.clear()
-
-
-@pytest.fixture(scope="module")
-def sd15(cache, sd15_dir):
-    return cache.get(registry.inspect_folder(sd15_dir), "cpu")
-
-
 def test_strength_0_returns_the_init_image_pixel_for_pixel(sd15):
     picture = noise(64, 64)
     name, data = init_input(picture)
@@ -78,7 +65,7 @@ def test_image_to_image_changes_the_picture_runs_strength_of_the_steps_and_repro
     recipe = made.recipe
     assert recipe.task == "image-to-image" and recipe.seed == 5 and recipe.inputs == {"init_image": name}
     [again] = generate_images(sd15, recipe.to_request(), inputs={name: data})
-    assert again.artifact.data == made.artifact.data
+    assert np.array_equal(pixels(again.artifact.data), pixels(made.artifact.data))  # the bytes hold a timestamp
 
 
 def test_the_init_image_is_resized_to_the_request_and_converted(sd15):

@@ -498,6 +498,29 @@ def test_tooltip_shows_prompt_and_seed(qtbot, view):
     assert "Seed 1000" in tip
 
 
+def test_tooltip_says_how_a_recipe_of_another_task_was_made(qtbot, view):
+    from recipes import make_recipe
+
+    from atelier.core.tasks import ImageToImageRequest
+
+    assets = Assets()
+    project = make_project(assets, ["a heron", "a crane", "a stork"], per_entry=1)
+    init = "assets/" + "ab" * 32 + ".png"
+    img2img, newer = project.entries[1].outputs[0], project.entries[2].outputs[0]
+    img2img.recipe = make_recipe(request=ImageToImageRequest(prompt="a crane", seed=4, init_image=init,
+                                                             strength=0.35)).to_dict()
+    newer.recipe = {**make_recipe().to_dict(), "task": "text-to-video",
+                    "request": {"task": "text-to-video", "prompt": "a stork", "seed": 9, "frames": 49}}
+    view.set_project(project, assets.read)
+
+    def tip(output):
+        return view.index_of(output.id).data(Qt.ItemDataRole.ToolTipRole)
+
+    assert "image to image, strength 0.35" in tip(img2img) and "Seed 4" in tip(img2img)
+    assert "made by a newer Atelier (text-to-video)" in tip(newer) and "Seed 9" in tip(newer)
+    assert "image to image" not in tip(project.entries[0].outputs[0])
+
+
 # ----- lazy thumbnails -----------------------------------------------------------------------------
 def test_a_thousand_outputs_open_without_reading_and_load_only_what_is_visible(qtbot, view):
     assets = Assets()

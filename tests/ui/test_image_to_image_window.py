@@ -101,3 +101,13 @@ def test_a_broken_picture_file_is_one_line_and_changes_nothing(qtbot, window, tm
     window.project_controller.prepare_init_image(window.panel.set_init_image, path=broken)
     qtbot.waitUntil(lambda: "broken.png" in window.panel.message_label.text(), timeout=10_000)
     assert "\n" not in window.panel.message_label.text() and window.panel.init_image_box.current is None
+
+
+def test_a_new_project_clears_the_init_image_it_held(qtbot, window, tmp_path):
+    picture = tmp_path / "start.png"
+    Image.fromarray(np.full((64, 64, 3), 90, np.uint8), "RGB").save(picture)
+    window.project_controller.prepare_init_image(window.panel.set_init_image, path=picture)
+    wait_for_init_image(qtbot, window)
+    window.new_project()
+    qtbot.waitUntil(lambda: window.panel.init_image_box.current is None, timeout=10_000)
+    assert window.panel.request().task == "text-to-image"

@@ -217,6 +217,13 @@ class PipelineCache:
             self._items[key] = loaded
             return loaded
 
+    def add(self, loaded: LoadedModel, memory_mode: str = "normal") -> None:
+        """Hold a pipeline loaded elsewhere (benchmarks and tests that build their own)."""
+        with self._lock:
+            while len(self._items) >= self.capacity:
+                self._evict_oldest()
+            self._items[self._key(loaded.info, loaded.device, loaded.dtype, memory_mode)] = loaded
+
     @staticmethod
     def _key(info: ModelInfo, device: str, dtype: str | None, memory_mode: str) -> tuple:
         device = pick_device(device)

@@ -396,6 +396,7 @@ class MainWindow(QMainWindow):
     def _on_project_opened(self, project: Project, path) -> None:
         self.history.set_project(project, self.project_controller.read_asset)
         self._refresh_actions()
+        self.panel.init_image_box.clear()  # it is stored in the project that was open
         if path is not None:
             self._remember_recent(path)
         self._update_title()

@@ -74,6 +74,18 @@ def _star_path(center: QPointF, outer: float) -> QPainterPath:
     return path
 
 
+def _nouns(entry: Entry) -> tuple[str, str]:
+    """What the outputs of a request are called, singular and plural: a variation (made from an
+    output of the project) or an image made from a picture says so in its group's header."""
+    if {o.kind for o in entry.outputs} == {"audio"}:
+        return "sound", "sounds"
+    if entry.parameters.get("task") == "image-to-image":
+        if any(o.source for o in entry.outputs):
+            return "variation", "variations"
+        return "image from an image", "images from an image"
+    return "image", "images"
+
+
 def _when(created: str) -> str:
     try:
         moment = datetime.fromisoformat(created).astimezone()
@@ -135,10 +147,8 @@ class HistoryDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(QRectF(rect.left(), rect.top() + 4, 3, rect.height() - 8), 1.5, 1.5)
 
         count = index.data(COUNT_ROLE) or 0
-        kinds = {o.kind for o in entry.outputs}
-        noun = "sound" if kinds == {"audio"} else "image"
+        counted = f"{count} {_nouns(entry)[count != 1]}"
         when = _when(entry.created)
-        counted = f"{count} {noun}{'' if count == 1 else 's'}"
         model = str(entry.model.get("name") or "")
         # Longest details that leave the prompt at least half the row; drop the rest.
         choices = [[counted, model, when], [counted, when], [counted], []]
