@@ -1139,3 +1139,30 @@ def test_a_crashed_session_that_never_got_a_request_is_not_offered(sessions):
     fake_crash(session.folder)
     assert crashed_sessions() == []
     assert not session.folder.exists()
+
+
+def test_an_input_stored_before_a_save_is_still_readable_after_it(tmp_path, user_home):
+    """An init image chosen, then the project saved before any job used it, then the job."""
+    from atelier.core.session import ProjectSession
+    from atelier.core.tasks import ImageToImageRequest
+
+    session = ProjectSession.create()
+    try:
+        name = session.store_input(b"\x89PNG picture bytes", "png")
+        session.save(tmp_path / "early.atelier")  # a full write: nothing refers to the input yet
+        assert session.read_asset(name) == b"\x89PNG picture bytes"
+        entry = session.add_request(ImageToImageRequest(prompt="p", init_image=name), _Model())
+        session.save()
+        assert name in entry.inputs()
+    finally:
+        session.close()
+    from atelier.core.project_io import ProjectArchive
+
+    with ProjectArchive(tmp_path / "early.atelier") as archive:
+        assert archive.read(name) == b"\x89PNG picture bytes"  # saved once a request used it
+
+
+class _Model:
+    id = name = "m"
+    family = "sd15"
+    pipeline = "StableDiffusionPipeline"

@@ -87,6 +87,9 @@ class ProjectSession:
         self._base_bytes = self._journal_bytes = 0  # sizes of the working folder's history files
         self.merged_outputs: list[tuple[Entry, Output]] = []  # what the last save took in from another writer
         self._assets_lock = threading.Lock()  # working copies: reads from other threads vs their removal
+        # Inputs stored for jobs (init images): their working copies outlive a save, which keeps
+        # only what the project refers to, so one chosen before a save is still there after it.
+        self._held_inputs: set[str] = set()
 
     # ----- opening --------------------------------------------------------------------------
     @classmethod
@@ -130,7 +133,9 @@ class ProjectSession:
     def store_input(self, data: bytes, suffix: str) -> str:
         """Store a job's input (an init image, ...) under its content name before the job runs,
         so that its recipe never names a file outside the project; returns that name."""
-        return self._store_asset(data, suffix)
+        name = self._store_asset(data, suffix)
+        self._held_inputs.add(name)
+        return name
 
     def add_request(self, request, model) -> Entry:
         """The entry for ``request`` (a core.tasks request) run on ``model`` (anything with id,
@@ -381,7 +386,8 @@ class ProjectSession:
         with self._assets_lock:
             try:
                 for copy in (self.folder / "assets").iterdir():
-                    copy.unlink(missing_ok=True)
+                    if f"assets/{copy.name}" not in self._held_inputs:
+                        copy.unlink(missing_ok=True)
             except FileNotFoundError:
                 pass
 

@@ -17,7 +17,6 @@ from PySide6.QtGui import QImage
 from ..core.errors import AtelierError, GenerationCancelled, ProjectError
 from ..core.recipe import Recipe
 from ..core.tasks import Request
-from ..engine.events import Artifact, EngineOptions, Loaded, Loading, Picture, Preview, Progress, Status
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ class ImageOutput:
     suffix: str = "png"
 
 
-def picture_to_qimage(picture: Picture) -> QImage:
+def picture_to_qimage(picture) -> QImage:
     """A QImage that owns its pixels (the copy detaches it from the Python bytes); opaque
     (RGBX: the same bytes, alpha ignored) when the picture has no transparency."""
     layout = QImage.Format.Format_RGBA8888 if picture.alpha else QImage.Format.Format_RGBX8888
@@ -71,8 +70,13 @@ class EngineWorker(QObject):
         self._had_job = False  # a warm-up after a job is pointless (and would restart a stopped engine)
         self.configure(settings)
         self._read_asset = None  # where a job's inputs are read from (the project's assets)
-        # Each engine event becomes a signal; a type without a handler is not for the window.
-        self._handlers = {
+        self._handlers = None  # made with the first job: the event types are not imported at start
+
+    def _event_handlers(self) -> dict:
+        """Each engine event becomes a signal; a type without a handler is not for the window."""
+        from ..engine.events import Artifact, Loaded, Loading, Preview, Progress, Status
+
+        return {
             Status: lambda event: self.status.emit(event.text),
             Loading: lambda event: self.model_loading.emit(event.model),
             Loaded: lambda event: self.model_loaded.emit(event.model, event.device, event.dtype),
@@ -87,13 +91,17 @@ class EngineWorker(QObject):
         self._read_asset = read_asset
 
     def configure(self, settings) -> None:
-        """Take engine settings; they apply from the next job."""
-        self.options = EngineOptions(
-            device=settings.device,
-            precision=settings.precision,
-            memory_mode=settings.memory_mode,
-            preview_every=settings.preview_every if settings.previews else 0,
-        )
+        """Take engine settings (a snapshot); they apply from the next job."""
+        self._options = dict(device=settings.device, precision=settings.precision, memory_mode=settings.memory_mode,
+                             preview_every=settings.preview_every if settings.previews else 0)
+
+    @property
+    def options(self):
+        """The engine options for the next job (made per job: the event types, EngineOptions
+        among them, are not imported at the window's start)."""
+        from ..engine.events import EngineOptions
+
+        return EngineOptions(**self._options)
 
     @property
     def host(self):
@@ -125,11 +133,13 @@ class EngineWorker(QObject):
             self._host.stop()
 
     def _on_event(self, event) -> None:
+        if self._handlers is None:
+            self._handlers = self._event_handlers()
         handler = self._handlers.get(type(event))
         if handler is not None:
             handler(event)
 
-    def _on_artifact(self, artifact: Artifact) -> None:
+    def _on_artifact(self, artifact) -> None:
         self.image_ready.emit(ImageOutput(artifact.data, picture_to_qimage(artifact.picture), artifact.recipe,
                                           artifact.suffix))
 
