@@ -134,3 +134,19 @@ def test_the_fake_task_paints_a_colour_per_seed_at_its_pace_and_can_fail():
     with pytest.raises(GenerationError, match="step 2"):
         runner.run(EngineJob(None, FakeRequest(steps=3, step_seconds=0, fail_at_step=2)), EngineOptions(),
                    events.append)
+
+
+def test_every_request_type_has_an_engine_task_and_the_modules_import_without_torch(guard_env):
+    import subprocess
+    import sys
+
+    from atelier.core.tasks import task_names
+    from atelier.engine.tasks import task_module, tasks
+
+    assert tasks() == task_names()
+    with pytest.raises(RequestError, match="cannot run it"):
+        task_module("text-to-video")
+    code = ("import sys\nfrom atelier.engine.tasks import task_module, tasks\n"
+            "[task_module(t) for t in tasks()]\nprint('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], env=guard_env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "False", out.stderr
