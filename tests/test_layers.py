@@ -16,7 +16,7 @@ def test_import_linter_contracts_hold():
     assert lint, "import-linter is not installed in this environment (make test installs it)"
     out = subprocess.run([lint, "--no-cache"], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "4 kept, 0 broken" in out.stdout
+    assert "5 kept, 0 broken" in out.stdout
 
 
 def test_pyflakes_finds_nothing():
@@ -38,6 +38,13 @@ def test_core_imports_neither_qt_nor_torch(guard_env):
     loaded = imported_after("\n".join(f"import {m}" for m in CORE_MODULES), guard_env)
     assert "atelier" in loaded
     assert not loaded & {"PySide6", "torch", "diffusers", "transformers", "sounddevice"}
+
+
+def test_media_imports_neither_qt_nor_torch(guard_env):
+    modules = sorted(f"atelier.media.{p.stem}" for p in (ROOT / "src/atelier/media").glob("*.py") if p.stem != "__init__")
+    loaded = imported_after("\n".join(f"import {m}" for m in modules), guard_env)
+    assert modules and "atelier" in loaded
+    assert not loaded & {"PySide6", "torch", "diffusers", "transformers"}
 
 
 def test_engine_modules_import_without_torch_or_qt(guard_env):

@@ -1,0 +1,1 @@
+"""Sound without Qt or torch: peaks for waveforms, the player's buffer, later loudness and export."""
