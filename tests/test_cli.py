@@ -695,3 +695,10 @@ def test_entry_point_notes_a_100k_character_prompt_once_and_briefly(child_env, t
     note = "atelier: warning: the prompt is longer than tiny-sd15 reads (77 tokens); the rest is ignored"
     assert child.stderr.count(note) == 1 and "truncated" not in child.stderr
     assert read_recipe(tmp_path / "long-1.png").request.prompt == prompt
+
+
+def test_a_model_that_cannot_make_images_touches_no_project(capsys, tmp_path, audio_dir):
+    project = tmp_path / "work.atelier"
+    result = run_cli(capsys, "generate", "--model", audio_dir, "--prompt", PROMPT, *TINY, "--project", project)
+    assert_fails(result, 3, "audio model", "choose an image model")
+    assert not project.exists()  # refused before the engine started or the project was made

@@ -178,8 +178,10 @@ def _generate(args) -> int:
         raise RequestError("generate needs --out FILE.png, --project FILE.atelier, or both")
     settings = Settings.load()
     from ..engine import registry
+    from ..engine.loader import require_text_to_image
 
     info = registry.resolve(args.model, settings.model_folders)
+    require_text_to_image(info)  # here, before the engine starts or the project is touched
     init = _init_image(args.init_image) if args.init_image is not None else None
     request = _request(args, info, init)
     targets = _output_paths(args.out, request.images) if args.out is not None else None

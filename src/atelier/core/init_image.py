@@ -45,15 +45,23 @@ class PreparedImage:
 
 
 def prepare_init_image(data: bytes, name: str) -> PreparedImage:
-    """``data`` (the bytes of the file ``name``) as an upright 8-bit RGB PNG.
+    """``data`` (the bytes of the file ``name``) as an upright 8-bit RGB PNG (``rgb_picture``'s
+    pixels, and nothing else: no ICC profile, EXIF, DPI or text)."""
+    picture, notes = rgb_picture(data, name)
+    out = io.BytesIO()
+    picture.save(out, format="PNG", compress_level=6)
+    return PreparedImage(out.getvalue(), picture.width, picture.height, notes)
+
+
+def rgb_picture(data: bytes, name: str):
+    """(``data`` as an upright 8-bit RGB Pillow image, one note per change made).
 
     In order: the first frame of an animation is taken, the EXIF orientation applied, 16-bit and
     float greyscale scaled to 8 bits over their value range, transparency filled with white,
     CMYK and other colour modes converted to RGB; each step that changed something adds a
-    line to ``notes``. Raises RequestError (one line naming ``name`` and the fix) for an empty,
+    line to the notes. Raises RequestError (one line naming ``name`` and the fix) for an empty,
     damaged or unsupported file, one past the import limits, or one with a side under
-    ``MIN_SIDE`` pixels.
-    """
+    ``MIN_SIDE`` pixels."""
     from PIL import Image
 
     notes: list[str] = []
@@ -66,11 +74,8 @@ def prepare_init_image(data: bytes, name: str) -> PreparedImage:
             raise
         except Exception as exc:  # a decoded image that Pillow still cannot convert
             raise _refused(name, f"cannot be read as an image ({_one_line(exc)})") from None
-    # A fresh image carries no info (ICC profile, EXIF, DPI, text), so the PNG holds pixels only.
-    clean = Image.frombytes("RGB", rgb.size, rgb.tobytes())
-    out = io.BytesIO()
-    clean.save(out, format="PNG", compress_level=6)
-    return PreparedImage(out.getvalue(), clean.width, clean.height, tuple(notes))
+    # A fresh image carries none of the file's info, only its pixels.
+    return Image.frombytes("RGB", rgb.size, rgb.tobytes()), tuple(notes)
 
 
 def fit_size(width: int, height: int, native: int | None) -> tuple[int, int]:

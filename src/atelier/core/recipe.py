@@ -9,6 +9,7 @@ know keeps its request verbatim (``UnknownRequest``).
 
 from dataclasses import asdict, dataclass, field, fields
 
+from .errors import RequestError
 from .tasks import Request, UnknownRequest, request_from_dict
 
 RECIPE_SCHEMA = 2
@@ -82,8 +83,6 @@ class Recipe:
         """The request that makes this output again. Raises RequestError for a task this
         version does not know."""
         if not self.request.known:
-            from .errors import RequestError
-
             raise RequestError(f"this output was made by a newer Atelier (task {self.request.task!r}); "
                                "update Atelier to make it again")
         return self.request

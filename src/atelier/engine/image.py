@@ -18,7 +18,7 @@ from ..core.errors import GenerationCancelled, GenerationError, RequestError
 from ..core.recipe import ModelRef, Recipe, Runtime
 from ..core.schedulers import scheduler_spec
 from ..core.tasks import MAX_SEED, Request
-from .events import Artifact, Picture, Preview, Progress
+from .events import Artifact, Picture, Preview, Progress, Status
 from .loader import LoadedModel
 from .previews import PreviewTaker
 
@@ -46,8 +46,6 @@ def diffuse(ctx, loaded: LoadedModel, pipe, request: Request, pipe_arguments: di
     longer than the model reads is said once per request as a Status. Cancelling takes effect
     at the end of the current step and raises GenerationCancelled."""
     import torch
-
-    from .events import Status
 
     apply_scheduler(loaded, pipe, request.scheduler)
     versions = library_versions()

@@ -36,7 +36,6 @@ class ImageOutput:
     png: bytes
     image: QImage
     recipe: Recipe
-    suffix: str = "png"
 
 
 def picture_to_qimage(picture) -> QImage:
@@ -140,8 +139,7 @@ class EngineWorker(QObject):
             handler(event)
 
     def _on_artifact(self, artifact) -> None:
-        self.image_ready.emit(ImageOutput(artifact.data, picture_to_qimage(artifact.picture), artifact.recipe,
-                                          artifact.suffix))
+        self.image_ready.emit(ImageOutput(artifact.data, picture_to_qimage(artifact.picture), artifact.recipe))
 
     def _inputs(self, request: Request) -> dict[str, bytes]:
         names = set(request.inputs.values())

@@ -5,7 +5,7 @@ returns it unchanged, pixel for pixel."""
 from PIL import Image
 
 from ...core.errors import RequestError
-from ...core.init_image import prepare_init_image
+from ...core.init_image import rgb_picture
 from ...core.tasks import ImageToImageRequest
 from ..image import diffuse, image_artifact, image_recipe, library_versions, seeds
 from ..loader import require_text_to_image
@@ -29,12 +29,8 @@ def run(ctx, request: ImageToImageRequest) -> None:
 
 def init_picture(data: bytes, request: ImageToImageRequest) -> Image.Image:
     """The init image as the pipeline takes it: 8-bit RGB (alpha over white, 16-bit reduced,
-    upright), at the request's size."""
-    import io
-
-    prepared = prepare_init_image(data, request.init_image.rsplit("/", 1)[-1])
-    with Image.open(io.BytesIO(prepared.png)) as opened:
-        picture = opened.convert("RGB")
+    upright: the pixels a prepared picture file was stored with), at the request's size."""
+    picture, _notes = rgb_picture(data, request.init_image.rsplit("/", 1)[-1])
     if picture.size != (request.width, request.height):
         picture = picture.resize((request.width, request.height), Image.Resampling.LANCZOS)
     return picture

@@ -289,8 +289,9 @@ def _output_tooltip(entry: Entry, output: Output) -> str:
         details.append(f"{recipe['steps']} steps")
     if recipe.get("scheduler"):
         details.append(html.escape(str(recipe["scheduler"])))
-    if task_note(output):
-        details.append(html.escape(task_note(output)))
+    note = task_note(output)
+    if note:
+        details.append(html.escape(note))
     marks = []
     if output.favourite:
         marks.append("\u2605 Favourite")
