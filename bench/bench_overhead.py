@@ -254,7 +254,7 @@ def _same_pixels(win, raw_image):
         import numpy as np
         from PIL import Image
 
-        png = win.last_output.png
+        png = win.last_output.data
         with Image.open(io.BytesIO(png)) as stored:
             a = np.asarray(stored.convert("RGB"))
         b = np.asarray(raw_image.convert("RGB"))

@@ -15,7 +15,12 @@ sys.path.insert(0, str(TESTS))  # for tiny_models
 # 1. Before anything imports atelier or Hugging Face code: offline, offscreen, and every
 #    per-user folder redirected into a throwaway home.
 _HOME = Path(tempfile.mkdtemp(prefix="atelier-tests-"))
+# Sound plays through real PortAudio into ALSA's null device, on any machine (CI has no sound
+# card; a developer's speakers stay quiet): PortAudio reads ~/.asoundrc when sounddevice is
+# first imported, so HOME must point here before that.
+(_HOME / ".asoundrc").write_text("pcm.!default { type null }\n", encoding="utf-8")
 _ENV = {
+    "HOME": str(_HOME),
     "HF_HUB_OFFLINE": "1",
     "HF_HOME": str(_HOME / "hf"),
     "HF_HUB_CACHE": str(_HOME / "hf" / "hub"),
@@ -97,6 +102,34 @@ def audio_dir(tmp_path_factory) -> Path:
     import tiny_models
 
     return tiny_models.write_audio_model_index(tmp_path_factory.mktemp("models") / "tiny-audioldm2")
+
+
+@pytest.fixture(scope="session")
+def stable_audio_dir(tmp_path_factory) -> Path:
+    import tiny_audio_models
+
+    return tiny_audio_models.build_stable_audio(tmp_path_factory.mktemp("models") / "tiny-stable-audio")
+
+
+@pytest.fixture(scope="session")
+def musicgen_dir(tmp_path_factory) -> Path:
+    import tiny_audio_models
+
+    return tiny_audio_models.build_musicgen(tmp_path_factory.mktemp("models") / "tiny-musicgen")
+
+
+@pytest.fixture(scope="session")
+def musicgen_melody_dir(tmp_path_factory) -> Path:
+    import tiny_audio_models
+
+    return tiny_audio_models.build_musicgen(tmp_path_factory.mktemp("models") / "tiny-musicgen-melody", melody=True)
+
+
+@pytest.fixture(scope="session")
+def ace_step_dir(tmp_path_factory) -> Path:
+    import tiny_audio_models
+
+    return tiny_audio_models.build_ace_step(tmp_path_factory.mktemp("models") / "tiny-ace-step")
 
 
 @pytest.fixture

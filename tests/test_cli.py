@@ -347,7 +347,7 @@ def _audio(tmp_path):
         (_missing, ["nowhere", "no such model folder"]),
         (_no_index, ["empty", "no model_index.json"]),
         (_bad_index, ["model_index.json", "not valid JSON"]),
-        (_audio, ["tiny-audioldm2", "audio model", "choose an image model"]),
+        (_audio, ["tiny-audioldm2", "AudioLDM2Pipeline models are not supported", "Stable Audio, MusicGen and ACE-Step"]),
         (lambda _tmp: "no-such-model", ["no model 'no-such-model'", "atelier models"]),
     ],
     ids=["missing-path", "no-model-index", "index-not-json", "audio-model", "unknown-id"],
@@ -700,5 +700,5 @@ def test_entry_point_notes_a_100k_character_prompt_once_and_briefly(child_env, t
 def test_a_model_that_cannot_make_images_touches_no_project(capsys, tmp_path, audio_dir):
     project = tmp_path / "work.atelier"
     result = run_cli(capsys, "generate", "--model", audio_dir, "--prompt", PROMPT, *TINY, "--project", project)
-    assert_fails(result, 3, "audio model", "choose an image model")
+    assert_fails(result, 3, "AudioLDM2Pipeline models are not supported")
     assert not project.exists()  # refused before the engine started or the project was made

@@ -30,6 +30,7 @@ def test_missing_file_gives_defaults_without_warning(caplog):
     assert s == Settings()
     assert (s.model_folders, s.device, s.autosave_seconds, s.recent_projects) == ([], "auto", 120, [])
     assert (s.precision, s.memory_mode, s.previews, s.preview_every, s.theme) == ("auto", "normal", True, 1, "system")
+    assert s.audio_device == ""  # the system default
     assert s.unknown_keys == {}
     assert caplog.records == []
     assert not Settings.path().exists()  # loading never writes
@@ -54,12 +55,14 @@ def test_every_field_round_trips(tmp_path):
         previews=False,
         preview_every=5,
         theme="dark",
+        audio_device="Scarlett 2i2 USB: Audio (hw:2,0)",
     )
     s.save()
     raw = read_raw()
     assert raw["schema"] == SETTINGS_SCHEMA
     assert raw["precision"] == "bf16" and raw["memory_mode"] == "cpu-offload"
     assert raw["previews"] is False and raw["preview_every"] == 5 and raw["theme"] == "dark"
+    assert raw["audio_device"] == "Scarlett 2i2 USB: Audio (hw:2,0)"  # by name: indices change
     assert "unknown_keys" not in raw  # an implementation detail, not a key of the file
     again = Settings.load()
     assert again == s
@@ -81,6 +84,7 @@ def test_every_field_round_trips(tmp_path):
     ("model_folders", "/one/folder", []),
     ("recent_projects", {}, []),
     ("window_geometry", 12, ""),
+    ("audio_device", 3, ""),  # a PortAudio index is not a device name
 ])
 def test_wrong_type_falls_back_to_default_with_warning(caplog, field, bad, default):
     write_raw({"schema": 1, field: bad, "device": "cpu" if field != "device" else bad, "theme": "light"
@@ -219,3 +223,11 @@ def test_add_recent_still_puts_newest_first(tmp_path):
     s.add_recent(tmp_path / "c")
     s.add_recent("/a")
     assert s.recent_projects == ["/a", str(tmp_path / "c"), "/b"]
+
+
+def test_a_device_name_from_another_machine_loads_as_it_is(caplog):
+    # Whether the device is connected is the player's business (it falls back to the default).
+    write_raw({"audio_device": "MacBook Pro Speakers"})
+    with caplog.at_level(logging.WARNING, logger="atelier.settings"):
+        assert Settings.load().audio_device == "MacBook Pro Speakers"
+    assert caplog.records == []

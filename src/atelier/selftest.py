@@ -1,6 +1,6 @@
 """``atelier --selftest``: prove on this machine, with no network and no model of the user's,
-that the whole path works: build a tiny model, generate in the engine process, keep the image
-in a project, save it, open it again. One summary line; exit 0 only if all of it worked.
+that the whole path works: build tiny models, generate an image and a sound in the engine
+process, keep the image in a project, save it, open it again. One summary line; exit 0 only if all of it worked.
 Support can ask a user for that line."""
 
 import platform
@@ -12,10 +12,11 @@ from pathlib import Path
 
 from . import __version__
 from .core.errors import AtelierError
-from .core.tasks import TextToImageRequest
+from .core.tasks import TextToAudioRequest, TextToImageRequest
 
 # Fixed, so every installation makes the same pixels (frozen and unfrozen are compared in CI).
 REQUEST = TextToImageRequest(prompt="a lighthouse at dusk, oil painting", seed=1234, steps=4, width=64, height=64)
+SOUND = TextToAudioRequest(prompt="calm rain", seed=1234, steps=2, seconds=0.25)
 
 
 def run(image_out: Path | None = None, debug: bool = False) -> int:
@@ -51,6 +52,9 @@ def run(image_out: Path | None = None, debug: bool = False) -> int:
 
                 stage = "making an image from that image in the engine process"
                 _image_to_image(host, info, png, EngineOptions(device="cpu"))
+
+                stage = "making a sound in the engine process"
+                _sound(host, Path(tmp), EngineOptions(device="cpu"))
             finally:
                 host.shutdown()
             if image_out is not None:
@@ -67,7 +71,7 @@ def run(image_out: Path | None = None, debug: bool = False) -> int:
     frozen = "frozen" if getattr(sys, "frozen", False) else "from source"
     print(
         f"Atelier {__version__} selftest: ok; model loaded in {load_seconds:.1f} s, {REQUEST.width}x{REQUEST.height} "
-        f"image in {gen_seconds:.1f} s on cpu and one from it (torch {version}, {frozen}, Python {platform.python_version()}), "
+        f"image in {gen_seconds:.1f} s on cpu, one from it and a sound (torch {version}, {frozen}, Python {platform.python_version()}), "
         f"project saved and reopened; {time.perf_counter() - started:.1f} s in all"
     )
     return 0
@@ -89,6 +93,28 @@ def _image_to_image(host, info, png: bytes, options) -> None:
     host.run(EngineJob(info, request, {name: png}), options, lambda event: isinstance(event, Artifact) and made.append(event))
     if len(made) != 1 or made[0].recipe.inputs != {"init_image": name}:
         raise AtelierError(f"expected 1 image made from the first, got {len(made)}")
+
+
+def _sound(host, tmp: Path, options) -> None:
+    """A sound from the sample Stable Audio model: its sampler (torchsde), the FLAC writer and
+    the recipe inside it must all be there."""
+    import io
+
+    import soundfile
+
+    from .engine import registry
+    from .engine.events import Artifact
+    from .engine.runner import EngineJob
+    from .engine.sample_model import build_sample_stable_audio
+
+    info = registry.inspect_folder(build_sample_stable_audio(tmp / "sample-stable-audio"))
+    made = []
+    host.run(EngineJob(info, SOUND), options, lambda event: isinstance(event, Artifact) and made.append(event))
+    if len(made) != 1:
+        raise AtelierError(f"expected 1 sound, got {len(made)}")
+    with soundfile.SoundFile(io.BytesIO(made[0].data)) as file:
+        if (file.format, file.frames, file.channels) != ("FLAC", 2000, 2) or "calm rain" not in file.comment:
+            raise AtelierError(f"the sound is not the 0.25 s stereo FLAC with its recipe asked for ({file.frames} frames)")
 
 
 def _round_trip_project(path: Path, info, png: bytes, recipe: dict) -> None:

@@ -46,6 +46,9 @@ class Settings:
     previews: bool = True  # show live previews while an image is being generated
     preview_every: int = 1  # steps between live previews, >= 1
     theme: str = "system"  # one of THEMES
+    # The sound output device, by name (PortAudio's indices change as devices come and go);
+    # "" is the system default, and so is a name that is not connected when the player starts.
+    audio_device: str = ""
     unknown_keys: dict[str, object] = field(default_factory=dict)  # keys from a newer version, written back as read
 
     @staticmethod

@@ -8,6 +8,9 @@ from atelier.core.errors import RequestError
 from atelier.core.tasks import (
     FakeRequest,
     ImageToImageRequest,
+    MusicRequest,
+    SongRequest,
+    TextToAudioRequest,
     TextToImageRequest,
     UnknownRequest,
     request_from_dict,
@@ -21,6 +24,12 @@ EXAMPLES = {
     "image-to-image": ImageToImageRequest(prompt="a cat", seed=9, steps=20, width=512, height=768,
                                           init_image=ASSET, strength=0.35),
     "fake": FakeRequest(prompt="x", seed=1, steps=3, step_seconds=0.5, fail_at_step=2),
+    "text-to-audio": TextToAudioRequest(prompt="rain on a tin roof", negative_prompt="music", seconds=12.5, steps=50,
+                                        seed=4, batch_size=3),
+    "music": MusicRequest(prompt="lo-fi piano", seconds=45, guidance=4.0, temperature=0.9, top_k=200,
+                          melody="assets/" + "cd" * 32 + ".wav"),
+    "song": SongRequest(prompt="pop, female vocal", lyrics="[verse]\nhello", seconds=90, bpm=120, key="A minor",
+                        time_signature="4", language="fr", steps=30),
 }
 
 
@@ -80,3 +89,26 @@ def test_a_bad_field_is_named(changes, field):
 def test_image_to_image_runs_the_steps_diffusers_runs(steps, strength, run):
     request = ImageToImageRequest(init_image=ASSET, steps=steps, strength=strength)
     assert request.steps_per_image == run
+
+
+def test_sound_requests_say_what_they_make_and_read():
+    assert {EXAMPLES[task].kind for task in ("text-to-audio", "music", "song")} == {"audio"}
+    assert EXAMPLES["music"].inputs == {"melody": "assets/" + "cd" * 32 + ".wav"}
+    assert EXAMPLES["music"].steps_per_image == 45 * 50  # MusicGen's 50 tokens a second
+    assert SongRequest().seconds == 60.0 and TextToAudioRequest().steps == 100
+
+
+@pytest.mark.parametrize("request_class, changes, field", [
+    (TextToAudioRequest, {"seconds": 0}, "seconds"),
+    (TextToAudioRequest, {"seconds": 601}, "seconds"),
+    (MusicRequest, {"melody": "../x.wav"}, "melody"),
+    (MusicRequest, {"temperature": 0}, "temperature"),
+    (MusicRequest, {"top_k": 0}, "top k"),
+    (SongRequest, {"bpm": 20}, "bpm"),
+    (SongRequest, {"language": "xx"}, "language"),
+    (SongRequest, {"lyrics": "x" * 20_001}, "lyrics"),
+    (SongRequest, {"key": 5}, "key"),
+])
+def test_a_bad_sound_field_is_named(request_class, changes, field):
+    with pytest.raises(RequestError, match=f"^{field}"):
+        request_class(**changes)

@@ -9,9 +9,10 @@ from atelier.core.project import Entry, Output
 from atelier.ui.actions import OutputActions, output_actions
 
 HANDLERS = ("use_prompt", "use_seed", "reproduce", "toggle_favourite", "rate", "export", "toggle_hidden", "delete",
-            "edit", "save_as", "use_as_init_image", "vary")
-IMAGE_ONLY = {"reproduce", "flip_horizontal", "flip_vertical", "rotate_right", "rotate_left", "use_as_init_image",
+            "edit", "save_as", "save_sound_as", "use_as_init_image", "vary")
+IMAGE_ONLY = {"flip_horizontal", "flip_vertical", "rotate_right", "rotate_left", "use_as_init_image",
               "variations_subtle", "variations_strong"}
+AUDIO_ONLY = {"save_sound_as"}
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def test_a_sound_is_offered_everything_but_what_only_pictures_allow(registry, ou
     for_image = offered(registry.context_menu(image.id, registry.host))
     assert set(for_sound) == set(for_image) == {a.name for a in registry.actions if a.in_context_menu}
     assert {name for name, action in for_sound.items() if not action.isEnabled()} == IMAGE_ONLY
-    assert all(action.isEnabled() for action in for_image.values())
+    assert {name for name, action in for_image.items() if not action.isEnabled()} == AUDIO_ONLY
     assert registry.context_menu("no such id") is None
 
 
@@ -66,7 +67,10 @@ def test_window_menu_items_act_on_the_current_output_when_its_kind_allows(regist
     assert registry.calls == [("edit", "flip-horizontal", image.id), ("edit", "rotate-left", image.id),
                               ("vary", 0.85, image.id)]
 
-    [save_as] = registry.add_to_menu(QMenu(registry.host), "file", registry.host)
+    save_as, save_sound_as = registry.add_to_menu(QMenu(registry.host), "file", registry.host)
     assert save_as.objectName() == "saveImageAsAction" and save_as.shortcut().toString() == "Ctrl+Shift+E"
+    assert save_sound_as.objectName() == "saveSoundAsAction" and save_sound_as.shortcut().toString() == "Ctrl+Alt+E"
     registry.refresh(sound.id)
-    assert not save_as.isEnabled()
+    assert not save_as.isEnabled() and save_sound_as.isEnabled()
+    save_sound_as.trigger()
+    assert registry.calls[-1] == ("save_sound_as", sound.id)

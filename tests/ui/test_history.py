@@ -58,7 +58,7 @@ def make_project(assets: Assets, prompts, per_entry=2, color=(40, 90, 200), size
 
 
 HANDLERS = ("use_prompt", "use_seed", "reproduce", "toggle_favourite", "rate", "export", "toggle_hidden", "delete",
-            "edit", "save_as", "use_as_init_image", "vary")
+            "edit", "save_as", "save_sound_as", "use_as_init_image", "vary")
 
 
 def recording_actions(view: HistoryView, calls: list) -> OutputActions:
@@ -587,7 +587,9 @@ def test_a_failing_read_asset_leaves_a_placeholder(qtbot, view):
     qtbot.waitUntil(lambda: view.thumbnail_state(missing.id) == "loaded", timeout=5000)
 
 
-def test_audio_outputs_are_never_read(qtbot, view):
+def test_audio_outputs_are_read_for_their_waveform(qtbot, view):
+    """A sound's thumbnail is its waveform (tests/ui/test_history_audio.py): it is read off the
+    UI thread like a picture, and a missing one fails to a placeholder like a picture's."""
     assets = Assets()
     entry = Entry(prompt="rain on a roof")
     sound = Output(kind="audio", asset="assets/rain.wav", recipe={"prompt": "rain on a roof", "seed": 3})
@@ -595,8 +597,8 @@ def test_audio_outputs_are_never_read(qtbot, view):
     entry.outputs += [sound, image]
     view.set_project(Project(entries=[entry]), assets.read)
     qtbot.waitUntil(lambda: view.thumbnail_state(image.id) == "loaded", timeout=5000)
-    assert view.thumbnail_state(sound.id) == "audio"
-    assert assets.calls == [image.asset]
+    qtbot.waitUntil(lambda: view.thumbnail_state(sound.id) == "failed", timeout=5000)  # not in the assets
+    assert sorted(assets.calls) == sorted([image.asset, sound.asset])
     assert view.model.index(0).data(Qt.ItemDataRole.AccessibleTextRole) == "Request: rain on a roof"
 
 
@@ -619,7 +621,7 @@ def test_context_menu_opens_on_right_click(qtbot, view):
     rect = view.list_view.visualRect(view.index_of(output.id))
     view.list_view.customContextMenuRequested.emit(rect.center())
     assert shown == [sorted(["use_as_init_image", "variations_subtle", "variations_strong", "use_prompt", "use_seed",
-                             "reproduce", "favourite", "export", "hide", "delete"])]
+                             "reproduce", "favourite", "save_sound_as", "export", "hide", "delete"])]
     view.list_view.customContextMenuRequested.emit(QPoint(rect.right() + 200, rect.bottom() + 200))
     assert len(shown) == 1
 

@@ -482,7 +482,7 @@ def test_reproduce_remakes_the_same_pixels(qtbot, window):
     choose(window, "reproduce", output_id)
     qtbot.waitUntil(lambda: output_id in window.generation.reproductions, timeout=60_000)
     assert window.generation.reproductions == {output_id: True}
-    assert window.panel.message_label.text() == "Reproduced: the pixels are identical."
+    assert window.panel.message_label.text() == "Reproduced exactly: every pixel matches."
     assert sum(len(e.outputs) for e in window.project.entries) == 1  # remakes are not new history
     assert window.queue.model.jobs[-1].state is JobState.DONE
 

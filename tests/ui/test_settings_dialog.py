@@ -25,12 +25,17 @@ def original(user_home, tmp_path) -> Settings:
     existing.mkdir(parents=True)
     return Settings(model_folders=[str(existing), "/nowhere/stable-diffusion-webui/models/Stable-diffusion"],
                     device="cpu", precision="fp16", memory_mode="vae-tiling", previews=True, preview_every=3,
-                    autosave_seconds=90, theme="light", recent_projects=["/p/a.atelier"],
+                    autosave_seconds=90, theme="light", audio_device="USB Audio CODEC: Audio (hw:2,0)",
+                    recent_projects=["/p/a.atelier"],
                     window_geometry="GEOM", unknown_keys={"future": {"x": 1}})
 
 
+DEVICES = [(0, "HDA Intel PCH: ALC3246 Analog (hw:0,0)"), (3, "USB Audio CODEC: Audio (hw:2,0)"), (5, "default")]
+
+
 @pytest.fixture
-def dialog(qtbot, original):
+def dialog(qtbot, original, monkeypatch):
+    monkeypatch.setattr(SettingsDialog, "list_audio_devices", lambda self: list(DEVICES))
     dlg = SettingsDialog(original)
     qtbot.addWidget(dlg)
     dlg.show()
@@ -56,10 +61,10 @@ def test_controls_are_named_and_grouped(dialog):
     for cls, name in [(QListWidget, "modelFoldersList"), (QPushButton, "addFolderButton"),
                       (QPushButton, "removeFolderButton"), (QComboBox, "deviceCombo"), (QComboBox, "precisionCombo"),
                       (QComboBox, "memoryModeCombo"), (QCheckBox, "previewsCheck"), (QSpinBox, "previewEverySpin"),
-                      (QSpinBox, "autosaveSpin"), (QComboBox, "themeCombo")]:
+                      (QSpinBox, "autosaveSpin"), (QComboBox, "themeCombo"), (QComboBox, "audioDeviceCombo")]:
         assert child(dialog, cls, name).accessibleName(), name
     titles = [box.title() for box in dialog.findChildren(QGroupBox)]
-    assert titles == ["Models", "Engine", "Generation", "Projects", "Appearance"]
+    assert titles == ["Models", "Engine", "Generation", "Sound", "Projects", "Appearance"]
     buttons = child(dialog, QDialogButtonBox, "settingsButtons")
     assert buttons.button(QDialogButtonBox.StandardButton.Ok) is not None
     assert buttons.button(QDialogButtonBox.StandardButton.Cancel) is not None
@@ -98,6 +103,7 @@ def test_dialog_shows_current_values(dialog, original, tmp_path):
     assert dialog.preview_every_spin.text() == "every 3 steps"
     assert dialog.autosave_spin.value() == 90
     assert dialog.theme_combo.currentData() == "light"
+    assert dialog.audio_device_combo.currentData() == "USB Audio CODEC: Audio (hw:2,0)"
     # Unchanged, the result equals the original but is a different object.
     result = dialog.result_settings()
     assert result == original and result is not original
@@ -146,6 +152,7 @@ def edit_everything(dialog) -> None:
     choose(dialog.precision_combo, "bf16")
     choose(dialog.memory_mode_combo, "cpu-offload")
     choose(dialog.theme_combo, "dark")
+    choose(dialog.audio_device_combo, "")
     dialog.autosave_spin.setValue(0)
     dialog.preview_every_spin.setValue(7)
     dialog.previews_check.setChecked(False)
@@ -159,6 +166,7 @@ def test_result_reflects_edits_and_original_is_unchanged(dialog, original):
     assert (result.device, result.precision, result.memory_mode, result.theme) == ("cuda", "bf16", "cpu-offload",
                                                                                    "dark")
     assert (result.autosave_seconds, result.previews, result.preview_every) == (0, False, 7)
+    assert result.audio_device == ""
     # What the dialog does not show is carried over.
     assert result.recent_projects == ["/p/a.atelier"] and result.window_geometry == "GEOM"
     assert result.unknown_keys == {"future": {"x": 1}}
@@ -219,8 +227,57 @@ def test_fields_line_up_across_sections(dialog):
     def x(name):
         return child(dialog, QComboBox if "Combo" in name else QSpinBox, name).mapTo(dialog, QPoint(0, 0)).x()
 
-    xs = {name: x(name) for name in ("deviceCombo", "precisionCombo", "memoryModeCombo", "autosaveSpin", "themeCombo")}
+    xs = {name: x(name) for name in ("deviceCombo", "precisionCombo", "memoryModeCombo", "audioDeviceCombo",
+                                     "autosaveSpin", "themeCombo")}
     assert len(set(xs.values())) == 1, xs
+
+
+def test_sound_devices_are_listed_by_name_when_the_dialog_is_shown(dialog):
+    combo = dialog.audio_device_combo
+    entries = [(combo.itemData(i), combo.itemText(i)) for i in range(combo.count())]
+    # ALSA's "default" is the system default, listed once, first.
+    assert entries == [("", "System default"), (DEVICES[0][1], DEVICES[0][1]), (DEVICES[1][1], DEVICES[1][1])]
+    choose(combo, DEVICES[0][1])
+    assert dialog.result_settings().audio_device == "HDA Intel PCH: ALC3246 Analog (hw:0,0)"
+
+
+def test_sound_devices_are_not_looked_for_until_the_dialog_is_shown(qtbot, user_home, monkeypatch):
+    asked = []
+    monkeypatch.setattr(SettingsDialog, "list_audio_devices", lambda self: asked.append(1) or [(1, "Speakers")])
+    dlg = SettingsDialog(Settings(audio_device="Speakers"))
+    qtbot.addWidget(dlg)
+    assert asked == []
+    # Until then the combo holds the current choice, so OK keeps it.
+    assert dlg.audio_device_combo.count() == 2 and dlg.result_settings().audio_device == "Speakers"
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    assert asked == [1]
+    assert [dlg.audio_device_combo.itemText(i) for i in range(dlg.audio_device_combo.count())] == [
+        "System default", "Speakers"]
+    assert dlg.audio_device_combo.currentData() == "Speakers"
+    dlg.hide()
+    dlg.show()
+    assert asked == [1]  # once per dialog
+
+
+def test_a_device_that_is_not_connected_is_kept(qtbot, user_home, monkeypatch):
+    monkeypatch.setattr(SettingsDialog, "list_audio_devices", lambda self: [(0, "default")])
+    dlg = SettingsDialog(Settings(audio_device="Focusrite USB"))
+    qtbot.addWidget(dlg)
+    dlg.show()
+    combo = dlg.audio_device_combo
+    assert combo.currentText() == "Focusrite USB (not connected)"
+    assert dlg.result_settings().audio_device == "Focusrite USB"
+
+
+def test_the_real_device_list_on_the_null_device(qtbot, user_home):
+    # tests/conftest.py makes ALSA's null device the default: PortAudio lists it as "default".
+    dlg = SettingsDialog(Settings())
+    qtbot.addWidget(dlg)
+    dlg.show()
+    combo = dlg.audio_device_combo
+    assert combo.itemText(0) == "System default" and combo.currentData() == ""
+    assert "default" not in [combo.itemData(i) for i in range(combo.count())]
 
 
 def test_screenshot_in_dark_theme(qtbot, dialog, tmp_path):

@@ -18,7 +18,7 @@ def open_window(qtbot, unsaved=QMessageBox.StandardButton.Discard, recover=False
     win.ask_unsaved = lambda doing: (win.asked.append(doing), unsaved)[1]
     win.ask_recover = lambda crashed: (win.asked.append(crashed), recover)[1]
     win.show()
-    qtbot.waitUntil(lambda: win.panel.model_combo.isEnabled() or "No image models" in win.panel.message_label.text(),
+    qtbot.waitUntil(lambda: win.panel.model_combo.isEnabled() or "No models found" in win.panel.message_label.text(),
                     timeout=10_000)
     qtbot.waitUntil(lambda: win.project is not placeholder or bool(win.asked), timeout=10_000)
     return win

@@ -19,7 +19,7 @@ from ..core.project_io import SUFFIX
 from ..core.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
 from ..settings import DEVICES, Settings
 
-COMMANDS = ("generate", "models", "project", "install-desktop")
+COMMANDS = ("generate", "models", "project", "audio", "install-desktop")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,31 +36,48 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     gen = commands.add_parser(
-        "generate", help="make images from a prompt, from a prompt and an init image, or again from a recipe")
+        "generate", help="make images or sound from a prompt (the model's kind picks the task), from a prompt and an "
+                         "init image, or again from a recipe")
     gen.add_argument("--model", help="model folder or an id from 'atelier models' (with --from: default, the one "
                                      "that made it)")
-    gen.add_argument("--prompt")
-    gen.add_argument("--negative", default="", help="negative prompt")
+    gen.add_argument("--prompt", help="what to make; for songs, the style (tags such as 'pop, female vocal')")
+    gen.add_argument("--negative", default="", help="negative prompt (images, Stable Audio)")
     gen.add_argument("--seed", type=int, default=None, help="seed (default: a random one, recorded)")
-    gen.add_argument("--steps", type=int, default=25)
-    gen.add_argument("--guidance", type=float, default=7.0, help="CFG scale")
+    gen.add_argument("--steps", type=int, default=None, help="denoising steps (default: 25 for images; the "
+                                                             "model's own for sound)")
+    gen.add_argument("--guidance", type=float, default=None, help="CFG scale (default: 7 for images; the model's "
+                                                                  "own for sound)")
     gen.add_argument("--size", type=_size, default=None,
                      help="WIDTHxHEIGHT, e.g. 768x512 (default 512x512, or the init image's, capped by the model)")
     gen.add_argument(
         "--scheduler", default=DEFAULT_SCHEDULER, help=f"one of: {', '.join(SCHEDULER_NAMES)}"
     )
-    gen.add_argument("--batch", type=int, default=1, help="number of images (files get numbered)")
+    gen.add_argument("--batch", type=int, default=1, help="number of outputs (files get numbered)")
     gen.add_argument("--init-image", type=Path, help="start from this picture (image-to-image)")
     gen.add_argument("--strength", type=float, default=0.6,
                      help="with --init-image: how much to change it, 0 (not at all) to 1 (entirely); default 0.6")
+    sound = gen.add_argument_group("sound (audio models)")
+    sound.add_argument("--seconds", type=float, default=None,
+                       help="length of the sound (default 10, songs 60; cut to what the model makes)")
+    sound.add_argument("--lyrics", type=Path, help="songs: a text file with the lyrics ([verse], [chorus] sections)")
+    sound.add_argument("--bpm", type=int, help="songs: tempo in beats per minute")
+    sound.add_argument("--key", default="", help="songs: key, e.g. 'C major'")
+    sound.add_argument("--time-signature", default="", help="songs: beats per bar, e.g. 4")
+    sound.add_argument("--language", default="en", help="songs: the language of the lyrics (en, zh, ja, ...)")
+    sound.add_argument("--melody", type=Path, help="music (MusicGen Melody models): a clip whose melody to follow")
     gen.add_argument("--from", dest="source", metavar="IMAGE.png|PROJECT.atelier:OUTPUT_ID",
                      help="make an output again from its recipe and say whether the pixels are identical")
     gen.add_argument("--device", choices=DEVICES, default=None, help="default: from settings (auto)")
-    gen.add_argument("--out", type=Path, help="output .png file (needed unless --project is given)")
-    gen.add_argument("--project", type=Path, help="add the request and each image to this .atelier project")
+    gen.add_argument("--out", type=Path, help="output file: .png for images; .flac, .wav, .ogg, .opus or .mp3 for "
+                                              "sound (needed unless --project is given)")
+    gen.add_argument("--project", type=Path, help="add the request and each output to this .atelier project")
 
     models = commands.add_parser("models", help="list the models found on this machine")
     models.add_argument("--json", action="store_true", help="machine-readable output")
+
+    from . import audio
+
+    audio.add_parser(commands)
 
     project = commands.add_parser("project", help="inspect, export or add to a .atelier project")
     actions = project.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
@@ -91,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
             return _models(args)
         if args.command == "project":
             return _project(args)
+        if args.command == "audio":
+            from . import audio
+
+            return audio.run(args)
         if args.command == "install-desktop":
             return _install_desktop(args)
         build_parser().print_help()
@@ -175,42 +196,50 @@ def _generate(args) -> int:
         if getattr(args, name) is None:
             raise RequestError(f"generate needs --{name} (or --from IMAGE.png to make an output again)")
     if args.out is None and args.project is None:
-        raise RequestError("generate needs --out FILE.png, --project FILE.atelier, or both")
+        raise RequestError("generate needs --out FILE, --project FILE.atelier, or both")
     settings = Settings.load()
     from ..engine import registry
-    from ..engine.loader import require_text_to_image
 
     info = registry.resolve(args.model, settings.model_folders)
-    require_text_to_image(info)  # here, before the engine starts or the project is touched
-    init = _init_image(args.init_image) if args.init_image is not None else None
-    request = _request(args, info, init)
-    targets = _output_paths(args.out, request.images) if args.out is not None else None
+    inputs: dict[str, bytes] = {}
+    if info.kind == "audio":
+        from .sound import sound_request
+
+        request = sound_request(args, info, inputs)
+    else:
+        from ..engine.loader import require_text_to_image
+
+        require_text_to_image(info)  # here, before the engine starts or the project is touched
+        _refuse_sound_options(args)
+        init = _init_image(args.init_image) if args.init_image is not None else None
+        request = _request(args, info, init)
+        if init is not None:
+            inputs[request.init_image] = init.png
+    targets = _output_paths(args.out, request.images, request.kind) if args.out is not None else None
     if args.project is not None:
         _check_project_path(args.project)
 
-    from ..core.atomic import atomic_write_bytes
     from ..core.session import ProjectSession
 
     session = ProjectSession.open_or_create(args.project) if args.project is not None else None
     try:
-        inputs = {}
-        if init is not None:
-            inputs[request.init_image] = init.png
-            if session is not None:  # the project holds every input its recipes name
-                session.store_input(init.png, "png")
+        if session is not None:  # the project holds every input its recipes name
+            for name, data in inputs.items():
+                session.store_input(data, name.rsplit(".", 1)[-1])
         entry = session.add_request(request, info) if session is not None else None
+        noun = "sound" if request.kind == "audio" else "image"
 
         def store(artifact, say) -> None:
             """Each output is written the moment it exists."""
             recipe = artifact.recipe
             if session is not None:
-                session.add_output(entry, "image", artifact.data, artifact.suffix, recipe.to_dict())
+                session.add_output(entry, request.kind, artifact.data, artifact.suffix, recipe.to_dict())
                 session.save()
-                say(f"{session.path}: image {recipe.batch_index + 1}  seed {recipe.seed}")
+                say(f"{session.path}: {noun} {recipe.batch_index + 1}  seed {recipe.seed}")
             if targets is not None:
                 path = targets[recipe.batch_index]
                 try:
-                    atomic_write_bytes(path, artifact.data)
+                    _write_output(path, artifact)
                 except OSError as exc:
                     raise RequestError(f"{path}: cannot be written ({exc.strerror or exc}); choose another --out") from exc
                 say(f"{path}  seed {recipe.seed}")
@@ -220,6 +249,25 @@ def _generate(args) -> int:
         if session is not None:
             _finish(session)
     return 0
+
+
+def _write_output(path: Path, artifact) -> None:
+    """The artifact's file as it is, or (sound) converted to the format ``path`` names."""
+    from ..core.atomic import atomic_write_bytes
+
+    if path.suffix.lower().lstrip(".") == artifact.suffix:
+        atomic_write_bytes(path, artifact.data)
+        return
+    from ..media.audio_file import read_audio, write_audio
+
+    samples, rate = read_audio(artifact.data, path.name)
+    write_audio(path, samples, rate)
+
+
+def _refuse_sound_options(args) -> None:
+    given = [name for name in ("seconds", "lyrics", "bpm", "melody") if getattr(args, name) is not None]
+    if given:
+        raise RequestError(f"--{given[0]}: is for audio models; {args.model} makes images")
 
 
 def _init_image(path: Path):
@@ -238,8 +286,9 @@ def _init_image(path: Path):
 def _request(args, info, init):
     from ..core import tasks
 
-    values = dict(prompt=args.prompt, negative_prompt=args.negative, seed=args.seed, steps=args.steps,
-                  guidance=args.guidance, scheduler=args.scheduler, batch_size=args.batch)
+    values = dict(prompt=args.prompt, negative_prompt=args.negative, seed=args.seed, steps=25 if args.steps is None else args.steps,
+                  guidance=7.0 if args.guidance is None else args.guidance, scheduler=args.scheduler,
+                  batch_size=args.batch)
     if init is None:
         width, height = args.size or (512, 512)
         return tasks.TextToImageRequest(width=width, height=height, **values)
@@ -366,10 +415,14 @@ def _check_project_path(project: Path) -> None:
         raise RequestError(f"--project {project}: folder {folder} is not writable; choose another --project")
 
 
-def _output_paths(out: Path, count: int) -> list[Path]:
-    """``out`` itself for one image; ``name-1.png``, ``name-2.png``, ... for several."""
-    if out.suffix.lower() != ".png":
-        raise RequestError(f"--out {out}: must be a .png file")
+OUTPUT_SUFFIXES = {"image": (".png",), "audio": (".flac", ".wav", ".ogg", ".opus", ".mp3")}
+
+
+def _output_paths(out: Path, count: int, kind: str = "image") -> list[Path]:
+    """``out`` itself for one output; ``name-1.png``, ``name-2.png``, ... for several."""
+    suffixes = OUTPUT_SUFFIXES[kind]
+    if out.suffix.lower() not in suffixes:
+        raise RequestError(f"--out {out}: must be a {' or '.join(suffixes)} file for this model")
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
         raise RequestError(f"--out {out}: folder {folder} does not exist; create it or choose another --out")
@@ -383,7 +436,7 @@ def _output_paths(out: Path, count: int) -> list[Path]:
     # Every file the batch will write, checked now rather than after minutes of loading.
     for target in targets:
         if target.is_dir():
-            raise RequestError(f"--out {out}: {target} is a folder; choose a .png file name")
+            raise RequestError(f"--out {out}: {target} is a folder; choose a file name")
         if target.exists() and not os.access(target, os.W_OK):
             raise RequestError(f"--out {out}: {target} is not writable; choose another --out")
     return targets

@@ -144,7 +144,7 @@ def migrate_v1(data: dict) -> dict:
 # Settings a person reads about any output, whatever recorded it: a recipe of either schema,
 # or what an import recovered from another tool (flat keys, as schema 1).
 SETTING_KEYS = ("prompt", "negative_prompt", "seed", "steps", "guidance", "width", "height", "scheduler",
-                "strength")
+                "strength", "seconds", "lyrics")
 
 
 def settings_of(recipe: dict | None) -> dict:

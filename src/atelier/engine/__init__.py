@@ -5,6 +5,7 @@ reads ``HF_HUB_OFFLINE`` once, at its own import, so it must be set before anyth
 """
 
 import os
+import warnings
 
 for _name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY"):
     os.environ[_name] = "1"
@@ -13,3 +14,6 @@ os.environ.setdefault("DIFFUSERS_NO_ADVISORY_WARNINGS", "1")
 # not in an artist's log; --debug logging still shows Atelier's own messages.
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+# Stable Audio's and ACE-Step's autoencoder (Oobleck) is built with torch's old weight_norm; the
+# deprecation says nothing an artist can act on.
+warnings.filterwarnings("ignore", message=r"`torch\.nn\.utils\.weight_norm` is deprecated", category=FutureWarning)

@@ -105,5 +105,5 @@ class Failed:
 
 Event = Status | Loading | Loaded | Progress | Preview | Artifact | Cancelled | Failed
 
-_SUFFIXES = {"image/png": "png"}
+_SUFFIXES = {"image/png": "png", "audio/flac": "flac"}
 _ERRORS = {cls.__name__: cls for cls in (AtelierError, RequestError, ModelError, GenerationError)}

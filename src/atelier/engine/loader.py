@@ -122,7 +122,7 @@ def load_pipeline(info: ModelInfo, device: str, dtype: str, memory_mode: str = "
     #    since it was listed), holds no pickle weights, and no weights file is cut off.
     require_present(info)
     try:
-        if config is None:
+        if config is None and info.format == "diffusers":
             refuse_pickle_weights(info.path)
         for file in weight_files(info.path):
             if file.suffix == ".safetensors":
@@ -142,6 +142,8 @@ def load_pipeline(info: ModelInfo, device: str, dtype: str, memory_mode: str = "
     diffusers.utils.logging.disable_progress_bar()
     transformers.utils.logging.disable_progress_bar()
 
+    if info.format == "transformers":
+        return _load_transformers_model(info, device, dtype, fingerprint)
     try:
         index = json.loads((Path(config or info.path) / "model_index.json").read_text(encoding="utf-8"))
     except OSError as exc:
@@ -179,6 +181,43 @@ def load_pipeline(info: ModelInfo, device: str, dtype: str, memory_mode: str = "
     pipe.set_progress_bar_config(disable=True)
     scheduler_config = json.loads(json.dumps(dict(pipe.scheduler.config), default=str))
     return LoadedModel(info, pipe, device, dtype, fingerprint, scheduler_config)
+
+
+@dataclass
+class TokenizedModel:
+    """A transformers model and the tokenizer saved beside it (MusicGen): what a task calls,
+    as a diffusers pipeline is for the others."""
+
+    model: Any
+    tokenizer: Any
+
+    def set_progress_bar_config(self, **_options) -> None:
+        pass  # transformers' generate shows no bar
+
+
+def _load_transformers_model(info: ModelInfo, device: str, dtype: str, fingerprint: str) -> LoadedModel:
+    """A MusicGen folder: its model class from the registry, safetensors only, offline."""
+    import torch
+    import transformers
+
+    try:
+        model_class = getattr(transformers, info.pipeline)
+        model = model_class.from_pretrained(str(info.path), dtype=getattr(torch, dtype), local_files_only=True,
+                                            use_safetensors=True)
+        tokenizer = transformers.AutoTokenizer.from_pretrained(str(info.path), local_files_only=True)
+        model.to(device)
+        model.eval()
+    except Exception as exc:
+        require_present(info)
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"{info.path}: could not load {info.pipeline} ({reason}); copy the model again") from exc
+    return LoadedModel(info, TokenizedModel(model, tokenizer), device, dtype, fingerprint, {})
+
+
+def require_pipeline(info: ModelInfo, pipelines: set[str], task: str) -> None:
+    """Refuse, before any loading, a model whose pipeline cannot run ``task``."""
+    if info.pipeline not in pipelines:
+        raise ModelError(f"{info.id}: {info.pipeline} cannot make {task}; choose a model for it (see 'atelier models')")
 
 
 class PipelineCache:

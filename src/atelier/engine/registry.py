@@ -30,6 +30,12 @@ _AUDIO_FAMILIES = {
     "AudioLDMPipeline": "audioldm",
     "MusicLDMPipeline": "musicldm",
     "StableAudioPipeline": "stable-audio",
+    "AceStepPipeline": "ace-step",
+}
+# Audio models that are transformers folders (config.json, no model_index.json), by model_type.
+TRANSFORMERS_AUDIO = {
+    "musicgen": ("musicgen", "MusicgenForConditionalGeneration"),
+    "musicgen_melody": ("musicgen-melody", "MusicgenMelodyForConditionalGeneration"),
 }
 _IMAGE_FAMILIES = {
     "StableDiffusion3Pipeline": "sd3",
@@ -60,7 +66,9 @@ class ModelInfo:
     pipeline: str  # diffusers pipeline class: from model_index.json, or the one a checkpoint builds
     size_bytes: int
     source: str  # "models folder", "folder", or "hf cache"
-    format: str = "diffusers"  # "diffusers" (a model folder) or "single-file" (one .safetensors)
+    # "diffusers" (a pipeline folder), "transformers" (a model folder: MusicGen) or "single-file"
+    # (one .safetensors)
+    format: str = "diffusers"
 
     def to_dict(self) -> dict:
         return {
@@ -146,6 +154,8 @@ def inspect_folder(folder: Path, *, name: str | None = None, source: str = "fold
     if not folder.is_dir():
         raise ModelError(f"{folder}: not a folder; give the diffusers model folder that holds model_index.json")
     index_path = folder / "model_index.json"
+    if not index_path.is_file() and _transformers_audio_type(folder) is not None:
+        return _inspect_transformers_folder(folder, name=name, source=source)
     if not index_path.is_file():
         raise ModelError(
             f"{folder}: no model_index.json, so not a diffusers model folder; "
@@ -168,6 +178,34 @@ def inspect_folder(folder: Path, *, name: str | None = None, source: str = "fold
         size_bytes=_size_on_disk(folder),
         source=source,
     )
+
+
+def _inspect_transformers_folder(folder: Path, *, name: str | None, source: str) -> ModelInfo:
+    """A MusicGen folder as transformers saves one: config.json names the model type; the
+    weights must be safetensors (a pytorch_model.bin is a pickle, never opened)."""
+    family, pipeline = TRANSFORMERS_AUDIO[_transformers_audio_type(folder)]
+    files = [p for p in folder.iterdir() if p.is_file()]
+    if not any(p.suffix == _CHECKPOINT_SUFFIX for p in files):
+        pickles = [p.name for p in files if p.suffix in _PICKLE_WEIGHT_SUFFIXES]
+        found = f"only pickle weights ({pickles[0]}), which Atelier never opens (they can run code); convert them " \
+                "to .safetensors" if pickles else "no .safetensors weights; copy the model again"
+        raise ModelError(f"{folder}: {found}")
+    name = name or folder.name
+    return ModelInfo(id=name, name=name.split("/")[-1], path=folder, kind="audio", family=family, pipeline=pipeline,
+                     size_bytes=_size_on_disk(folder), source=source, format="transformers")
+
+
+def _transformers_audio_type(folder: Path) -> str | None:
+    """The model_type of a transformers audio model folder Atelier runs, or None."""
+    path = folder / "config.json"
+    if not path.is_file():
+        return None
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    model_type = config.get("model_type") if isinstance(config, dict) else None
+    return model_type if model_type in TRANSFORMERS_AUDIO else None
 
 
 def inspect_file(path: Path, *, name: str | None = None, source: str = "folder") -> ModelInfo | None:
@@ -307,7 +345,7 @@ def _model_paths(root: Path, result: ScanResult):
         if real is None or real in visited:
             continue
         visited.add(real)
-        if (folder / "model_index.json").is_file():
+        if (folder / "model_index.json").is_file() or _transformers_audio_type(folder) is not None:
             yield folder
             continue
         try:
@@ -342,7 +380,8 @@ def _hf_snapshots(cache: Path):
     for repo in sorted(cache.glob("models--*")):
         repo_id = repo.name[len("models--"):].replace("--", "/")
         snapshot = _snapshot_for(repo)
-        if snapshot is not None and (snapshot / "model_index.json").is_file():
+        if snapshot is not None and ((snapshot / "model_index.json").is_file()
+                                     or _transformers_audio_type(snapshot) is not None):
             yield snapshot, repo_id
 
 

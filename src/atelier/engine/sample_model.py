@@ -1,7 +1,9 @@
-"""A tiny Stable Diffusion 1.5-shaped pipeline with fixed random weights, for the selftest.
+"""Tiny pipelines with fixed random weights for the selftest: one Stable Diffusion 1.5-shaped,
+one Stable Audio-shaped.
 
-Built from the bundled tokenizer and scheduler config, so it needs no download and no model of
-the user's; the same torch build makes the same weights, and so the same pixels, everywhere.
+Built from bundled configs and tokenizers made in code, so they need no download and no model of
+the user's; the same torch build makes the same weights, and so the same pixels and samples,
+everywhere. The tests use them too.
 """
 
 from pathlib import Path
@@ -41,5 +43,51 @@ def build_sample_sd15(folder: Path) -> Path:
         vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet, scheduler=scheduler,
         safety_checker=None, feature_extractor=None, requires_safety_checker=False,
     )
+    pipe.save_pretrained(Path(folder), safe_serialization=True)
+    return Path(folder)
+
+
+# Word pieces of the tiny T5 tokenizer (SentencePiece unigram: scored by their order).
+TINY_T5_PIECES = ["<pad>", "</s>", "<unk>", "▁", "▁a", "▁calm", "▁piano", "▁rain", "▁drum", "▁loop", "▁song", "▁of",
+              "▁the", "▁bird", "▁warm", "▁synth", "▁bass", "e", "a", "o", "i", "n", "s", "t", "r", "l", "d", "m", "p",
+              "c", "u", "g", "b", "h", "k", "w", "y", "f", "v"]
+
+
+def tiny_t5_tokenizer():
+    from transformers import T5TokenizerFast
+
+    vocab = [(piece, 0.0 if index < 3 else -float(index)) for index, piece in enumerate(TINY_T5_PIECES)]
+    return T5TokenizerFast(vocab=vocab, extra_ids=0, unk_token="<unk>", pad_token="<pad>", eos_token="</s>",
+                           model_max_length=64)
+
+
+def tiny_t5_config(**extra):
+    from transformers import T5Config
+
+    return T5Config(vocab_size=len(TINY_T5_PIECES), d_model=16, d_kv=4, d_ff=32, num_layers=1, num_heads=2,
+                    decoder_start_token_id=0, pad_token_id=0, eos_token_id=1, **extra)
+
+
+def build_sample_stable_audio(folder: Path, seed: int = 0, rate: int = 8000) -> Path:
+    """Save a tiny StableAudioPipeline at ``folder``; return it. Its longest clip is
+    sample_size x prod(downsampling_ratios) / rate = 2000 x 2 / 8000 = 0.5 s (GUIDE section 6)."""
+    import torch
+    from diffusers import (AutoencoderOobleck, CosineDPMSolverMultistepScheduler, StableAudioDiTModel,
+                           StableAudioPipeline, StableAudioProjectionModel)
+    from transformers import T5EncoderModel
+
+    torch.manual_seed(seed)
+    transformer = StableAudioDiTModel(sample_size=2000, in_channels=3, num_layers=2, attention_head_dim=4,
+                                      num_key_value_attention_heads=2, out_channels=3, cross_attention_dim=4,
+                                      time_proj_dim=8, global_states_input_dim=8, cross_attention_input_dim=4)
+    vae = AutoencoderOobleck(encoder_hidden_size=6, downsampling_ratios=[1, 2], decoder_channels=3,
+                             decoder_input_channels=3, audio_channels=2, channel_multiples=[2, 4], sampling_rate=rate)
+    text_encoder = T5EncoderModel(tiny_t5_config())
+    projection = StableAudioProjectionModel(text_encoder_dim=16, conditioning_dim=4, min_value=0, max_value=32)
+    # The released model's sampler and settings (its scheduler_config.json).
+    scheduler = CosineDPMSolverMultistepScheduler(solver_order=2, prediction_type="v_prediction", sigma_data=1.0,
+                                                  sigma_schedule="exponential")
+    pipe = StableAudioPipeline(vae=vae, text_encoder=text_encoder, projection_model=projection,
+                               tokenizer=tiny_t5_tokenizer(), transformer=transformer, scheduler=scheduler)
     pipe.save_pretrained(Path(folder), safe_serialization=True)
     return Path(folder)

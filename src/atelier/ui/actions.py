@@ -49,7 +49,7 @@ class OutputAction:
 
 
 def output_actions(*, use_prompt, use_seed, reproduce, toggle_favourite, rate, export, toggle_hidden, delete,
-                   edit, save_as, use_as_init_image, vary) -> list[OutputAction]:
+                   edit, save_as, save_sound_as, use_as_init_image, vary) -> list[OutputAction]:
     """The list, bound to its handlers (each takes an output id; ``rate``, ``edit`` and
     ``vary`` take their stars, operation or strength first)."""
     image = frozenset({IMAGE})
@@ -64,7 +64,7 @@ def output_actions(*, use_prompt, use_seed, reproduce, toggle_favourite, rate, e
                      available=lambda entry, output: bool(prompt_of(entry, output))),
         OutputAction("use_seed", "Use seed", use_seed, group="reuse", label=_seed_label,
                      available=lambda entry, output: seed_of(entry, output) is not None),
-        OutputAction("reproduce", "Reproduce", reproduce, kinds=frozenset({IMAGE}), group="reuse",
+        OutputAction("reproduce", "Reproduce", reproduce, group="reuse",
                      available=lambda _entry, output: output.recipe is not None),
         OutputAction("favourite", "Favourite", toggle_favourite, group="marks", checked=lambda o: o.favourite),
     ]
@@ -77,7 +77,9 @@ def output_actions(*, use_prompt, use_seed, reproduce, toggle_favourite, rate, e
                                     kinds=frozenset({IMAGE}), window_menu="image", group="edit", submenu="Transform"))
     actions += [
         OutputAction("save_image_as", "Save &Image As...", save_as, kinds=frozenset({IMAGE}),
-                     shortcut="Ctrl+Shift+E", window_menu="file", in_context_menu=False),
+                     shortcut="Ctrl+Shift+E", window_menu="file", in_context_menu=False, group="file"),
+        OutputAction("save_sound_as", "Save S&ound As...", save_sound_as, kinds=frozenset({AUDIO}),
+                     shortcut="Ctrl+Alt+E", window_menu="file", group="file"),
         OutputAction("export", "Export...", export, group="file"),
         OutputAction("hide", "Hide", toggle_hidden, group="file", label=lambda _e, o: "Show" if o.hidden else "Hide"),
         OutputAction("delete", "Delete", delete, group="file"),

@@ -1,5 +1,6 @@
 """The main window: the canvas in the centre, the prompt panel docked beside it, the history and
-the queue; menus, dialogs and the status bar. Its state lives in two controllers (generating,
+the queue, and the sound player under the canvas once there is a sound; menus, dialogs and the
+status bar. Its state lives in two controllers (generating,
 the project), each talking to its own thread, so the window never waits on either."""
 
 import os
@@ -63,7 +64,8 @@ class MainWindow(QMainWindow):
             use_prompt=self.use_prompt_of, use_seed=self.use_seed_of, reproduce=self.generation.reproduce,
             toggle_favourite=project.toggle_favourite, rate=project.rate, export=self.export_dialog,
             toggle_hidden=project.toggle_hidden, delete=project.delete_output, edit=project.edit_output,
-            save_as=self.save_image_as_dialog, use_as_init_image=self.use_as_init_image, vary=self.vary,
+            save_as=self.save_image_as_dialog, save_sound_as=self.save_sound_as_dialog,
+            use_as_init_image=self.use_as_init_image, vary=self.vary,
         ), project.find, self)
 
         # 2. The layout.
@@ -80,6 +82,8 @@ class MainWindow(QMainWindow):
         # The gallery is what artists browse; the queue needs only a few lines.
         self.resizeDocks([self.history_dock, self.queue_dock], [560, 200], Qt.Orientation.Vertical)
         self.resizeDocks([self.prompt_dock, self.history_dock], [320, 380], Qt.Orientation.Horizontal)
+        self.player = None  # the sound player (ui/audio), made when the first sound is shown
+        self.player_dock: QDockWidget | None = None
         self._build_menus()
         self.statusBar().showMessage("Looking for models ...")
         self.engine_label = self._status_label("engineLabel", "Engine: not started")
@@ -106,6 +110,7 @@ class MainWindow(QMainWindow):
         generation.engine_described.connect(self.engine_label.setText)
         generation.preview_shown.connect(self.canvas.show_image)
         generation.image_shown.connect(self.canvas.show_image)
+        generation.sound_shown.connect(self.show_sound)
         generation.seed_used.connect(self.panel.remember_seed)
         generation.job_started.connect(self.queue.reveal)
         generation.busy_changed.connect(self._update_buttons)
@@ -116,6 +121,8 @@ class MainWindow(QMainWindow):
         project.changed.connect(self._refresh_actions)
         project.current_changed.connect(self.output_actions.refresh)
         project.image_loaded.connect(self._on_image_loaded)
+        project.sound_loaded.connect(self.show_sound)
+        project.sound_saved.connect(lambda text: self.statusBar().showMessage(text, 10000))
         project.saved.connect(self._on_project_saved)
         project.dirty_changed.connect(self.setWindowModified)
         project.message.connect(self._show_message)
@@ -201,6 +208,8 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.prompt_dock.toggleViewAction())
         view_menu.addAction(self.history_dock.toggleViewAction())
         view_menu.addAction(self.queue_dock.toggleViewAction())
+        self._action(view_menu, "Sound &Player", "showPlayerAction", QKeySequence("Ctrl+Shift+P"),
+                     lambda: self.sound_player())
 
     def _status_label(self, name: str, text: str) -> QLabel:
         label = named(QLabel(text), name, name.removesuffix("Label").capitalize())
@@ -215,6 +224,28 @@ class MainWindow(QMainWindow):
         action.triggered.connect(slot)
         menu.addAction(action)
         return action
+
+    # ----- sound --------------------------------------------------------------------------------
+    def sound_player(self):
+        """The sound player, docked under the canvas and shown; made the first time it is wanted
+        (PortAudio itself starts only with the first play)."""
+        if self.player is None:
+            from .audio.player import AudioPlayer
+
+            self.player = AudioPlayer()
+            self.player.set_device(self.settings.audio_device or None)
+            self.player_dock = self._dock("Sound", "soundDock", self.player, Qt.DockWidgetArea.BottomDockWidgetArea)
+            self.player_dock.setMinimumHeight(170)
+        self.player_dock.show()
+        self.player_dock.raise_()
+        return self.player
+
+    @Slot(str, bytes)
+    def show_sound(self, output_id: str, data: bytes) -> None:
+        """Load a sound (a stored output, or a remake when ``output_id`` is "") into the player."""
+        found = self.project_controller.find(output_id) if output_id else None
+        title = "Remade" if not output_id else found[0].prompt if found is not None else ""
+        self.sound_player().load_file(data, title)
 
     # ----- generating ---------------------------------------------------------------------------
     @Slot()
@@ -280,6 +311,17 @@ class MainWindow(QMainWindow):
                                               "PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp)")
         if path:
             self.project_controller.save_image_as(output_id, Path(path))
+
+    def save_sound_as_dialog(self, output_id: str) -> None:
+        from .audio.export_dialog import SoundExportDialog  # built when first asked for
+
+        found = self.project_controller.find(output_id)
+        stem = "".join(c if c.isalnum() or c in " -_" else "_" for c in (found[0].prompt if found else ""))[:40]
+        dialog = SoundExportDialog(Path.home() / f"{stem.strip() or 'sound'}.wav", self)
+        dialog.chosen.connect(lambda path, fmt, lufs, rate: self.project_controller.save_sound_as(
+            output_id, path, fmt, lufs, rate))
+        dialog.open()
+        return dialog
 
     @Slot(str)
     def import_image_file(self, path: str) -> None:
@@ -371,6 +413,8 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self._save_settings()
         self.engine.worker.configure(settings)
+        if self.player is not None:
+            self.player.set_device(settings.audio_device or None)
         self.project_controller.autosave.interval = float(settings.autosave_seconds)
         apply_theme(QApplication.instance(), settings.theme)
         if folders_changed:
@@ -541,6 +585,8 @@ class MainWindow(QMainWindow):
         self._save_settings()
         self._autosave_timer.stop()
         self._threads_ended = True
+        if self.player is not None:
+            self.player.shutdown()  # its stream closed, its background reads done
         self.engine.shutdown()
         self.project_controller.shutdown()
         super().closeEvent(event)

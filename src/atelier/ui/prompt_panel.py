@@ -1,8 +1,10 @@
 """The prompt panel: model, prompt, negative prompt, init image and strength, seed, steps,
-guidance, sampler, size and count; Generate and Cancel; the running job's progress. It turns the
-form into an immutable request (text-to-image, or image-to-image once an init image is set) and
-knows nothing about threads."""
+guidance, sampler, size and count, and for sound models their own fields; Generate and Cancel;
+the running job's progress. The chosen model's family picks the task, and the panel shows the
+fields that task takes. It turns the form into an immutable request and knows nothing about
+threads."""
 
+import dataclasses
 import random
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -26,7 +28,8 @@ from PySide6.QtWidgets import (
 
 from ..core.families import native_side
 from ..core.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
-from ..core.tasks import MAX_BATCH, MAX_SEED, MAX_SIDE, MAX_STEPS, ImageToImageRequest, Request, TextToImageRequest
+from ..core.tasks import (AUDIO_TASKS, MAX_BATCH, MAX_SEED, MAX_SIDE, MAX_STEPS, ImageToImageRequest, MusicRequest,
+                          Request, SongRequest, TextToAudioRequest, TextToImageRequest)
 from .init_image_box import InitImage, InitImageBox
 from .widgets import named, spin_box
 
@@ -40,6 +43,15 @@ SIZE_PRESETS = {
     "pixart": [(1024, 1024), (832, 1216), (1216, 832)],
 }
 _HISTORY_SHOWN = 30
+# The request each sound task makes: it takes the form's values its fields name.
+SOUND_REQUESTS = {cls.task: cls for cls in (TextToAudioRequest, MusicRequest, SongRequest)}
+# What the prompt box asks for, per task.
+_PROMPT_HINTS = {
+    "text-to-audio": "Describe the sound ...  e.g. rain on a tin roof, 120 BPM drum loop  (Ctrl+Enter generates)",
+    "music": "Describe the music ...  e.g. lo-fi piano with warm bass  (Ctrl+Enter generates)",
+    "song": "Describe the style ...  e.g. pop, female vocal, piano, upbeat  (Ctrl+Enter generates)",
+}
+_IMAGE_HINT = "Describe the image ...  (Ctrl+Enter generates)"
 
 
 class PromptPanel(QWidget):
@@ -59,7 +71,7 @@ class PromptPanel(QWidget):
         self.model_combo.currentIndexChanged.connect(self._on_model_changed)
 
         self.prompt_edit = named(QPlainTextEdit(), "promptEdit", "Prompt")
-        self.prompt_edit.setPlaceholderText("Describe the image ...  (Ctrl+Enter generates)")
+        self.prompt_edit.setPlaceholderText(_IMAGE_HINT)
         self.history_button = named(QToolButton(), "promptHistoryButton", "Earlier prompts")
         self.history_button.setText("History")
         self.history_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -69,6 +81,9 @@ class PromptPanel(QWidget):
         self.negative_edit = named(QPlainTextEdit(), "negativePromptEdit", "Negative prompt")
         self.negative_edit.setPlaceholderText("What to avoid (optional)")
         self.negative_edit.setMaximumHeight(70)
+        self.negative_label = QLabel("Negative prompt")
+        self.sound_fields = None  # SoundFields, made when a sound model is first chosen
+        self.task = "text-to-image"
         self.init_image_box = InitImageBox()
         self.choose_init_image_requested = self.init_image_box.choose_requested
 
@@ -111,18 +126,19 @@ class PromptPanel(QWidget):
         seed_row.addWidget(self.seed_spin, 1)
         seed_row.addWidget(self.dice_button)
         seed_row.addWidget(self.lock_button)
-        size_row = QHBoxLayout()
+        self._size_row = size_row = QHBoxLayout()
         size_row.addWidget(self.width_spin)
         size_row.addWidget(QLabel("x"))
         size_row.addWidget(self.height_spin)
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.addRow("Seed", seed_row)
         form.addRow("Steps", self.steps_spin)
         form.addRow("Guidance", self.guidance_spin)
         form.addRow("Sampler", self.scheduler_combo)
         form.addRow("Size", self.size_combo)
         form.addRow("", size_row)
-        form.addRow("Images", self.batch_spin)
+        self.batch_label = QLabel("Images")
+        form.addRow(self.batch_label, self.batch_spin)
 
         self.generate_button = named(QPushButton("Generate"), "generateButton", "Generate")
         self.generate_button.setDefault(True)
@@ -147,9 +163,10 @@ class PromptPanel(QWidget):
         layout.addWidget(self.model_combo)
         layout.addLayout(prompt_row)
         layout.addWidget(self.prompt_edit, 2)
-        layout.addWidget(QLabel("Negative prompt"))
+        layout.addWidget(self.negative_label)
         layout.addWidget(self.negative_edit, 1)
         layout.addWidget(self.init_image_box)
+        self._sound_index = layout.count()  # where the sound fields go when first made
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(self.progress_bar)
@@ -158,6 +175,10 @@ class PromptPanel(QWidget):
     # ----- reading the form -----------------------------------------------------------------
     def request(self) -> Request:
         """The form as an immutable request; RequestError names a bad field."""
+        if self.task in SOUND_REQUESTS:
+            cls = SOUND_REQUESTS[self.task]
+            values = {**self.common_values(), **self.sound_fields.values()}
+            return cls(**{field.name: values[field.name] for field in dataclasses.fields(cls) if field.name in values})
         init = self.init_image_box.current
         if init is not None:
             return ImageToImageRequest(init_image=init.asset, strength=self.init_image_box.strength,
@@ -195,8 +216,10 @@ class PromptPanel(QWidget):
     # ----- filling the form -----------------------------------------------------------------
     def set_models(self, models: list) -> None:
         self.model_combo.clear()
-        for model in models:
-            self.model_combo.addItem(f"{model.name}  [{model.family}]", model)
+        # Image models first (the first is chosen at the start), then sound models.
+        for model in sorted(models, key=lambda model: model.kind == "audio"):
+            sound = "♪ " if model.kind == "audio" else ""
+            self.model_combo.addItem(f"{sound}{model.name}  [{model.family}]", model)
             self.model_combo.setItemData(self.model_combo.count() - 1, str(model.path), Qt.ItemDataRole.ToolTipRole)
         if not models:
             self.model_combo.addItem("No models found")
@@ -247,12 +270,41 @@ class PromptPanel(QWidget):
         info = self.current_model()
         if info is None:
             return
+        self._show_task(AUDIO_TASKS.get(info.family, "text-to-image"))
         family = info.family.split("-")[0]
         self._fill_presets(family)
         if family in SIZE_PRESETS:
             width, height = SIZE_PRESETS[family][0]
             self.width_spin.setValue(width)
             self.height_spin.setValue(height)
+
+    def _show_task(self, task: str) -> None:
+        """Show the fields ``task`` takes, with its own steps and guidance when it changes."""
+        sound = task in SOUND_REQUESTS
+        if sound and self.sound_fields is None:
+            from .sound_fields import SoundFields
+
+            self.sound_fields = SoundFields()
+            self.layout().insertWidget(self._sound_index, self.sound_fields)
+        if self.sound_fields is not None:
+            self.sound_fields.setVisible(sound)
+            self.sound_fields.show_task(task)
+        fields = dataclasses.fields(SOUND_REQUESTS.get(task, TextToImageRequest))
+        takes = {field.name for field in fields}
+        self.negative_label.setVisible("negative_prompt" in takes)
+        self.negative_edit.setVisible("negative_prompt" in takes)
+        self.init_image_box.setVisible(not sound)
+        self.form.setRowVisible(self.steps_spin, "steps" in takes)
+        self.form.setRowVisible(self.scheduler_combo, "scheduler" in takes)
+        self.form.setRowVisible(self.size_combo, "width" in takes)
+        self.form.setRowVisible(self._size_row, "width" in takes)
+        self.batch_label.setText("Sounds" if sound else "Images")
+        self.prompt_edit.setPlaceholderText(_PROMPT_HINTS.get(task, _IMAGE_HINT))
+        if task != self.task:
+            defaults = {field.name: field.default for field in fields}
+            self.steps_spin.setValue(defaults.get("steps", self.steps_spin.value()))
+            self.guidance_spin.setValue(defaults["guidance"])
+        self.task = task
 
     def _fill_presets(self, family: str) -> None:
         self.size_combo.clear()

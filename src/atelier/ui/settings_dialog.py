@@ -73,6 +73,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self._build_models())
         layout.addWidget(self._build_engine())
         layout.addWidget(self._build_generation())
+        layout.addWidget(self._build_sound())
         layout.addWidget(self._build_projects())
         layout.addWidget(self._build_appearance())
         layout.addStretch(1)
@@ -166,6 +167,18 @@ class SettingsDialog(QDialog):
         self._row(form, "Pre&views:", row, buddy=self.previews_check)
         return box
 
+    def _build_sound(self) -> QGroupBox:
+        box = _group("Sound", "soundGroup")
+        self.audio_device_combo = _named(QComboBox(), "audioDeviceCombo", "Sound output device")
+        self.audio_device_combo.setToolTip("Where sounds play. The system default follows the desktop's choice.")
+        self.audio_device_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.audio_device_combo.setMinimumContentsLength(28)
+        self._audio_devices: list[tuple[int, str]] = []
+        self._audio_devices_listed = False  # filled when the dialog is first shown
+        form = _form(box)
+        self._row(form, "&Output:", self.audio_device_combo)
+        return box
+
     def _build_projects(self) -> QGroupBox:
         box = _group("Projects", "projectsGroup")
         self.autosave_spin = _named(QSpinBox(), "autosaveSpin", "Autosave interval in seconds")
@@ -206,6 +219,7 @@ class SettingsDialog(QDialog):
         self.autosave_spin.setMaximum(max(MAX_AUTOSAVE_SECONDS, s.autosave_seconds))
         self.autosave_spin.setValue(s.autosave_seconds)
         _select(self.theme_combo, s.theme)
+        self._show_audio_device(s.audio_device)
         self._update_preview_spin(s.previews)
         self._update_buttons()
 
@@ -223,7 +237,38 @@ class SettingsDialog(QDialog):
         result.preview_every = self.preview_every_spin.value()
         result.autosave_seconds = self.autosave_spin.value()
         result.theme = self.theme_combo.currentData()
+        result.audio_device = self.audio_device_combo.currentData()
         return result
+
+    # ----- sound output ----------------------------------------------------------------------
+    def _show_audio_device(self, name: str) -> None:
+        """The combo holds the current choice only until the dialog is shown: listing devices
+        starts PortAudio, which the app does not need at its start (list_audio_devices)."""
+        combo = self.audio_device_combo
+        combo.clear()
+        combo.addItem("System default", "")
+        for _index, device in self._audio_devices:
+            if device != "default":  # ALSA's "default" is the system default, already first
+                combo.addItem(device, device)
+        if name and combo.findData(name) < 0:
+            # Kept, not dropped: it may be a USB interface that is unplugged right now.
+            combo.addItem(f"{name} (not connected)" if self._audio_devices_listed else name, name)
+        _select(combo, name)
+
+    def list_audio_devices(self) -> list[tuple[int, str]]:
+        """(index, name) of the output devices; tests replace this."""
+        from .audio.output import output_devices
+
+        return output_devices()
+
+    def showEvent(self, event) -> None:
+        if not self._audio_devices_listed:
+            self._audio_devices = self.list_audio_devices()
+            self._audio_devices_listed = True
+            self._show_audio_device(self.audio_device_combo.currentData() or "")
+            if not self._audio_devices:
+                self.audio_device_combo.setToolTip("No sound output device was found; the system default is used.")
+        super().showEvent(event)
 
     # ----- folders --------------------------------------------------------------------------
     def choose_folder(self) -> str | None:

@@ -29,13 +29,19 @@ _JOIN_S = 5.0
 
 
 @dataclass(frozen=True)
-class ImageOutput:
-    """A finished image: its PNG (metadata included, encoded in the engine process), a QImage
-    for display, and its recipe. The window stores the PNG in the project before showing it."""
+class MadeOutput:
+    """A finished output: its file (a PNG or a FLAC, recipe inside, encoded in the engine
+    process), its recipe, and for an image a QImage to show. The window stores the file in the
+    project before showing it."""
 
-    png: bytes
-    image: QImage
+    data: bytes
+    suffix: str
     recipe: Recipe
+    image: QImage | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.recipe.kind
 
 
 def picture_to_qimage(picture) -> QImage:
@@ -54,9 +60,9 @@ class EngineWorker(QObject):
     engine_ready = Signal(str)  # torch version, once the engine process has imported it
     model_loading = Signal(str)  # model name: loading it takes a while (it was not in memory)
     model_loaded = Signal(str, str, str)  # model name, device, dtype
-    step = Signal(int, int, int, int, float)  # image index, image count, step, total, elapsed s
+    step = Signal(int, int, int, int, float)  # output index, output count, step, total, elapsed s
     preview = Signal(QImage)
-    image_ready = Signal(object)  # ImageOutput
+    output_ready = Signal(object)  # MadeOutput
     job_failed = Signal(str)  # one-line message
     job_cancelled = Signal(str)
     job_done = Signal()  # the job ended, whatever the outcome
@@ -139,7 +145,8 @@ class EngineWorker(QObject):
             handler(event)
 
     def _on_artifact(self, artifact) -> None:
-        self.image_ready.emit(ImageOutput(artifact.data, picture_to_qimage(artifact.picture), artifact.recipe))
+        image = picture_to_qimage(artifact.picture) if artifact.picture is not None else None
+        self.output_ready.emit(MadeOutput(artifact.data, artifact.suffix, artifact.recipe, image))
 
     def _inputs(self, request: Request) -> dict[str, bytes]:
         names = set(request.inputs.values())

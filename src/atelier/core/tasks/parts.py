@@ -11,39 +11,63 @@ MAX_SIDE = 4096
 MAX_STEPS = 500
 MAX_BATCH = 64
 MAX_SEED = 2**32 - 1
+MAX_SECONDS = 600.0  # ten minutes: the longest sound any task makes
 
 
 @dataclass(frozen=True, kw_only=True)
-class Prompting:
+class Prompt:
     prompt: str = ""
+
+    def _check_prompt(self) -> None:
+        if not isinstance(self.prompt, str):
+            raise RequestError("prompt: must be text")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Prompting(Prompt):
+    """A prompt and what to keep out of the result."""
+
     negative_prompt: str = ""
 
     def _check_prompting(self) -> None:
-        for name in ("prompt", "negative_prompt"):
-            if not isinstance(getattr(self, name), str):
-                raise RequestError(f"{name.replace('_', ' ')}: must be text")
+        if not isinstance(self.negative_prompt, str):
+            raise RequestError("negative prompt: must be text")
 
 
 @dataclass(frozen=True, kw_only=True)
-class Sampling:
-    """``seed=None`` means "draw one and record it". Each image of a batch is made on its own
+class Seeding:
+    """``seed=None`` means "draw one and record it". Each output of a batch is made on its own
     with seed, seed+1, ...: the seed alone makes any of them again."""
 
     seed: int | None = None
-    steps: int = 25
-    guidance: float = 7.0
-    scheduler: str = DEFAULT_SCHEDULER
     batch_size: int = 1
 
-    def _check_sampling(self) -> None:
-        if not _is_int(self.steps) or not 1 <= self.steps <= MAX_STEPS:
-            raise RequestError(f"steps {self.steps}: must be between 1 and {MAX_STEPS}")
+    def _check_seeding(self) -> None:
         if not _is_int(self.batch_size) or not 1 <= self.batch_size <= MAX_BATCH:
             raise RequestError(f"batch {self.batch_size}: must be between 1 and {MAX_BATCH}")
-        if not _is_number(self.guidance) or not 0 <= self.guidance <= 50:
-            raise RequestError(f"guidance {self.guidance}: must be between 0 and 50")
         if self.seed is not None and (not _is_int(self.seed) or not 0 <= self.seed <= MAX_SEED):
             raise RequestError(f"seed {self.seed}: must be between 0 and {MAX_SEED}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Denoising(Seeding):
+    steps: int = 25
+    guidance: float = 7.0
+
+    def _check_denoising(self) -> None:
+        if not _is_int(self.steps) or not 1 <= self.steps <= MAX_STEPS:
+            raise RequestError(f"steps {self.steps}: must be between 1 and {MAX_STEPS}")
+        if not _is_number(self.guidance) or not 0 <= self.guidance <= 50:
+            raise RequestError(f"guidance {self.guidance}: must be between 0 and 50")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sampling(Denoising):
+    """Denoising with a choice of sampler (the image models' schedulers)."""
+
+    scheduler: str = DEFAULT_SCHEDULER
+
+    def _check_sampling(self) -> None:
         # The canonical spelling, so recipes always carry the same name for one sampler.
         object.__setattr__(self, "scheduler", scheduler_spec(self.scheduler).name)
 
@@ -84,3 +108,15 @@ def _is_int(value) -> bool:
 
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Duration:
+    """How long a sound to make, in seconds. Each model has its own longest (the engine clamps
+    to it and says so); this is the bound for any."""
+
+    seconds: float = 10.0
+
+    def _check_duration(self) -> None:
+        if not _is_number(self.seconds) or not 0 < self.seconds <= MAX_SECONDS:
+            raise RequestError(f"seconds {self.seconds}: must be more than 0 and at most {MAX_SECONDS:g}")

@@ -13,6 +13,9 @@ from ...core.errors import RequestError
 _MODULES = {
     "text-to-image": "text_to_image",
     "image-to-image": "image_to_image",
+    "text-to-audio": "text_to_audio",
+    "music": "music",
+    "song": "song",
     "fake": "fake",
 }
 

@@ -46,7 +46,9 @@ class ProjectWorker(QObject):
     unavailable = Signal(str)  # no project can be kept at all (the data folder cannot be written)
     closed = Signal()
     asset_loaded = Signal(str, QImage)  # output id, full image
-    compared = Signal(str, bool, int)  # output id, pixels identical, largest channel difference
+    sound_loaded = Signal(str, bytes)  # output id, its sound file (the player decodes it off this thread)
+    sound_saved = Signal(str)  # what Save Sound As wrote, in one line
+    compared = Signal(str, bool, str)  # output id, pixels (samples) identical, how they compare
     exported = Signal(int, object)  # files written, folder
     init_image_ready = Signal(str, object)  # purpose, InitImage: a picture stored and ready to start from
 
@@ -139,16 +141,16 @@ class ProjectWorker(QObject):
         thumbnail = image.scaled(128, 128, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
         self.init_image_ready.emit(purpose, InitImage(asset, image.width(), image.height(), label, thumbnail))
 
-    @Slot(str, bytes, object)
-    def store_image(self, token: str, png: bytes, recipe: dict) -> None:
-        """Write the image into the working folder; only then does the window show it."""
+    @Slot(str, str, bytes, str, object)
+    def store_output(self, token: str, kind: str, data: bytes, suffix: str, recipe: dict) -> None:
+        """Write the image or sound into the working folder; only then does the window show it."""
         entry = self._entries.get(token)
         if self.session is None or entry is None:
             return
         try:
-            output = self.session.add_output(entry, "image", png, "png", recipe, source=self._sources.get(token))
+            output = self.session.add_output(entry, kind, data, suffix, recipe, source=self._sources.get(token))
         except (OSError, AtelierError) as exc:
-            self.failed.emit(f"could not store the image in the project: {exc}")
+            self.failed.emit(f"could not store the {'sound' if kind == 'audio' else 'image'} in the project: {exc}")
             return
         self._set_dirty()
         self.changed.emit(_added(entry, output, token))
@@ -204,6 +206,24 @@ class ProjectWorker(QObject):
             self.failed.emit(f"{path}: could not save the image ({exc})")
             return
         self.exported.emit(1, path.parent)
+
+    @Slot(str, object, str, object, object)
+    def save_sound_as(self, output_id: str, path: Path, fmt: str, target_lufs, rate) -> None:
+        """Write one sound in ``fmt``, resampled to ``rate`` and brought to ``target_lufs``
+        when given (media/export.py); on this thread, as normalising takes seconds."""
+        output = self.session.project.find_output(output_id) if self.session else None
+        if output is None or output.kind != "audio":
+            return
+        try:
+            from ...media.export import export_sound
+
+            exported = export_sound(self.session.read_asset(output.asset), output.asset, Path(path), fmt,
+                                    target_lufs, rate=rate)
+        except (OSError, AtelierError) as exc:
+            self.failed.emit(f"{path}: could not save the sound ({exc})")
+            return
+        note = exported.normalized.note if exported.normalized is not None else ""
+        self.sound_saved.emit(f"Saved {exported.summary()}" + (f"; {note}" if note else ""))
 
     @Slot(str, str, str)
     def edit_image(self, token: str, output_id: str, operation: str) -> None:
@@ -261,10 +281,17 @@ class ProjectWorker(QObject):
         self.changed.emit(OutputUpdated(_copy(output)))
 
     @Slot(str)
-    def load_output_image(self, output_id: str) -> None:
-        """Decode an output's image here, off the UI thread, for the canvas."""
+    def load_output(self, output_id: str) -> None:
+        """Decode an output's image here, off the UI thread, for the canvas; or read its sound
+        file for the player."""
         output = self.session.project.find_output(output_id) if self.session else None
-        if output is None or output.kind != "image":
+        if output is None:
+            return
+        if output.kind == "audio":
+            try:
+                self.sound_loaded.emit(output_id, self.session.read_asset(output.asset))
+            except (OSError, AtelierError) as exc:
+                self.failed.emit(f"could not read that sound: {exc}")
             return
         try:
             image = decode_image(self.session.read_asset(output.asset), output.asset)
@@ -277,19 +304,22 @@ class ProjectWorker(QObject):
         self.asset_loaded.emit(output_id, image)
 
     @Slot(str, bytes)
-    def compare(self, output_id: str, png: bytes) -> None:
-        """Whether a remade image has exactly the stored image's pixels."""
+    def compare(self, output_id: str, data: bytes) -> None:
+        """Whether a remade output has exactly the stored one's pixels, or samples."""
         output = self.session.project.find_output(output_id) if self.session else None
         if output is None:
             return
         try:
-            from ...core.pixels import compare_pixels
+            if output.kind == "audio":
+                from ...media.sameness import compare_sounds as compare
+            else:
+                from ...core.pixels import compare_pixels as compare
 
-            comparison = compare_pixels(self.session.read_asset(output.asset), png)
-        except (OSError, ValueError, AtelierError) as exc:
+            comparison = compare(self.session.read_asset(output.asset), data)
+        except (OSError, ValueError, RuntimeError, AtelierError) as exc:  # RuntimeError: soundfile
             self.failed.emit(f"could not compare with the stored image: {exc}")
             return
-        self.compared.emit(output_id, comparison.identical, comparison.largest)
+        self.compared.emit(output_id, comparison.identical, comparison.describe())
 
     @Slot(object, object)
     def export(self, output_ids: list, folder: Path) -> None:
@@ -372,7 +402,7 @@ class ProjectThread(QObject):
     request_discard_crashed = Signal(object)
     request_begin = Signal(str, object, object, object)  # token, request, model, source output id
     request_init_image = Signal(str, object, object)  # purpose, output id or None, path or None
-    request_store = Signal(str, bytes, object)
+    request_store = Signal(str, str, bytes, str, object)  # token, kind, file, suffix, recipe
     request_mark = Signal(str, object)
     request_save = Signal(object)
     request_close = Signal()
@@ -382,6 +412,7 @@ class ProjectThread(QObject):
     request_import = Signal(object)
     request_paste = Signal(QImage)
     request_save_image = Signal(str, object)
+    request_save_sound = Signal(str, object, str, object, object)
     request_edit = Signal(str, str, str)  # token, output id, operation
     request_delete = Signal(str)
     request_undelete = Signal(str)
@@ -396,11 +427,12 @@ class ProjectThread(QObject):
         for signal, slot in (
             (self.request_start, w.start), (self.request_new, w.new), (self.request_open, w.open),
             (self.request_recover, w.recover), (self.request_discard_crashed, w.discard_crashed),
-            (self.request_begin, w.begin_request), (self.request_store, w.store_image),
+            (self.request_begin, w.begin_request), (self.request_store, w.store_output),
             (self.request_mark, w.mark), (self.request_save, w.save), (self.request_close, w.close_session),
-            (self.request_image, w.load_output_image), (self.request_compare, w.compare),
+            (self.request_image, w.load_output), (self.request_compare, w.compare),
             (self.request_export, w.export), (self.request_import, w.import_files),
             (self.request_paste, w.import_pasted), (self.request_save_image, w.save_output_as),
+            (self.request_save_sound, w.save_sound_as),
             (self.request_edit, w.edit_image), (self.request_delete, w.delete_output),
             (self.request_undelete, w.undelete_output), (self.request_init_image, w.prepare_init_image),
         ):

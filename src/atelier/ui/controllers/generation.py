@@ -12,11 +12,11 @@ from ...core.errors import RequestError
 from ...core.jobs import Job, JobState
 from ...core.queue import JobQueue
 from ...core.recipe import Recipe, settings_of
-from ...core.tasks import ImageToImageRequest
+from ...core.tasks import AUDIO_TASKS, ImageToImageRequest
 from ..bridges.project_changes import OutputAdded
 from ..queue import QueueModel
 from ..widgets import FrameLimiter
-from ..worker import EngineThread, ImageOutput
+from ..worker import EngineThread, MadeOutput
 from .project import ProjectController
 
 # What a variation keeps of its source's request; the seed is new and the size follows the image.
@@ -27,14 +27,15 @@ _PROGRESS_FRAME_MS = 80
 
 
 class GenerationController(QObject):
-    models_changed = Signal(object)  # the image models found
+    models_changed = Signal(object)  # the models found that Atelier can run: image and sound
     progress = Signal(object, object, object)  # text, value, maximum for the progress bar; None keeps each
     message = Signal(str, bool)  # a line for the artist, error
     status = Signal(str, int)  # status-bar text, milliseconds (0: until replaced)
     engine_described = Signal(str)  # what the engine is: starting, ready, the model it holds, stopped
     preview_shown = Signal(QImage, object)  # a live preview, the (width, height) it stretches to
     image_shown = Signal(QImage)  # a finished image, stored (or a remake, compared)
-    seed_used = Signal(object)  # the seed of the image just shown (past 2**31: a Qt int is 32-bit)
+    sound_shown = Signal(str, bytes)  # a finished sound, stored: its output id ("" for a remake) and file
+    seed_used = Signal(object)  # the seed of the output just shown (past 2**31: a Qt int is 32-bit)
     job_started = Signal(object)  # Job
     countdown_over = Signal()  # the cancel countdown ended: its last words should not stay up
     busy_changed = Signal()  # a job started or ended, or the models changed: what may be clicked changed
@@ -47,9 +48,9 @@ class GenerationController(QObject):
         self.queue_model = QueueModel(self.jobs, self)
         self.models: list = []
         self.closing = False  # set while the window closes: no job starts
-        self.last_output: ImageOutput | None = None
+        self.last_output: MadeOutput | None = None
         self.reproductions: dict[str, bool] = {}  # output id -> pixels identical when remade
-        self._pending: dict[str, ImageOutput] = {}  # images waiting to be stored before shown
+        self._pending: dict[str, MadeOutput] = {}  # outputs waiting to be stored before shown
         self._showing_model = False  # the engine's description names a loaded model
         self._frames = FrameLimiter(_PROGRESS_FRAME_MS, self)  # step and preview repaints
         worker = engine.worker
@@ -61,7 +62,7 @@ class GenerationController(QObject):
         worker.model_loaded.connect(self._on_model_loaded)
         worker.step.connect(self._on_step)
         worker.preview.connect(self._on_preview)
-        worker.image_ready.connect(self._on_image_ready)
+        worker.output_ready.connect(self._on_output_ready)
         worker.job_failed.connect(self._on_failed)
         worker.job_cancelled.connect(self._on_cancelled)
         worker.job_done.connect(self._on_job_done)
@@ -130,14 +131,14 @@ class GenerationController(QObject):
             recipe = Recipe.from_dict(found[1].recipe or {})
             request = recipe.to_request()
         except RequestError as exc:  # made by a newer Atelier, or a value out of range
-            self.message.emit(f"This image cannot be remade: {exc}.", True)
+            self.message.emit(f"This output cannot be remade: {exc}.", True)
             return
         except (TypeError, ValueError, KeyError, AttributeError):
-            self.message.emit("This image has no Atelier recipe to reproduce; use its prompt and seed instead.", True)
+            self.message.emit("This output has no Atelier recipe to reproduce; use its prompt and seed instead.", True)
             return
         info = next((m for m in self.models if m.id == recipe.model.id), None)
         if info is None:
-            self.message.emit(f"Model {recipe.model.id!r} is not installed, so this image cannot be remade.", True)
+            self.message.emit(f"Model {recipe.model.id!r} is not installed, so this output cannot be remade.", True)
             return
         self.queue_model.add(Job(request, info.id, info.name, reproduce_of=output_id), info)
         self._dispatch()
@@ -180,12 +181,15 @@ class GenerationController(QObject):
     # ----- the engine's answers ---------------------------------------------------------------
     @Slot(object, object)
     def _on_models_found(self, models, problems) -> None:
-        self.models = [m for m in models if m.kind == "image"]
+        # Image models, and the sound models a task runs (AudioLDM and the like are listed by
+        # 'atelier models' but not offered).
+        self.models = [m for m in models if m.kind == "image" or m.family in AUDIO_TASKS]
         self.models_changed.emit(self.models)
         if self.models:
-            self.status.emit(f"{len(self.models)} image model(s) found", 5000)
+            sounds = sum(m.kind == "audio" for m in self.models)
+            self.status.emit(f"{len(self.models) - sounds} image and {sounds} sound model(s) found", 5000)
         else:
-            self.message.emit(f"No image models found. Put diffusers model folders in {paths.models_dir()}", True)
+            self.message.emit(f"No models found. Put diffusers model folders in {paths.models_dir()}", True)
         if problems:
             self.status.emit(f"{len(problems)} model folder(s) skipped: {problems[0]}", 15000)
         self.busy_changed.emit()
@@ -237,8 +241,9 @@ class GenerationController(QObject):
         if job is None:
             return
         eta = elapsed / step * (total - step) if step else 0.0
-        image = f"image {index + 1}/{count}, " if count > 1 else ""
-        self._frames.submit("progress", self._show_step, job, f"{image}step {step}/{total}  ·  {eta:.0f} s left",
+        noun = "sound" if job.request.kind == "audio" else "image"
+        output = f"{noun} {index + 1}/{count}, " if count > 1 else ""
+        self._frames.submit("progress", self._show_step, job, f"{output}step {step}/{total}  ·  {eta:.0f} s left",
                             total * count)
 
     def _show_step(self, job: Job, text: str, maximum: int) -> None:
@@ -253,18 +258,24 @@ class GenerationController(QObject):
             self._frames.submit("preview", self.preview_shown.emit, image, (request.width, request.height))
 
     @Slot(object)
-    def _on_image_ready(self, output: ImageOutput) -> None:
-        """Store first, show after: the image is on disk before the artist sees it."""
+    def _on_output_ready(self, output: MadeOutput) -> None:
+        """Store first, show after: the output is on disk before the artist sees or hears it."""
         if self.running_job is None:
             return
         self._frames.drop("preview")  # a preview still waiting must not cover the image
         job_id = self.running_job.id
         if self.running_job.reproduce_of is not None:
-            self.image_shown.emit(output.image)
-            self.project.compare(self.running_job.reproduce_of, output.png)
+            self._show(output, "")
+            self.project.compare(self.running_job.reproduce_of, output.data)
             return
         self._pending[f"{job_id}:{output.recipe.batch_index}"] = output
-        self.project.store_image(job_id, output.png, output.recipe.to_dict())
+        self.project.store_output(job_id, output.kind, output.data, output.suffix, output.recipe.to_dict())
+
+    def _show(self, output: MadeOutput, output_id: str) -> None:
+        if output.image is not None:
+            self.image_shown.emit(output.image)
+        else:
+            self.sound_shown.emit(output_id, output.data)
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
@@ -313,13 +324,12 @@ class GenerationController(QObject):
         self.project.set_current(change.output.id)
         self.last_output = shown
         self.seed_used.emit(shown.recipe.seed)
-        self.image_shown.emit(shown.image)
-        self.status.emit(f"Image stored in the project (seed {shown.recipe.seed})", 5000)
+        self._show(shown, change.output.id)
+        noun = "Sound" if shown.kind == "audio" else "Image"
+        self.status.emit(f"{noun} stored in the project (seed {shown.recipe.seed})", 5000)
 
-    @Slot(str, bool, int)
-    def _on_compared(self, output_id: str, identical: bool, difference: int) -> None:
+    @Slot(str, bool, str)
+    def _on_compared(self, output_id: str, identical: bool, comparison: str) -> None:
         self.reproductions[output_id] = identical
-        if identical:
-            self.message.emit("Reproduced: the pixels are identical.", False)
-        else:
-            self.message.emit(f"Reproduced, but the pixels differ (by up to {difference} of 255).", True)
+        detail = comparison.split(": ", 1)[-1]  # "every pixel matches", "12 of 4,096 pixels differ ..."
+        self.message.emit(f"Reproduced exactly: {detail}." if identical else f"Reproduced, but {detail}.", not identical)

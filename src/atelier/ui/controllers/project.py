@@ -38,7 +38,9 @@ class ProjectController(QObject):
     unavailable = Signal(str)
     closed = Signal()
     image_loaded = Signal(str, QImage)  # output id, full image
-    compared = Signal(str, bool, int)  # output id, pixels identical, largest channel difference
+    sound_loaded = Signal(str, bytes)  # output id, its sound file
+    sound_saved = Signal(str)  # what Save Sound As wrote, in one line
+    compared = Signal(str, bool, str)  # output id, pixels (samples) identical, how they compare
     exported = Signal(int, object)  # files written, folder
 
     def __init__(self, bridge: ProjectThread, autosave_seconds: float, parent: QObject | None = None):
@@ -61,6 +63,7 @@ class ProjectController(QObject):
         for theirs, ours in ((worker.crashed_found, self.crashed_found), (worker.failed, self.failed),
                              (worker.unavailable, self.unavailable), (worker.closed, self.closed),
                              (worker.asset_loaded, self.image_loaded), (worker.compared, self.compared),
+                             (worker.sound_loaded, self.sound_loaded), (worker.sound_saved, self.sound_saved),
                              (worker.exported, self.exported)):
             theirs.connect(ours)
         # A fresh untitled project first; it waits in the thread's queue until the thread starts.
@@ -115,7 +118,7 @@ class ProjectController(QObject):
         return next(((e, o) for e, o in self.project.outputs() if o.id == output_id), None)
 
     def show_output(self, output_id: str) -> None:
-        """Make an output the one shown; its image is decoded on the project thread."""
+        """Make an output the one shown; its image is decoded (its sound read) on the project thread."""
         self.set_current(output_id)
         self.bridge.request_image.emit(output_id)
 
@@ -129,6 +132,10 @@ class ProjectController(QObject):
 
     def paste(self, image: QImage) -> None:
         self.bridge.request_paste.emit(image)
+
+    def save_sound_as(self, output_id: str, path: Path, fmt: str, target_lufs: float | None, rate: int | None) -> None:
+        """Write one sound as the artist chose (``sound_saved`` or ``failed`` answers)."""
+        self.bridge.request_save_sound.emit(output_id, Path(path), fmt, target_lufs, rate)
 
     def save_image_as(self, output_id: str, path: Path) -> None:
         """PNG keeps every metadata chunk; JPEG and WebP carry the A1111 text in EXIF."""
@@ -206,12 +213,12 @@ class ProjectController(QObject):
         if then is not None:
             then(image)
 
-    def store_image(self, token: str, png: bytes, recipe: dict) -> None:
-        self.bridge.request_store.emit(token, png, recipe)
+    def store_output(self, token: str, kind: str, data: bytes, suffix: str, recipe: dict) -> None:
+        self.bridge.request_store.emit(token, kind, data, suffix, recipe)
 
-    def compare(self, output_id: str, png: bytes) -> None:
-        """Whether ``png`` has exactly the stored output's pixels (``compared`` answers)."""
-        self.bridge.request_compare.emit(output_id, png)
+    def compare(self, output_id: str, data: bytes) -> None:
+        """Whether ``data`` has exactly the stored output's pixels or samples (``compared`` answers)."""
+        self.bridge.request_compare.emit(output_id, data)
 
     # ----- what the project thread reports -------------------------------------------------------
     @Slot(object, object)

@@ -10,8 +10,8 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QListView, QStyledItemDelegate
 
 from ...core.project import Entry, Output
-from .model import COUNT_ROLE, ENTRY_ROLE, KIND_ROLE, OUTPUT_ROLE
-from .thumbnails import THUMB, ThumbnailCache
+from .model import COUNT_ROLE, ENTRY_ROLE, KIND_ROLE, OUTPUT_ROLE, audio_label, format_duration, seconds_of
+from .thumbnails import THUMB, WAVE_MARGIN, ThumbnailCache
 
 PAD = 6  # tile padding around the thumbnail
 TILE = THUMB + 2 * PAD
@@ -199,7 +199,7 @@ class HistoryDelegate(QStyledItemDelegate):
         if output.hidden:
             painter.setOpacity(0.35)
         if output.kind == "audio":
-            self._paint_audio(painter, box, colours)
+            self._paint_audio(painter, box, output, option.font, colours)
         else:
             pixmap = self._thumbnails.pixmap(output.asset)
             if pixmap is not None:
@@ -226,8 +226,16 @@ class HistoryDelegate(QStyledItemDelegate):
             self._paint_favourite(painter, QPointF(box.right() - 11, box.top() + 11))
         if output.rating:
             self._paint_rating(painter, box, output.rating)
+        hidden_at = QPointF(box.left() + 4, box.top() + 4)
+        if output.kind == "audio":
+            label = self._paint_audio_label(painter, box, audio_label(output), option.font, colours)
+            hidden_at.setY(label.bottom() + 3)
+            seconds = seconds_of(output)
+            if seconds is not None:
+                self._paint_pill(painter, box.bottomRight() + QPointF(-4, -4), format_duration(seconds), option.font,
+                                 anchor=Qt.Corner.BottomRightCorner)
         if output.hidden:
-            self._paint_pill(painter, QPointF(box.left() + 4, box.top() + 4), "Hidden", option.font)
+            self._paint_pill(painter, hidden_at, "Hidden", option.font)
 
     @staticmethod
     def _paint_placeholder(painter: QPainter, box: QRectF, failed: bool, font: QFont, colours: "Colours") -> None:
@@ -259,20 +267,61 @@ class HistoryDelegate(QStyledItemDelegate):
             painter.drawText(QRectF(box.left(), glyph.bottom() + 6, box.width(), 20),
                              Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, "Not available")
 
-    @staticmethod
-    def _paint_audio(painter: QPainter, box: QRectF, colours: "Colours") -> None:
+    def _paint_audio(self, painter: QPainter, box: QRectF, output: Output, font: QFont, colours: "Colours") -> None:
+        """A sound's tile: its waveform on an accent-tinted well, made off the UI thread as an
+        image's thumbnail is; a hairline while it is on its way."""
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(colours.audio_well)
         painter.drawRoundedRect(box, 4, 4)
-        heights = (0.25, 0.45, 0.7, 0.4, 0.9, 0.6, 1.0, 0.55, 0.8, 0.35, 0.6, 0.3, 0.15)
-        bar, gap = 4.0, 3.0
+        pixmap = self._thumbnails.pixmap(output.asset)
+        if pixmap is not None:
+            painter.drawPixmap(box, pixmap, QRectF(pixmap.rect()))  # drawn box-sized, transparent around the wave
+            return
+        failed = self._thumbnails.failed(output.asset)
+        if not failed:
+            self._thumbnails.request(output.asset)  # painted means visible: load it
+            painter.setBrush(colours.glyph)
+            margin = round(THUMB * WAVE_MARGIN)
+            painter.drawRect(QRectF(box.left() + margin, box.center().y() - 0.5, box.width() - 2 * margin, 1))
+            return
+        # Not readable as sound: a dimmed level-meter glyph and a word, as an image's placeholder has.
+        heights = (0.3, 0.55, 0.85, 0.5, 1.0, 0.65, 0.4, 0.7, 0.3)
+        bar, gap = 3.0, 3.0
         total = len(heights) * bar + (len(heights) - 1) * gap
         x = box.center().x() - total / 2
-        painter.setBrush(colours.accent)
+        middle = box.center().y() - 8
+        painter.setBrush(colours.glyph)
         for h in heights:
-            height = 56 * h
-            painter.drawRoundedRect(QRectF(x, box.center().y() - height / 2, bar, height), 2, 2)
+            height = 30 * h
+            painter.drawRoundedRect(QRectF(x, middle - height / 2, bar, height), 1.5, 1.5)
             x += bar + gap
+        small = QFont(font)
+        small.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        painter.setFont(small)
+        painter.setPen(colours.dim)
+        painter.drawText(QRectF(box.left(), middle + 15 + 6, box.width(), 20),
+                         Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, "Not available")
+
+    @staticmethod
+    def _paint_audio_label(painter: QPainter, box: QRectF, text: str, font: QFont, colours: "Colours") -> QRectF:
+        """"♪ Song" in the tile's top-left corner, the note in the accent; returns where it went."""
+        small = QFont(font)
+        small.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        small.setWeight(QFont.Weight.DemiBold)
+        painter.setFont(small)
+        metrics = painter.fontMetrics()
+        note = "\u266a"
+        left, top = box.left() + 7, box.top() + 5
+        height = metrics.height()
+        painter.setPen(mix(colours.accent, colours.text, 0.35))
+        painter.drawText(QRectF(left, top, metrics.horizontalAdvance(note) + 1, height),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, note)
+        left += metrics.horizontalAdvance(note) + 4
+        painter.setPen(colours.text)
+        width = metrics.horizontalAdvance(text) + 1
+        painter.drawText(QRectF(left, top, width, height), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         text)
+        return QRectF(box.left() + 4, top, left + width - box.left() - 4, height)
 
     @staticmethod
     def _paint_favourite(painter: QPainter, center: QPointF) -> None:
@@ -297,12 +346,16 @@ class HistoryDelegate(QStyledItemDelegate):
             x += star + gap
 
     @staticmethod
-    def _paint_pill(painter: QPainter, top_left: QPointF, text: str, font: QFont) -> None:
+    def _paint_pill(painter: QPainter, at: QPointF, text: str, font: QFont,
+                    anchor: Qt.Corner = Qt.Corner.TopLeftCorner) -> None:
+        """A dark pill with ``text``, its ``anchor`` corner at ``at``."""
         small = QFont(font)
         small.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
         painter.setFont(small)
         metrics = painter.fontMetrics()
-        pill = QRectF(top_left.x(), top_left.y(), metrics.horizontalAdvance(text) + 12, metrics.height() + 2)
+        pill = QRectF(at.x(), at.y(), metrics.horizontalAdvance(text) + 12, metrics.height() + 2)
+        if anchor == Qt.Corner.BottomRightCorner:
+            pill.moveBottomRight(at)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(_BADGE)
         painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)

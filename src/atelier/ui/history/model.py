@@ -25,10 +25,64 @@ def seed_of(entry: Entry, output: Output):
     return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
 
 
+# What a sound is called by the task that made it; a sound of no known task is a "Sound".
+AUDIO_LABELS = {"text-to-audio": "Sound", "music": "Music", "song": "Song"}
+
+
+def audio_label(output: Output) -> str:
+    """"Sound", "Music" or "Song": what kind of sound an audio output is."""
+    return AUDIO_LABELS.get(settings_of(output.recipe).get("task"), "Sound")
+
+
+def seconds_of(output: Output) -> float | None:
+    """How long a sound is, as its recipe asked; None when it does not say."""
+    seconds = settings_of(output.recipe).get("seconds")
+    if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) and 0 < seconds < float("inf"):
+        return float(seconds)
+    return None
+
+
+def format_duration(seconds: float) -> str:
+    """0:12.5 under a minute (tenths count in a short sound), 2:05 from a minute on."""
+    if seconds < 60:
+        tenths = round(seconds * 10)
+        if tenths < 600:
+            return f"0:{tenths // 10:02d}.{tenths % 10}"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def lyrics_of(output: Output) -> str:
+    lyrics = settings_of(output.recipe).get("lyrics")
+    return lyrics if isinstance(lyrics, str) else ""
+
+
+def first_lyric_line(lyrics: str, limit: int = 60) -> str:
+    """The first sung line: section tags ("[verse]") and blank lines skipped, long lines cut."""
+    for line in lyrics.splitlines():
+        line = line.strip()
+        if line and not (line.startswith("[") and line.endswith("]")):
+            return line if len(line) <= limit else line[:limit - 1].rstrip() + "\u2026"
+    return ""
+
+
 def task_note(output: Output) -> str:
-    """How the output was made, when that is not from a prompt alone."""
+    """How the output was made, when that is not from a prompt alone; for a sound, what it is
+    (sound, music or song), how long, and a song's first line."""
     settings = settings_of(output.recipe)
-    task = settings.get("task", "text-to-image")
+    task = settings.get("task")
+    if output.kind == "audio" and (task is None or task in AUDIO_LABELS):
+        parts = [AUDIO_LABELS.get(task, "Sound").lower()]
+        seconds = seconds_of(output)
+        if seconds is not None:
+            parts.append(f"{seconds:g} s" if seconds < 60 else format_duration(seconds))
+        line = first_lyric_line(lyrics_of(output)) if task == "song" else ""
+        if line:
+            parts.append(f"\u201c{line}\u201d")
+        return ", ".join(parts)
+    task = task or "text-to-image"
     if request_class(task) is None:
         return f"made by a newer Atelier ({task})"
     if task == "image-to-image":
@@ -205,7 +259,9 @@ class HistoryModel(QAbstractListModel):
         if self.favourites_only and not output.favourite:
             return False
         needle = self.filter_text.strip().casefold()
-        return not needle or needle in prompt_of(entry, output).casefold()
+        if not needle or needle in prompt_of(entry, output).casefold():
+            return True
+        return output.kind == "audio" and needle in lyrics_of(output).casefold()
 
     def _build_rows(self) -> list[tuple[Entry, Output | None]]:
         rows: list[tuple[Entry, Output | None]] = []
@@ -299,8 +355,6 @@ def _output_tooltip(entry: Entry, output: Output) -> str:
         marks.append(f"Rated {output.rating}/5")
     if output.hidden:
         marks.append("Hidden")
-    if output.kind == "audio":
-        marks.append("Audio")
     dot = " \u00b7 "
     lines = [f"<b>{html.escape(prompt) or '<i>No prompt</i>'}</b>",
              f"<span style='color:#a0a0aa'>{dot.join(details)}</span>"]
@@ -314,7 +368,10 @@ def _output_tooltip(entry: Entry, output: Output) -> str:
 def _accessible_text(entry: Entry, output: Output | None) -> str:
     if output is None:
         return f"Request: {entry.prompt or 'no prompt'}"
-    text = f"{'Sound' if output.kind == 'audio' else 'Image'}: {prompt_of(entry, output) or 'no prompt'}"
+    text = f"{audio_label(output) if output.kind == 'audio' else 'Image'}: {prompt_of(entry, output) or 'no prompt'}"
+    seconds = seconds_of(output) if output.kind == "audio" else None
+    if seconds is not None:
+        text += f", {seconds:g} seconds"
     seed = seed_of(entry, output)
     if seed is not None:
         text += f", seed {seed}"

@@ -5,21 +5,40 @@ few plain Python threads read the asset bytes and decode and scale them to QImag
 object of theirs can be destroyed under them); the result comes back to the UI thread as a
 queued signal, where it becomes a QPixmap in a small LRU cache keyed by asset name (assets are
 content-addressed, so a name always means the same pixels).
+
+A sound's thumbnail is its waveform: the min/max peaks of the whole sound, one column per
+pixel, drawn as a filled shape symmetric around the middle on a transparent square (the tile
+paints its own well behind it). A long sound is not decoded whole: a window of it a column is
+read instead, so a 10-minute FLAC costs about as much as a 90-second one.
 """
 
+import io
 import itertools
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import PurePosixPath
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtCore import QObject, QPointF, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPixmap
 
 from ..images import decode_image
 
 log = logging.getLogger(__name__)
 
 THUMB = 128  # thumbnail box, logical pixels
+
+AUDIO_SUFFIXES = frozenset({".flac", ".wav", ".ogg", ".oga", ".mp3", ".opus"})
+# The waveform's colours: baked into the thumbnail (made off the UI thread, with no palette),
+# so picked to read on the tile's well in either theme. The peaks are the outline of the sound,
+# the RMS its lighter body.
+WAVE_PEAK = QColor(112, 146, 236)
+WAVE_BODY = QColor(176, 198, 255)
+WAVE_BAND = 0.29  # half the waveform's height, as a fraction of the box: room above and below for marks
+WAVE_MARGIN = 0.06  # left and right, as a fraction of the box
+_MAX_GAIN = 8.0  # a quiet sound is drawn up to 18 dB louder, so its shape shows; silence stays flat
+_STRIDE_FROM = 1 << 20  # frames (24 s at 44.1 kHz): longer sounds are read in windows, not whole
+_MAX_WINDOWS = 128  # windows read of a long sound, together _STRIDE_FROM frames
 
 
 class _Deliveries(QObject):
@@ -57,15 +76,113 @@ def _decode_and_deliver(token: int, generation: int, asset: str, read_asset: Cal
     _deliveries.done.emit(token, generation, asset, thumbnail)
 
 
+def is_audio_asset(name: str) -> bool:
+    return PurePosixPath(name).suffix.lower() in AUDIO_SUFFIXES
+
+
 def decode_thumbnail(data: bytes, name: str, pixels: int) -> QImage:
-    """Decode image bytes (their format told by ``name``) and fit them in a ``pixels`` square;
-    a null QImage if undecodable. Safe off the UI thread (QImage, not QPixmap)."""
+    """Decode image bytes (their format told by ``name``) and fit them in a ``pixels`` square,
+    or, for a sound (``is_audio_asset``), draw its waveform in a ``pixels`` square; a null
+    QImage if undecodable. Safe off the UI thread (QImage, not QPixmap)."""
+    if is_audio_asset(name):
+        return decode_waveform(data, pixels)
     image = decode_image(data, name)
     if image.isNull():
         return image
     if image.width() > pixels or image.height() > pixels:
         image = image.scaled(pixels, pixels, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
     return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+
+
+def decode_waveform(data: bytes, pixels: int) -> QImage:
+    """The waveform of sound file bytes (anything libsndfile reads) in a transparent ``pixels``
+    square: a null QImage if they are not sound. Safe off the UI thread."""
+    import numpy as np
+
+    width = max(1, pixels - 2 * round(pixels * WAVE_MARGIN))
+    try:
+        low, high, rms, sampled = _sound_columns(data, width)
+    except (RuntimeError, ValueError, TypeError, EOFError) as exc:  # soundfile's errors are RuntimeErrors
+        log.info("not a sound: %s", exc)
+        return QImage()
+    # Channels merged, symmetric: the louder side of each column, up and down alike.
+    peak = np.maximum(-low, high).max(axis=1)
+    body = rms.max(axis=1)
+    if sampled and len(peak) > 2:
+        # A window holds only part of its column (a 10-minute sound: a 25th): a column's peak
+        # is taken as at least its neighbours' (a beat its window missed), its loudness their mean.
+        peak = np.maximum(peak, np.maximum(np.r_[peak[:1], peak[:-1]], np.r_[peak[1:], peak[-1:]]))
+        body = np.convolve(np.r_[body[:1], body, body[-1:]], np.full(3, 1 / 3), "valid")
+    loudest = float(peak.max()) if len(peak) else 0.0
+    gain = min(_MAX_GAIN, 1.0 / loudest) if loudest > 0 else 1.0
+    half = pixels * WAVE_BAND
+    floor = max(0.5, pixels / 256)  # silence still shows as a hairline
+    peak = np.clip(peak * gain, 0.0, 1.0) * half + floor
+    body = np.minimum(np.clip(body * gain, 0.0, 1.0) * half, peak - floor) + floor * 0.5
+
+    image = QImage(pixels, pixels, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    left = (pixels - width) / 2
+    middle = pixels / 2
+    for heights, colour in ((peak, WAVE_PEAK), (body, WAVE_BODY)):
+        painter.setBrush(colour)
+        painter.drawPath(_mirrored(heights, left, middle))
+    painter.end()
+    return image
+
+
+def _mirrored(heights, left: float, middle: float) -> QPainterPath:
+    """A closed shape through the top of each column (``heights`` above ``middle``, one per
+    pixel from ``left``) and back along the bottom, mirrored."""
+    xs = [left + i + 0.5 for i in range(len(heights))]
+    xs[0], xs[-1] = left, left + len(heights)  # square ends, flush with the band
+    path = QPainterPath()
+    path.moveTo(QPointF(xs[0], middle))
+    for x, h in zip(xs, heights):
+        path.lineTo(QPointF(x, middle - float(h)))
+    for x, h in zip(reversed(xs), reversed(heights)):
+        path.lineTo(QPointF(x, middle + float(h)))
+    path.closeSubpath()
+    return path
+
+
+def _sound_columns(data: bytes, width: int):
+    """(low, high, rms, sampled) of sound file bytes, the first three (width, channels).
+
+    Reading is bounded: a sound up to ``_STRIDE_FROM`` frames is decoded in blocks and reduced
+    as it goes; a longer one is read as windows, one a column (at most ``_MAX_WINDOWS``: each
+    seek costs a FLAC decoder a frame's worth), ``_STRIDE_FROM`` frames in all, which stand in
+    for the whole (``sampled`` is then True). Each window starts at a fixed pseudo-random point
+    of its stretch: evenly spaced windows beat against a steady tempo and draw a false swell."""
+    import numpy as np
+    import soundfile
+
+    from ...media.peaks import BLOCKS, build_peaks, peaks_of
+
+    with soundfile.SoundFile(io.BytesIO(data)) as sound:
+        rate, channels, frames = sound.samplerate, sound.channels, sound.frames
+        sampled = frames > _STRIDE_FROM and sound.seekable()
+        if sampled:
+            windows = max(2, min(_MAX_WINDOWS, width))
+            window = _STRIDE_FROM // windows
+            stretch = (frames - window) / windows
+            offsets = np.random.default_rng(windows).random(windows)  # the same thumbnail every time
+            chunks = []
+            for i, offset in enumerate(offsets):
+                sound.seek(int(stretch * (i + offset)))
+                chunk = sound.read(window, dtype="float32", always_2d=True)
+                if len(chunk):
+                    chunks.append(chunk)
+            if not chunks:
+                raise ValueError("the sound is empty")
+            peaks = peaks_of(np.concatenate(chunks), rate)
+        else:
+            peaks = build_peaks(sound.blocks(blocksize=BLOCKS[-1] * 4, dtype="float32", always_2d=True),
+                                rate, channels)
+    return (*peaks.columns(0, peaks.frames, width), sampled)
 
 
 class ThumbnailCache(QObject):

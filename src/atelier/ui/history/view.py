@@ -80,7 +80,7 @@ class HistoryView(QWidget):
         self.model = HistoryModel(self)
 
         self.filter_edit = named(QLineEdit(), "historyFilter", "Filter history by prompt")
-        self.filter_edit.setPlaceholderText("Filter by prompt")
+        self.filter_edit.setPlaceholderText("Filter by prompt or lyrics")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setMinimumWidth(120)
         self.filter_edit.textChanged.connect(self._on_filter_text)
@@ -247,12 +247,12 @@ class HistoryView(QWidget):
         return self.model.groups()
 
     def thumbnail_state(self, output_id: str) -> str:
-        """"audio", or the thumbnail's state: "loaded", "failed", "loading" or "none"."""
+        """The thumbnail's (a sound's: its waveform's) state: "loaded", "failed", "loading" or "none"."""
         found = self.model.find(output_id)
         if found is None:
             raise KeyError(output_id)
         _entry, output = found
-        return "audio" if output.kind == "audio" else self.thumbnails.state(output.asset)
+        return self.thumbnails.state(output.asset)
 
     # ----- context menu --------------------------------------------------------------------
     def set_actions(self, actions) -> None:

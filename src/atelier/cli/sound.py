@@ -1,0 +1,56 @@
+"""``atelier generate`` with an audio model: the model's family picks the task (sound from a
+prompt, music, or a song), and each option is checked against what that task takes."""
+
+import hashlib
+from pathlib import Path
+
+from ..core.errors import ModelError, RequestError
+from ..core.project_io import asset_name
+from ..core.tasks import AUDIO_TASKS, MusicRequest, SongRequest, TextToAudioRequest
+
+# The options each task takes, beyond --prompt, --seed and --batch.
+_TAKES = {
+    "text-to-audio": {"seconds", "steps", "guidance", "negative"},
+    "music": {"seconds", "guidance", "melody"},
+    "song": {"seconds", "steps", "guidance", "lyrics", "bpm", "key", "time_signature", "language"},
+}
+_IMAGE_ONLY = ("size", "init_image")
+
+
+def sound_request(args, info, inputs: dict[str, bytes]):
+    """The request for ``args`` on the audio model ``info``; a reference clip (``--melody``) is
+    added to ``inputs`` under its asset name. RequestError for an option the task does not take."""
+    task = AUDIO_TASKS.get(info.family)
+    if task is None:
+        raise ModelError(f"{info.id}: {info.pipeline} models are not supported; Atelier makes sound with Stable "
+                         "Audio, MusicGen and ACE-Step models")
+    for name in _IMAGE_ONLY:
+        if getattr(args, name) is not None:
+            raise RequestError(f"--{name.replace('_', '-')}: is for image models; {info.id} makes sound")
+    given = {name for name, default in (("seconds", None), ("steps", None), ("guidance", None), ("negative", ""),
+                                        ("melody", None), ("lyrics", None), ("bpm", None), ("key", ""),
+                                        ("time_signature", ""), ("language", "en"))
+             if getattr(args, name) != default}
+    refused = sorted(given - _TAKES[task])
+    if refused:
+        raise RequestError(f"--{refused[0].replace('_', '-')}: {info.id} ({info.family}) does not take it")
+    values = {"prompt": args.prompt, "seed": args.seed, "batch_size": args.batch}
+    values.update({name: getattr(args, name) for name in ("seconds", "steps", "guidance") if name in given})
+    if task == "text-to-audio":
+        return TextToAudioRequest(negative_prompt=args.negative, **values)
+    if task == "music":
+        if args.melody is not None:
+            clip = _read(args.melody, "--melody")
+            values["melody"] = asset_name(hashlib.sha256(clip).hexdigest(), args.melody.suffix or ".wav")
+            inputs[values["melody"]] = clip
+        return MusicRequest(**values)
+    lyrics = _read(args.lyrics, "--lyrics").decode("utf-8", errors="replace") if args.lyrics is not None else ""
+    return SongRequest(lyrics=lyrics, bpm=args.bpm, key=args.key, time_signature=args.time_signature,
+                       language=args.language, **values)
+
+
+def _read(path: Path, option: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise RequestError(f"{option} {path}: cannot be read ({exc.strerror or exc}); check the path") from exc
