@@ -21,6 +21,9 @@ test: $(VENV)/.installed-dev
 screenshot: $(VENV)/.installed-dev
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot.py
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_image_to_image.py
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_sound.py
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_audio_player.py
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_history_audio.py
 
 system-deps:
 	@bash scripts/system-deps.sh

@@ -1,7 +1,8 @@
 """Build the shared benchmark models into $ATELIER_BENCH_MODELS: ``tiny`` (two tiny SD1.5-layout
-pipelines, different seeds) and ``mid`` (the real SD1.5 UNet config, random weights).
+pipelines, different seeds), ``mid`` (the real SD1.5 UNet config, random weights) and ``audio``
+(a Stable Audio pipeline with a larger DiT, random weights).
 
-    python bench/build_models.py tiny [mid]
+    python bench/build_models.py tiny [mid] [audio]
 """
 
 import sys
@@ -19,6 +20,8 @@ def main() -> None:
         common.tiny_model(common.TINY_B, seed=1)
     if "mid" in wanted:
         common.mid_model()
+    if "audio" in wanted:
+        common.audio_model()
     common.log(f"models built in {time.perf_counter() - t0:.0f} s under {common.models_root()}")
 
 

@@ -78,6 +78,18 @@ def ensure_isolated() -> Path:
     return home
 
 
+def null_sound_output() -> None:
+    """Make ALSA's null device the default sound output of this process and its children, as
+    tests/conftest.py does: PortAudio reads ``$HOME/.asoundrc`` when sounddevice is first
+    imported, so this must run before that (the home is the benchmark's throwaway one). The null
+    device takes samples as fast as the callback makes them: it is not paced by a clock."""
+    if "sounddevice" in sys.modules:
+        raise RuntimeError("sounddevice is already imported: ~/.asoundrc would not be read")
+    home = Path(os.environ["HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    (home / ".asoundrc").write_text("pcm.!default { type null }\n", encoding="utf-8")
+
+
 def models_root() -> Path:
     """Where run.py built the shared models (``ATELIER_BENCH_MODELS``), else a temp folder."""
     given = os.environ.get("ATELIER_BENCH_MODELS")
@@ -107,6 +119,7 @@ def quick() -> bool:
 TINY = "tiny-sd15"
 TINY_B = "tiny-sd15-b"
 MID = "mid-sd15"
+AUDIO = "bench-stable-audio"
 
 
 def tiny_model(name: str = TINY, seed: int = 0) -> Path:
@@ -172,6 +185,46 @@ def mid_model() -> Path:
         scheduler=PNDMScheduler(**tiny_models._SD_BETAS, skip_prk_steps=True, set_alpha_to_one=False, steps_offset=1),
         safety_checker=None, feature_extractor=None, requires_safety_checker=False,
     )
+    scratch = folder.with_name(folder.name + ".partial")
+    pipe.save_pretrained(scratch, safe_serialization=True)
+    scratch.rename(folder)
+    return folder
+
+
+def audio_model() -> Path:
+    """A StableAudioPipeline folder big enough to time: the tiny test model's layout (tiny T5
+    text encoder and tokenizer, the released model's sampler) with a larger DiT (6 layers, 8
+    heads of 64, so 512 wide; 64 latent channels and 256 latent frames, 31.7 M parameters)
+    over a small Oobleck autoencoder with the released model's hop (2 x 4 x 4 x 8 x 8 = 2048
+    samples) at 44.1 kHz stereo: the longest clip is 256 x 2048 / 44100 = 11.9 s. Random
+    weights (timing does not depend on them); built once, about 125 MB."""
+    folder = models_root() / AUDIO
+    if (folder / "model_index.json").is_file():
+        return folder
+    import torch
+    from diffusers import (AutoencoderOobleck, CosineDPMSolverMultistepScheduler, StableAudioDiTModel,
+                           StableAudioPipeline, StableAudioProjectionModel)
+    from transformers import T5EncoderModel
+
+    from atelier.engine.sample_model import tiny_t5_config, tiny_t5_tokenizer
+
+    torch.manual_seed(0)
+    width = 8 * 64
+    transformer = StableAudioDiTModel(
+        sample_size=256, in_channels=64, num_layers=6, attention_head_dim=64, num_attention_heads=8,
+        num_key_value_attention_heads=4, out_channels=64, cross_attention_dim=width, time_proj_dim=256,
+        global_states_input_dim=2 * width, cross_attention_input_dim=width,
+    )
+    vae = AutoencoderOobleck(encoder_hidden_size=8, downsampling_ratios=[2, 4, 4, 8, 8], decoder_channels=8,
+                             decoder_input_channels=64, audio_channels=2, channel_multiples=[1, 2, 4, 8, 16],
+                             sampling_rate=44100)
+    text_encoder = T5EncoderModel(tiny_t5_config())
+    projection = StableAudioProjectionModel(text_encoder_dim=text_encoder.config.d_model, conditioning_dim=width,
+                                            min_value=0, max_value=512)
+    scheduler = CosineDPMSolverMultistepScheduler(solver_order=2, prediction_type="v_prediction", sigma_data=1.0,
+                                                  sigma_schedule="exponential")
+    pipe = StableAudioPipeline(vae=vae, text_encoder=text_encoder, projection_model=projection,
+                               tokenizer=tiny_t5_tokenizer(), transformer=transformer, scheduler=scheduler)
     scratch = folder.with_name(folder.name + ".partial")
     pipe.save_pretrained(scratch, safe_serialization=True)
     scratch.rename(folder)
@@ -307,7 +360,7 @@ def open_window():
     win.ask_unsaved = lambda doing: QMessageBox.StandardButton.Discard
     win.ask_recover = lambda crashed: False
     win.show()
-    wait_until(lambda: win.panel.model_combo.isEnabled() or "No image models" in win.panel.message_label.text(),
+    wait_until(lambda: win.panel.model_combo.isEnabled() or "No models found" in win.panel.message_label.text(),
                timeout=120)
     return win
 

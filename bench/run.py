@@ -37,11 +37,14 @@ BENCHMARKS = [
     ("overhead-tiny", ["bench_overhead.py", "tiny"], 300),
     ("overhead-mid", ["bench_overhead.py", "mid"], 900),
     ("overhead-img2img", ["bench_overhead.py", "img2img"], 300),
+    ("overhead-audio", ["bench_sound.py", "overhead"], 300),
     ("previews", ["bench_previews.py"], 300),
     ("cache", ["bench_cache.py"], 240),
     ("memory", ["bench_memory.py"], 300),
     ("projects", ["bench_projects.py"], 400),
     ("scan", ["bench_scan.py"], 240),
+    ("audio-waveform", ["bench_sound.py", "waveform"], 180),
+    ("audio-playback", ["bench_sound.py", "playback"], 300),
 ]
 
 
@@ -67,7 +70,8 @@ def main(argv=None) -> int:
     try:
         # 1. The shared models, built once in their own isolated process.
         uses_mid = any(n in ("responsiveness", "overhead-mid", "previews") for n, _, _ in chosen)
-        needs = {"tiny"} | ({"mid"} if uses_mid else set())
+        uses_audio = any(n in ("overhead-audio", "audio-playback") for n, _, _ in chosen)
+        needs = {"tiny"} | ({"mid"} if uses_mid else set()) | ({"audio"} if uses_audio else set())
         build = _run("build models", ["build_models.py", *sorted(needs)], scratch / "home-build", models, args, 900,
                      expect_rows=False)
         if build["rc"] != 0:

@@ -16,9 +16,10 @@ PROMPTS = [
 ]
 
 
-def open_window_on_tiny_model():
-    """(app, window): the real window in a throwaway home whose only model is the tiny SD1.5.
-    Call it inside main(): the engine process is spawned, and re-imports the running script."""
+def open_window_on_tiny_model(more_models=None):
+    """(app, window): the real window in a throwaway home whose only model is the tiny SD1.5
+    (and what ``more_models(models_dir)`` adds). Call it inside main(): the engine process is
+    spawned, and re-imports the running script."""
     sys.path.insert(0, str(ROOT / "tests"))
     home = Path(tempfile.mkdtemp(prefix="atelier-shot-"))
     for var, sub in (("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")):
@@ -33,6 +34,8 @@ def open_window_on_tiny_model():
     from atelier.ui.theme import STYLE_ARGUMENTS, dark_palette
 
     tiny_models.build_sd15(paths.models_dir() / "tiny-sd15")
+    if more_models is not None:
+        more_models(paths.models_dir())
     app = QApplication([sys.argv[0], *STYLE_ARGUMENTS])
     app.setPalette(dark_palette())
     window = MainWindow()

@@ -82,3 +82,20 @@ def test_sound_options_on_an_image_model_and_an_image_file_for_sound_exit_2(caps
                          "--out", tmp_path / "a.png"), 2, "--seconds", "is for audio models")
     assert_fails(run_cli(capsys, "generate", "--model", musicgen_dir, "--prompt", "x", "--out", tmp_path / "a.png"),
                  2, "a.png", "must be a .flac or .wav or .ogg or .opus or .mp3 file")
+
+
+def test_init_audio_starts_stable_audio_from_a_clip_of_its_own_length(capsys, tmp_path, stable_audio_dir):
+    clip = tmp_path / "hum.wav"
+    soundfile.write(str(clip), 0.3 * np.sin(np.linspace(0, 300, 2400)), 8000)  # 0.3 s
+    project = tmp_path / "sounds.atelier"
+    code, _stdout, err = run_cli(capsys, "generate", "--model", stable_audio_dir, "--prompt", "warm hum",
+                                 "--init-audio", clip, "--strength", "0.2", "--steps", "2", "--seed", "3",
+                                 "--project", project)
+    assert code == 0, err
+    with ProjectArchive(project) as archive:
+        [output] = archive.project.entries[0].outputs
+        request = output.recipe["request"]
+        assert (request["task"], request["seconds"], request["strength"]) == ("audio-to-audio", 0.3, 0.2)
+        assert archive.read(request["init_audio"]) == clip.read_bytes()
+    assert_fails(run_cli(capsys, "generate", "--model", stable_audio_dir, "--prompt", "x", "--strength", "0.2",
+                         "--out", tmp_path / "a.wav"), 2, "--strength", "goes with --init-audio")

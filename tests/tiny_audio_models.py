@@ -42,6 +42,10 @@ def build_musicgen(folder: Path, seed: int = 0, melody: bool = False) -> Path:
     torch.manual_seed(seed)
     model_class = MusicgenMelodyForConditionalGeneration if melody else MusicgenForConditionalGeneration
     model = model_class(_musicgen_config(melody))
+    # Encodec's codebooks start as zeros (a real model learns them), which would decode every
+    # token to the same sound: random codebooks make different seeds sound different.
+    for layer in model.audio_encoder.quantizer.layers:
+        layer.codebook.embed.normal_()
     config = model.generation_config
     config.decoder_start_token_id = config.pad_token_id = 64
     config.do_sample, config.guidance_scale, config.max_length = True, 3.0, 1500

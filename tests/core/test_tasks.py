@@ -6,6 +6,7 @@ import pytest
 
 from atelier.core.errors import RequestError
 from atelier.core.tasks import (
+    AudioToAudioRequest,
     FakeRequest,
     ImageToImageRequest,
     MusicRequest,
@@ -26,6 +27,8 @@ EXAMPLES = {
     "fake": FakeRequest(prompt="x", seed=1, steps=3, step_seconds=0.5, fail_at_step=2),
     "text-to-audio": TextToAudioRequest(prompt="rain on a tin roof", negative_prompt="music", seconds=12.5, steps=50,
                                         seed=4, batch_size=3),
+    "audio-to-audio": AudioToAudioRequest(prompt="more rain", seconds=8, init_audio="assets/" + "ef" * 32 + ".flac",
+                                          strength=0.3, seed=5),
     "music": MusicRequest(prompt="lo-fi piano", seconds=45, guidance=4.0, temperature=0.9, top_k=200,
                           melody="assets/" + "cd" * 32 + ".wav"),
     "song": SongRequest(prompt="pop, female vocal", lyrics="[verse]\nhello", seconds=90, bpm=120, key="A minor",
@@ -92,7 +95,8 @@ def test_image_to_image_runs_the_steps_diffusers_runs(steps, strength, run):
 
 
 def test_sound_requests_say_what_they_make_and_read():
-    assert {EXAMPLES[task].kind for task in ("text-to-audio", "music", "song")} == {"audio"}
+    assert {EXAMPLES[task].kind for task in ("text-to-audio", "audio-to-audio", "music", "song")} == {"audio"}
+    assert EXAMPLES["audio-to-audio"].inputs == {"init_audio": "assets/" + "ef" * 32 + ".flac"}
     assert EXAMPLES["music"].inputs == {"melody": "assets/" + "cd" * 32 + ".wav"}
     assert EXAMPLES["music"].steps_per_image == 45 * 50  # MusicGen's 50 tokens a second
     assert SongRequest().seconds == 60.0 and TextToAudioRequest().steps == 100
@@ -102,6 +106,8 @@ def test_sound_requests_say_what_they_make_and_read():
     (TextToAudioRequest, {"seconds": 0}, "seconds"),
     (TextToAudioRequest, {"seconds": 601}, "seconds"),
     (MusicRequest, {"melody": "../x.wav"}, "melody"),
+    (AudioToAudioRequest, {"init_audio": ""}, "init sound"),
+    (AudioToAudioRequest, {"init_audio": "assets/" + "ef" * 32 + ".flac", "strength": 2}, "strength"),
     (MusicRequest, {"temperature": 0}, "temperature"),
     (MusicRequest, {"top_k": 0}, "top k"),
     (SongRequest, {"bpm": 20}, "bpm"),

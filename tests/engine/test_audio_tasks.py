@@ -109,6 +109,8 @@ def test_musicgen_makes_music_token_by_token_and_reproduces_it(audio_cache, musi
     assert steps[-1].step == steps[-1].total == 103
     again, _steps, _notices = run(audio_cache, musicgen_dir, recipe.to_request())
     assert np.array_equal(again[0][0], samples)
+    other, _steps, _notices = run(audio_cache, musicgen_dir, request.replace(seed=4))
+    assert not np.array_equal(other[0][0], samples)
 
 
 def test_musicgen_continues_past_one_window_with_a_crossfaded_seam(audio_cache, musicgen_dir, monkeypatch):
@@ -161,6 +163,8 @@ def test_ace_step_makes_a_song_with_lyrics_and_reproduces_it(audio_cache, ace_st
     assert recipe.request.lyrics == "[verse]\nrain of the song" and recipe.request.bpm == 90
     again, _steps, _notices = run(audio_cache, ace_step_dir, recipe.to_request())
     assert np.array_equal(again[0][0], samples)
+    other, _steps, _notices = run(audio_cache, ace_step_dir, request.replace(seed=12))
+    assert not np.array_equal(other[0][0], samples)
 
 
 def test_a_model_of_another_kind_is_refused_before_loading(audio_cache, musicgen_dir, sd15_dir):
@@ -193,3 +197,33 @@ def test_nan_samples_fail_the_job_and_loud_ones_are_turned_down(audio_cache, sta
     peak = np.abs(sounds[0][0]).max()
     assert 0.98 < peak <= 1.0
     assert audio.FLAC_SUBTYPE == "PCM_24"
+
+
+def _clip(rate=8000, seconds=0.5, channels=1):
+    t = np.arange(int(rate * seconds)) / rate
+    tone = (0.4 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    data = io.BytesIO()
+    soundfile.write(data, np.repeat(tone[:, None], channels, axis=1), rate, format="WAV", subtype="FLOAT")
+    return tone, data.getvalue()
+
+
+def test_audio_to_audio_at_strength_0_gives_the_clip_back_and_above_it_remakes_it(audio_cache, stable_audio_dir):
+    from atelier.core.tasks import AudioToAudioRequest
+
+    tone, clip = _clip(rate=16000)  # resampled to the model's 8 kHz, made stereo
+    name = "assets/" + "b" * 64 + ".wav"
+    kept, _steps, _notices = run(audio_cache, stable_audio_dir,
+                                 AudioToAudioRequest(prompt="x", seconds=0.25, init_audio=name, strength=0, seed=2),
+                                 {name: clip})
+    samples = kept[0][0]
+    assert samples.shape == (2000, 2) and np.allclose(samples[:, 0], samples[:, 1])
+    assert np.corrcoef(samples[200:1800, 0], tone[400:3600:2])[0, 1] > 0.99
+    request = AudioToAudioRequest(prompt="x", seconds=0.25, init_audio=name, strength=0.3, steps=2, seed=2)
+    made, steps, _notices = run(audio_cache, stable_audio_dir, request, {name: clip})
+    recipe = made[0][2]
+    assert recipe.inputs == {"init_audio": name} and [p.step for p in steps] == [1, 2]
+    assert recipe.runtime.scheduler_config["sigma_max"] == pytest.approx(0.3 * (500 / 0.3) ** 0.3)
+    again, _steps, _notices = run(audio_cache, stable_audio_dir, recipe.to_request(), {name: clip})
+    assert np.array_equal(again[0][0], made[0][0]) and not np.array_equal(made[0][0], samples)
+    loaded = audio_cache.get(registry.inspect_folder(stable_audio_dir), "cpu")
+    assert loaded.pipe.scheduler.config.sigma_max == 500  # the model's own sampler is back

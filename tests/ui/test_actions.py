@@ -9,10 +9,11 @@ from atelier.core.project import Entry, Output
 from atelier.ui.actions import OutputActions, output_actions
 
 HANDLERS = ("use_prompt", "use_seed", "reproduce", "toggle_favourite", "rate", "export", "toggle_hidden", "delete",
-            "edit", "save_as", "save_sound_as", "use_as_init_image", "vary")
+            "edit", "save_as", "save_sound_as", "use_as_init_image", "use_as_init_sound",
+            "vary")
 IMAGE_ONLY = {"flip_horizontal", "flip_vertical", "rotate_right", "rotate_left", "use_as_init_image",
               "variations_subtle", "variations_strong"}
-AUDIO_ONLY = {"save_sound_as"}
+AUDIO_ONLY = {"save_sound_as", "use_as_init_sound"}
 
 
 @pytest.fixture

@@ -58,7 +58,8 @@ def make_project(assets: Assets, prompts, per_entry=2, color=(40, 90, 200), size
 
 
 HANDLERS = ("use_prompt", "use_seed", "reproduce", "toggle_favourite", "rate", "export", "toggle_hidden", "delete",
-            "edit", "save_as", "save_sound_as", "use_as_init_image", "vary")
+            "edit", "save_as", "save_sound_as", "use_as_init_image", "use_as_init_sound",
+            "vary")
 
 
 def recording_actions(view: HistoryView, calls: list) -> OutputActions:
@@ -620,7 +621,7 @@ def test_context_menu_opens_on_right_click(qtbot, view):
     view.popup_menu = lambda menu, pos: shown.append(sorted(a.data() for a in menu.actions() if a.data()))
     rect = view.list_view.visualRect(view.index_of(output.id))
     view.list_view.customContextMenuRequested.emit(rect.center())
-    assert shown == [sorted(["use_as_init_image", "variations_subtle", "variations_strong", "use_prompt", "use_seed",
+    assert shown == [sorted(["use_as_init_image", "use_as_init_sound", "variations_subtle", "variations_strong", "use_prompt", "use_seed",
                              "reproduce", "favourite", "save_sound_as", "export", "hide", "delete"])]
     view.list_view.customContextMenuRequested.emit(QPoint(rect.right() + 200, rect.bottom() + 200))
     assert len(shown) == 1

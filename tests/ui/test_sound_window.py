@@ -118,3 +118,30 @@ def test_generate_a_sound_then_play_it_reselect_it_save_it_and_reproduce_it(qtbo
     qtbot.waitUntil(lambda: output.id in win.generation.reproductions, timeout=60_000)
     assert win.generation.reproductions[output.id] is True
     assert panel.message_label.text() == "Reproduced exactly: every sample matches."
+
+
+def test_use_as_init_sound_starts_stable_audio_from_a_sound_in_the_history(qtbot, sound_window):
+    win, panel = sound_window, sound_window.panel
+    pick(win, "tiny-stable-audio")
+    panel.prompt_edit.setPlainText("low hum")
+    panel.sound_fields.seconds_spin.setValue(0.3)
+    panel.steps_spin.setValue(1)
+    generate_and_wait(qtbot, win)
+    [(_entry, source)] = list(win.project.outputs())
+
+    pick(win, "tiny-sd15")  # the action chooses a Stable Audio model again
+    choose(win, "use_as_init_sound", source.id)
+    fields = panel.sound_fields
+    assert panel.current_model().name == "tiny-stable-audio" and visible(fields.init_label)
+    assert fields.init_label.text() == "low hum (0.3 s)" and fields.seconds_spin.value() == 0.3
+    fields.strength_spin.setValue(0.25)
+    panel.steps_spin.setValue(2)
+    generate_and_wait(qtbot, win, count=2)
+    made = Recipe.from_dict(list(win.project.outputs())[-1][1].recipe)
+    assert made.task == "audio-to-audio" and made.inputs == {"init_audio": source.asset}
+    assert made.request.strength == 0.25
+
+    qtbot.mouseClick(fields.clear_init_button, Qt.MouseButton.LeftButton)
+    assert not visible(fields.init_label) and panel.request().task == "text-to-audio"
+    pick(win, "tiny-musicgen")
+    assert panel.request().task == "music"  # a sound to start from is Stable Audio's alone

@@ -54,8 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--batch", type=int, default=1, help="number of outputs (files get numbered)")
     gen.add_argument("--init-image", type=Path, help="start from this picture (image-to-image)")
-    gen.add_argument("--strength", type=float, default=0.6,
-                     help="with --init-image: how much to change it, 0 (not at all) to 1 (entirely); default 0.6")
+    gen.add_argument("--strength", type=float, default=None,
+                     help="with --init-image or --init-audio: how much to change it, 0 (not at all) to 1 (entirely); "
+                          "default 0.6 for images, 0.5 for sound")
     sound = gen.add_argument_group("sound (audio models)")
     sound.add_argument("--seconds", type=float, default=None,
                        help="length of the sound (default 10, songs 60; cut to what the model makes)")
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     sound.add_argument("--time-signature", default="", help="songs: beats per bar, e.g. 4")
     sound.add_argument("--language", default="en", help="songs: the language of the lyrics (en, zh, ja, ...)")
     sound.add_argument("--melody", type=Path, help="music (MusicGen Melody models): a clip whose melody to follow")
+    sound.add_argument("--init-audio", type=Path, help="Stable Audio: a sound to start from (default length: its own)")
     gen.add_argument("--from", dest="source", metavar="IMAGE.png|PROJECT.atelier:OUTPUT_ID",
                      help="make an output again from its recipe and say whether the pixels are identical")
     gen.add_argument("--device", choices=DEVICES, default=None, help="default: from settings (auto)")
@@ -265,9 +267,9 @@ def _write_output(path: Path, artifact) -> None:
 
 
 def _refuse_sound_options(args) -> None:
-    given = [name for name in ("seconds", "lyrics", "bpm", "melody") if getattr(args, name) is not None]
+    given = [name for name in ("seconds", "lyrics", "bpm", "melody", "init_audio") if getattr(args, name) is not None]
     if given:
-        raise RequestError(f"--{given[0]}: is for audio models; {args.model} makes images")
+        raise RequestError(f"--{given[0].replace('_', '-')}: is for audio models; {args.model} makes images")
 
 
 def _init_image(path: Path):
@@ -286,9 +288,10 @@ def _init_image(path: Path):
 def _request(args, info, init):
     from ..core import tasks
 
-    values = dict(prompt=args.prompt, negative_prompt=args.negative, seed=args.seed, steps=25 if args.steps is None else args.steps,
-                  guidance=7.0 if args.guidance is None else args.guidance, scheduler=args.scheduler,
-                  batch_size=args.batch)
+    # The image tasks' own defaults for what was not given (sound models have theirs).
+    given = {name: getattr(args, name) for name in ("steps", "guidance", "strength") if getattr(args, name) is not None}
+    values = dict(prompt=args.prompt, negative_prompt=args.negative, seed=args.seed, scheduler=args.scheduler,
+                  batch_size=args.batch, **{k: v for k, v in given.items() if k != "strength"})
     if init is None:
         width, height = args.size or (512, 512)
         return tasks.TextToImageRequest(width=width, height=height, **values)
@@ -299,7 +302,8 @@ def _request(args, info, init):
     from ..core.project_io import asset_name
 
     width, height = args.size or fit_size(init.width, init.height, native_side(info.family))
-    return tasks.ImageToImageRequest(width=width, height=height, strength=args.strength,
+    strength = {"strength": given["strength"]} if "strength" in given else {}
+    return tasks.ImageToImageRequest(width=width, height=height, **strength,
                                      init_image=asset_name(hashlib.sha256(init.png).hexdigest(), "png"), **values)
 
 
@@ -320,6 +324,7 @@ def run_with_progress(info, request, inputs: dict, device: str, on_artifact) -> 
 
     def on_event(event) -> None:
         if isinstance(event, Progress):
+            bar.total = event.total * event.count  # the engine's count: MusicGen's real tokens a second
             bar.n = event.index * event.total + event.step
             bar.refresh()
         elif isinstance(event, Status) and event.notice:

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from ..core.errors import ModelError, RequestError
 from ..core.project_io import asset_name
-from ..core.tasks import AUDIO_TASKS, MusicRequest, SongRequest, TextToAudioRequest
+from ..core.tasks import AUDIO_TASKS, AudioToAudioRequest, MusicRequest, SongRequest, TextToAudioRequest
 
 # The options each task takes, beyond --prompt, --seed and --batch.
 _TAKES = {
-    "text-to-audio": {"seconds", "steps", "guidance", "negative"},
+    "text-to-audio": {"seconds", "steps", "guidance", "negative", "init_audio", "strength"},
     "music": {"seconds", "guidance", "melody"},
     "song": {"seconds", "steps", "guidance", "lyrics", "bpm", "key", "time_signature", "language"},
 }
@@ -29,24 +29,51 @@ def sound_request(args, info, inputs: dict[str, bytes]):
             raise RequestError(f"--{name.replace('_', '-')}: is for image models; {info.id} makes sound")
     given = {name for name, default in (("seconds", None), ("steps", None), ("guidance", None), ("negative", ""),
                                         ("melody", None), ("lyrics", None), ("bpm", None), ("key", ""),
-                                        ("time_signature", ""), ("language", "en"))
+                                        ("time_signature", ""), ("language", "en"), ("init_audio", None),
+                                        ("strength", None))
              if getattr(args, name) != default}
     refused = sorted(given - _TAKES[task])
     if refused:
         raise RequestError(f"--{refused[0].replace('_', '-')}: {info.id} ({info.family}) does not take it")
     values = {"prompt": args.prompt, "seed": args.seed, "batch_size": args.batch}
     values.update({name: getattr(args, name) for name in ("seconds", "steps", "guidance") if name in given})
+    if task == "text-to-audio" and args.init_audio is not None:
+        clip = _read(args.init_audio, "--init-audio")
+        name = _stored(clip, args.init_audio, inputs)
+        values.setdefault("seconds", _length(clip, args.init_audio))
+        strength = {} if args.strength is None else {"strength": args.strength}
+        return AudioToAudioRequest(negative_prompt=args.negative, init_audio=name, **strength, **values)
+    if "strength" in given:
+        raise RequestError("--strength: goes with --init-audio (or --init-image for image models)")
     if task == "text-to-audio":
         return TextToAudioRequest(negative_prompt=args.negative, **values)
     if task == "music":
         if args.melody is not None:
-            clip = _read(args.melody, "--melody")
-            values["melody"] = asset_name(hashlib.sha256(clip).hexdigest(), args.melody.suffix or ".wav")
-            inputs[values["melody"]] = clip
+            values["melody"] = _stored(_read(args.melody, "--melody"), args.melody, inputs)
         return MusicRequest(**values)
     lyrics = _read(args.lyrics, "--lyrics").decode("utf-8", errors="replace") if args.lyrics is not None else ""
     return SongRequest(lyrics=lyrics, bpm=args.bpm, key=args.key, time_signature=args.time_signature,
                        language=args.language, **values)
+
+
+def _stored(clip: bytes, path: Path, inputs: dict[str, bytes]) -> str:
+    """The asset name a clip is kept under, the clip added to ``inputs`` by it."""
+    name = asset_name(hashlib.sha256(clip).hexdigest(), path.suffix or ".wav")
+    inputs[name] = clip
+    return name
+
+
+def _length(clip: bytes, path: Path) -> float:
+    """A clip's length in seconds; RequestError, naming it, when it is not sound."""
+    import io
+
+    import soundfile
+
+    try:
+        info = soundfile.info(io.BytesIO(clip))
+    except Exception as exc:
+        raise RequestError(f"--init-audio {path}: cannot be read as sound ({exc}); choose another file") from exc
+    return round(max(info.frames / info.samplerate, 0.1), 2)
 
 
 def _read(path: Path, option: str) -> bytes:

@@ -49,13 +49,15 @@ class OutputAction:
 
 
 def output_actions(*, use_prompt, use_seed, reproduce, toggle_favourite, rate, export, toggle_hidden, delete,
-                   edit, save_as, save_sound_as, use_as_init_image, vary) -> list[OutputAction]:
+                   edit, save_as, save_sound_as, use_as_init_image, use_as_init_sound, vary) -> list[OutputAction]:
     """The list, bound to its handlers (each takes an output id; ``rate``, ``edit`` and
     ``vary`` take their stars, operation or strength first)."""
     image = frozenset({IMAGE})
     actions = [
         OutputAction("use_as_init_image", "Use as Init Image", use_as_init_image, kinds=image, window_menu="image",
                      group="start", shortcut="Ctrl+I"),
+        OutputAction("use_as_init_sound", "Use as Init Sound", use_as_init_sound, kinds=frozenset({AUDIO}),
+                     group="start"),
         OutputAction("variations_subtle", "Variations: Subtle", partial(vary, VARIATION_STRENGTHS["subtle"]),
                      kinds=image, window_menu="image", group="start"),
         OutputAction("variations_strong", "Variations: Strong", partial(vary, VARIATION_STRENGTHS["strong"]),

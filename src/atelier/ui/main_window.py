@@ -65,7 +65,7 @@ class MainWindow(QMainWindow):
             toggle_favourite=project.toggle_favourite, rate=project.rate, export=self.export_dialog,
             toggle_hidden=project.toggle_hidden, delete=project.delete_output, edit=project.edit_output,
             save_as=self.save_image_as_dialog, save_sound_as=self.save_sound_as_dialog,
-            use_as_init_image=self.use_as_init_image, vary=self.vary,
+            use_as_init_image=self.use_as_init_image, use_as_init_sound=self.use_as_init_sound, vary=self.vary,
         ), project.find, self)
 
         # 2. The layout.
@@ -280,6 +280,20 @@ class MainWindow(QMainWindow):
     def use_as_init_image(self, output_id: str) -> None:
         """Start the next request from this output (read and sized on the project thread)."""
         self.project_controller.prepare_init_image(self.panel.set_init_image, output_id=output_id)
+
+    def use_as_init_sound(self, output_id: str) -> None:
+        """Start the next Stable Audio request from this sound (already in the project)."""
+        from .sound_fields import InitSound
+
+        found = self.project_controller.find(output_id)
+        if found is None:
+            return
+        entry, output = found
+        seconds = settings_of(output.recipe).get("seconds")
+        sound = InitSound(output.asset, entry.prompt, seconds if isinstance(seconds, (int, float)) else None)
+        if not self.panel.start_from_sound(sound):
+            self._show_message("No Stable Audio model to start from a sound with; add one in Settings > Models.",
+                               error=True)
 
     def vary(self, strength: float, output_id: str) -> None:
         """Queue variations of this output: as many as the panel's Images, new seeds."""

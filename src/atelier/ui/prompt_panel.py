@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 
 from ..core.families import native_side
 from ..core.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
-from ..core.tasks import (AUDIO_TASKS, MAX_BATCH, MAX_SEED, MAX_SIDE, MAX_STEPS, ImageToImageRequest, MusicRequest,
-                          Request, SongRequest, TextToAudioRequest, TextToImageRequest)
+from ..core.tasks import (AUDIO_TASKS, MAX_BATCH, MAX_SEED, MAX_SIDE, MAX_STEPS, AudioToAudioRequest,
+                          ImageToImageRequest, MusicRequest, Request, SongRequest, TextToAudioRequest,
+                          TextToImageRequest)
 from .init_image_box import InitImage, InitImageBox
 from .widgets import named, spin_box
 
@@ -45,6 +46,8 @@ SIZE_PRESETS = {
 _HISTORY_SHOWN = 30
 # The request each sound task makes: it takes the form's values its fields name.
 SOUND_REQUESTS = {cls.task: cls for cls in (TextToAudioRequest, MusicRequest, SongRequest)}
+# ... and with a sound to start from (Stable Audio).
+FROM_SOUND = {"text-to-audio": AudioToAudioRequest}
 # What the prompt box asks for, per task.
 _PROMPT_HINTS = {
     "text-to-audio": "Describe the sound ...  e.g. rain on a tin roof, 120 BPM drum loop  (Ctrl+Enter generates)",
@@ -176,8 +179,9 @@ class PromptPanel(QWidget):
     def request(self) -> Request:
         """The form as an immutable request; RequestError names a bad field."""
         if self.task in SOUND_REQUESTS:
-            cls = SOUND_REQUESTS[self.task]
             values = {**self.common_values(), **self.sound_fields.values()}
+            cls = FROM_SOUND.get(self.task, SOUND_REQUESTS[self.task]) if "init_audio" in values \
+                else SOUND_REQUESTS[self.task]
             return cls(**{field.name: values[field.name] for field in dataclasses.fields(cls) if field.name in values})
         init = self.init_image_box.current
         if init is not None:
@@ -212,6 +216,19 @@ class PromptPanel(QWidget):
         width, height = fit_size(image.width, image.height, native_side(info.family) if info else 512)
         self.width_spin.setValue(width)
         self.height_spin.setValue(height)
+
+    def start_from_sound(self, sound) -> bool:
+        """Start the next request from ``sound`` (a sound_fields.InitSound), on a Stable Audio
+        model: the one chosen, or the first listed. False when there is none."""
+        if self.task != "text-to-audio":
+            combo = self.model_combo
+            index = next((i for i in range(combo.count()) if combo.itemData(i) is not None
+                          and AUDIO_TASKS.get(combo.itemData(i).family) == "text-to-audio"), None)
+            if index is None:
+                return False
+            combo.setCurrentIndex(index)
+        self.sound_fields.set_init_sound(sound)
+        return True
 
     # ----- filling the form -----------------------------------------------------------------
     def set_models(self, models: list) -> None:

@@ -1,7 +1,7 @@
 """Requests: one frozen dataclass per task, tagged by ``task`` and built from shared parts
 (parts.py); ``request_from_dict`` turns a recipe's or a project's dict back into one."""
 
-from .audio import AUDIO_TASKS, MusicRequest, SongRequest, TextToAudioRequest
+from .audio import AUDIO_TASKS, AudioToAudioRequest, MusicRequest, SongRequest, TextToAudioRequest
 from .base import Request, UnknownRequest, register, request_class, request_from_dict, task_names
 from .fake import FakeRequest
 from .image import VARIATION_STRENGTHS, ImageToImageRequest, TextToImageRequest
@@ -9,6 +9,6 @@ from .parts import MAX_BATCH, MAX_SECONDS, MAX_SEED, MAX_SIDE, MAX_STEPS
 
 __all__ = [
     "AUDIO_TASKS", "MAX_BATCH", "MAX_SECONDS", "MAX_SEED", "MAX_SIDE", "MAX_STEPS", "VARIATION_STRENGTHS",
-    "FakeRequest", "ImageToImageRequest", "MusicRequest", "Request", "SongRequest", "TextToAudioRequest",
+    "AudioToAudioRequest", "FakeRequest", "ImageToImageRequest", "MusicRequest", "Request", "SongRequest", "TextToAudioRequest",
     "TextToImageRequest", "UnknownRequest", "register", "request_class", "request_from_dict", "task_names",
 ]

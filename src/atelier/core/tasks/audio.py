@@ -1,6 +1,7 @@
 """Sound tasks, one per kind of audio model: ``text-to-audio`` (Stable Audio: sound effects,
-ambiences, loops), ``music`` (MusicGen: instrumentals, optionally following a melody) and
-``song`` (ACE-Step: a song with lyrics). The model's family picks the task (``AUDIO_TASKS``)."""
+ambiences, loops; ``audio-to-audio`` from a sound to start from), ``music`` (MusicGen:
+instrumentals, optionally following a melody) and ``song`` (ACE-Step: a song with lyrics). The
+model's family picks the task (``AUDIO_TASKS``)."""
 
 from dataclasses import dataclass
 
@@ -28,6 +29,27 @@ class TextToAudioRequest(Duration, Denoising, Prompting, Request):
     kind = "audio"
     steps: int = 100
     guidance: float = 7.0
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class AudioToAudioRequest(TextToAudioRequest):
+    """Stable Audio from a sound to start from (``init_audio``, stored in the project):
+    ``strength`` 0 keeps it as it is, 1 keeps little more than its length."""
+
+    task = "audio-to-audio"
+    INPUTS = ("init_audio",)
+    init_audio: str = ""
+    strength: float = 0.5
+
+    def _check_init_audio(self) -> None:
+        from ..project_io import ASSET_NAME
+
+        if not isinstance(self.init_audio, str) or ASSET_NAME.match(self.init_audio) is None:
+            raise RequestError(f"init sound {self.init_audio!r}: must be a sound stored in the project; "
+                               "choose the sound again")
+        if not _is_number(self.strength) or not 0 <= self.strength <= 1:
+            raise RequestError(f"strength {self.strength}: must be between 0 and 1")
 
 
 @register

@@ -14,6 +14,7 @@ _MODULES = {
     "text-to-image": "text_to_image",
     "image-to-image": "image_to_image",
     "text-to-audio": "text_to_audio",
+    "audio-to-audio": "audio_to_audio",
     "music": "music",
     "song": "song",
     "fake": "fake",

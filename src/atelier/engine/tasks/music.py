@@ -104,11 +104,9 @@ def melody_features(model, clip: bytes, folder) -> np.ndarray:
     pitch class (chroma), over the model's 30 s window. Same method as transformers'
     MusicgenMelodyFeatureExtractor (without its optional Demucs stem split): power STFT with a
     Hann window, librosa's chroma filter bank, the loudest bin per frame set to one."""
-    import io
-
-    import soundfile
-    from scipy.signal import resample_poly
     from transformers.audio_utils import chroma_filter_bank
+
+    from ...media.audio_file import read_audio, resample
 
     settings = {"n_fft": 16384, "hop_length": 4096, "chunk_length": 30}
     try:  # the model's own feature-extractor settings, when its folder has them (plain JSON)
@@ -117,16 +115,8 @@ def melody_features(model, clip: bytes, folder) -> np.ndarray:
     except (OSError, ValueError):
         pass
     rate = int(model.config.audio_encoder.sampling_rate)
-    try:
-        samples, clip_rate = soundfile.read(io.BytesIO(clip), dtype="float32", always_2d=True)
-    except Exception as exc:
-        raise RequestError(f"melody clip: cannot be read as sound ({exc}); choose another clip") from exc
-    if samples.shape[0] == 0 or not np.isfinite(samples).all():
-        raise RequestError("melody clip: empty or damaged (NaN samples); choose another clip")
-    mono = samples.mean(axis=1)
-    if clip_rate != rate:
-        divisor = math.gcd(int(clip_rate), rate)
-        mono = resample_poly(mono, rate // divisor, int(clip_rate) // divisor).astype(np.float32)
+    samples, clip_rate = read_audio(clip, "the melody clip")
+    mono = resample(samples.mean(axis=1), clip_rate, rate)
     n_fft, hop = settings["n_fft"], settings["hop_length"]
     length = settings["chunk_length"] * rate
     mono = np.pad(mono[:length], (0, max(0, length - mono.shape[0])))

@@ -32,11 +32,14 @@ def run(ctx, request: TextToAudioRequest) -> None:
         )
         return output.audios[0]
 
-    scheduler = pipe.scheduler
-    runtime = {"scheduler_class": type(scheduler).__name__,
-               "scheduler_config": json.loads(json.dumps({k: v for k, v in dict(scheduler.config).items()
-                                                          if not k.startswith("_")}, default=str))}
-    make_sounds(ctx, loaded, request, rate, request.steps, generate, runtime)
+    make_sounds(ctx, loaded, request, rate, request.steps, generate, scheduler_runtime(pipe.scheduler))
+
+
+def scheduler_runtime(scheduler) -> dict:
+    """The sampler a recipe records: its class and its config as plain JSON values."""
+    return {"scheduler_class": type(scheduler).__name__,
+            "scheduler_config": json.loads(json.dumps({k: v for k, v in dict(scheduler.config).items()
+                                                       if not k.startswith("_")}, default=str))}
 
 
 def longest_seconds(pipe) -> float:

@@ -15,6 +15,7 @@ import logging
 
 import numpy as np
 
+from ...media.audio_file import resample
 from ...media.playback import PlaybackBuffer
 
 log = logging.getLogger(__name__)
@@ -75,18 +76,6 @@ def device_index(name: str) -> int | None:
             return index
     log.warning("sound output device %r is not connected; using the system default", name)
     return None
-
-
-def resampled(samples: np.ndarray, rate: int, new_rate: int) -> np.ndarray:
-    """``samples`` (frames, channels) at ``new_rate``, float32 (polyphase filter, as good as
-    sox's default for listening)."""
-    from math import gcd
-
-    from scipy.signal import resample_poly
-
-    div = gcd(int(rate), int(new_rate))
-    out = resample_poly(np.asarray(samples, np.float32), int(new_rate) // div, int(rate) // div, axis=0)
-    return np.ascontiguousarray(np.clip(out, -4.0, 4.0), dtype=np.float32)
 
 
 class AudioOutput:
@@ -172,7 +161,7 @@ class AudioOutput:
             if rate <= 0 or rate == buffer.rate:
                 raise
             log.info("sound output refuses %d Hz; playing at its %d Hz", buffer.rate, rate)
-            again = _carry_state(buffer, PlaybackBuffer(resampled(samples.reshape(len(samples), -1),
+            again = _carry_state(buffer, PlaybackBuffer(resample(samples.reshape(len(samples), -1),
                                                                   buffer.rate, rate), rate))
             self._open(sd, again, device)  # the one retry: its failure is the reason shown
             return again
