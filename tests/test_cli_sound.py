@@ -10,6 +10,7 @@ import soundfile
 from test_cli import assert_fails, run_cli
 
 from atelier.core.project_io import ProjectArchive
+from atelier.media.peaks import Peaks
 
 
 @pytest.fixture(autouse=True)
@@ -44,6 +45,8 @@ def test_a_song_with_lyrics_goes_into_a_project_as_flac_with_its_recipe(capsys, 
         assert [o.kind for o in outputs] == ["audio", "audio"] and outputs[0].asset.endswith(".flac")
         assert [o.recipe["request"]["seed"] for o in outputs] == [9, 10]
         data = archive.read(outputs[0].asset)
+        peaks = Peaks.from_bytes(archive.read(outputs[0].peaks))  # kept beside the sound
+        assert (peaks.rate, peaks.frames, peaks.channels) == (400, 400, 2)
     assert data == (tmp_path / "song-1.flac").read_bytes()
     import io
 

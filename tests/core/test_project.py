@@ -1115,6 +1115,23 @@ def test_canvas_documents_keep_their_mask_and_source(sessions, user_home):
     assert archive.read(doc.mask) == png("white") and archive.read(doc.asset) == png("blue")
 
 
+def test_a_sound_keeps_its_waveform_peaks_beside_it_through_saves_and_undo(sessions, user_home):
+    path = user_home / "sounds.atelier"
+    session = sessions("create")
+    entry = session.add_entry("rain")
+    sound = session.add_output(entry, "audio", flac(), "flac", {"seed": 1}, peaks=b"peaks of the rain")
+    assert sound.peaks == f"assets/{sha(b'peaks of the rain')}.npz"
+    session.save(path)
+    removed = session.remove_output(sound.id)
+    session.save(path)  # the sound and its peaks are unreferenced now, and dropped from the file
+    session.restore_output(removed)
+    session.save(path)
+    archive = ProjectArchive(path)
+    again = archive.project.find_output(sound.id)
+    assert archive.read(again.peaks) == b"peaks of the rain" and archive.read(again.asset) == flac()
+    assert again.peaks in archive.project.assets()
+
+
 def test_a_removed_output_comes_back_even_after_a_save(sessions, user_home):
     path = user_home / "p.atelier"
     session = sessions("create")

@@ -16,6 +16,7 @@ from atelier import paths
 from atelier.core.recipe import Recipe
 from atelier.core.tasks import MusicRequest, SongRequest, TextToAudioRequest
 from atelier.media.loudness import integrated_lufs, true_peak_db
+from atelier.media.peaks import Peaks, peaks_of
 
 
 @pytest.fixture
@@ -93,10 +94,16 @@ def test_generate_a_sound_then_play_it_reselect_it_save_it_and_reproduce_it(qtbo
     qtbot.mouseClick(player.findChild(type(player.play_button), "audio_play"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not player.playing and player.position == 0.0, timeout=10_000)
 
+    # The engine summarised the waveform; the project keeps it beside the sound, and a sound
+    # chosen again in the history is drawn from it, not from a second pass over its samples.
+    kept = Peaks.from_bytes(win.project_controller.read_asset(output.peaks))
+    assert (kept.rate, kept.frames, kept.channels) == (8000, 4000, 2)
+    assert np.allclose(kept.levels[0].high, peaks_of(frames, 8000).levels[0].high, atol=1e-6)
     player.clear()
     win.history.output_activated.emit(output.id)  # as a click on its tile does
     qtbot.waitUntil(lambda: player.buffer is not None, timeout=10_000)
     assert np.array_equal(player.buffer._samples, frames)
+    assert np.array_equal(player.view.peaks.levels[0].high, kept.levels[0].high)
 
     # Save Sound As: WAV 16-bit at 48 kHz, brought to the broadcast loudness (EBU R128).
     dialog = win.save_sound_as_dialog(output.id)

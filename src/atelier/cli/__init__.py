@@ -235,7 +235,8 @@ def _generate(args) -> int:
             """Each output is written the moment it exists."""
             recipe = artifact.recipe
             if session is not None:
-                session.add_output(entry, request.kind, artifact.data, artifact.suffix, recipe.to_dict())
+                session.add_output(entry, request.kind, artifact.data, artifact.suffix, recipe.to_dict(),
+                                   peaks=artifact.peaks)
                 session.save()
                 say(f"{session.path}: {noun} {recipe.batch_index + 1}  seed {recipe.seed}")
             if targets is not None:

@@ -39,6 +39,7 @@ class Output:
     hidden: bool = False
     source: str | None = None  # for a canvas document: the id of the output it was made from
     mask: str | None = None  # for a canvas document: the asset holding its mask
+    peaks: str | None = None  # for a sound: the asset holding its waveform peaks (media/peaks.py)
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -118,8 +119,7 @@ class Project:
             names.update(entry.inputs())
             for output in entry.outputs:
                 names.add(output.asset)
-                if output.mask:
-                    names.add(output.mask)
+                names.update(name for name in (output.mask, output.peaks) if name)
                 inputs = (output.recipe or {}).get("inputs")
                 if isinstance(inputs, dict):
                     names.update(name for name in inputs.values() if isinstance(name, str) and ASSET_NAME.match(name))

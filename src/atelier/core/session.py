@@ -146,8 +146,11 @@ class ProjectSession:
         return self.add_entry(data.get("prompt", ""), data.get("negative_prompt", ""), parameters, summary)
 
     def add_output(self, entry: Entry, kind: str, data: bytes, suffix: str, recipe: dict | None = None,
-                   **fields) -> Output:
-        """Store ``data`` (an encoded PNG or FLAC) as a content-named asset, durably, then record it."""
+                   peaks: bytes | None = None, **fields) -> Output:
+        """Store ``data`` (an encoded PNG or FLAC), and a sound's waveform ``peaks``, as
+        content-named assets, durably, then record the output."""
+        if peaks is not None:
+            fields["peaks"] = self._store_asset(peaks, "npz")
         output = Output(kind=kind, asset=self._store_asset(data, suffix), recipe=recipe, **fields)
         entry.outputs.append(output)
         self._changed(entry)
@@ -165,10 +168,10 @@ class ProjectSession:
         for entry in self.project.entries:
             for index, output in enumerate(entry.outputs):
                 if output.id == output_id:
-                    assets = {name: self.read_asset(name) for name in (output.asset, output.mask)
-                              if name and self._has_asset(name)}
+                    names = [name for name in (output.asset, output.mask, output.peaks) if name]
+                    assets = {name: self.read_asset(name) for name in names if self._has_asset(name)}
                     del entry.outputs[index]
-                    self._released.update(name for name in (output.asset, output.mask) if name)
+                    self._released.update(names)
                     self._changed(entry)
                     return RemovedOutput(entry.id, index, output, assets)
         raise ProjectError(f"no output {output_id} in this project")

@@ -125,7 +125,11 @@ def sound_artifact(ctx, samples, rate: int, recipe: Recipe) -> Artifact:
         ctx.emit(Status(f"sound {recipe.batch_index + 1} peaked at +{20 * math.log10(peak):.1f} dBFS; "
                         f"turned down {cut:.1f} dB so it does not clip", notice=True))
         frames = frames * np.float32(_PEAK_CEILING / peak)
-    return Artifact("audio/flac", flac_bytes(frames, rate, recipe), recipe)
+    from ..media.peaks import peaks_of
+
+    # The waveform is summarised here, once, while the samples are in memory: the project keeps
+    # it beside the sound, so no window ever reads a whole file to draw it.
+    return Artifact("audio/flac", flac_bytes(frames, rate, recipe), recipe, peaks=peaks_of(frames, rate).to_bytes())
 
 
 def flac_bytes(frames: np.ndarray, rate: int, recipe: Recipe) -> bytes:

@@ -71,10 +71,11 @@ class Artifact:
     """A finished output: its file (recipe inside, encoded in the engine), what it is, and a
     picture to show at once."""
 
-    media_type: str  # "image/png", later "audio/flac", ...
+    media_type: str  # "image/png" or "audio/flac"
     data: bytes
     recipe: Recipe
     picture: Picture | None = None
+    peaks: bytes | None = None  # a sound's waveform peaks (media/peaks.py), made with it
 
     @property
     def suffix(self) -> str:

@@ -240,12 +240,13 @@ class MainWindow(QMainWindow):
         self.player_dock.raise_()
         return self.player
 
-    @Slot(str, bytes)
-    def show_sound(self, output_id: str, data: bytes) -> None:
-        """Load a sound (a stored output, or a remake when ``output_id`` is "") into the player."""
+    @Slot(str, bytes, bytes)
+    def show_sound(self, output_id: str, data: bytes, peaks: bytes = b"") -> None:
+        """Load a sound (a stored output, or a remake when ``output_id`` is "") into the player,
+        with the waveform peaks the project keeps for it when there are any."""
         found = self.project_controller.find(output_id) if output_id else None
         title = "Remade" if not output_id else found[0].prompt if found is not None else ""
-        self.sound_player().load_file(data, title)
+        self.sound_player().load_file(data, title, peaks or None)
 
     # ----- generating ---------------------------------------------------------------------------
     @Slot()

@@ -38,6 +38,7 @@ class MadeOutput:
     suffix: str
     recipe: Recipe
     image: QImage | None = None
+    peaks: bytes | None = None  # a sound's waveform peaks
 
     @property
     def kind(self) -> str:
@@ -146,7 +147,7 @@ class EngineWorker(QObject):
 
     def _on_artifact(self, artifact) -> None:
         image = picture_to_qimage(artifact.picture) if artifact.picture is not None else None
-        self.output_ready.emit(MadeOutput(artifact.data, artifact.suffix, artifact.recipe, image))
+        self.output_ready.emit(MadeOutput(artifact.data, artifact.suffix, artifact.recipe, image, artifact.peaks))
 
     def _inputs(self, request: Request) -> dict[str, bytes]:
         names = set(request.inputs.values())

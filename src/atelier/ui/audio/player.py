@@ -62,9 +62,10 @@ class _Job(QRunnable):
             self._signals.done.emit(self._id, result)
 
 
-def _decode(source: Path | bytes, name: str) -> tuple[np.ndarray, int, Peaks]:
-    """A sound file's (or its bytes') samples (frames, channels) float32, rate and peaks;
-    ValueError naming it when it is not sound."""
+def _decode(source: Path | bytes, name: str, peaks: bytes | None = None) -> tuple[np.ndarray, int, Peaks]:
+    """A sound file's (or its bytes') samples (frames, channels) float32, rate and peaks (from
+    ``peaks`` when they are this sound's, else computed); ValueError naming it when it is not
+    sound."""
     import io
 
     import soundfile
@@ -76,6 +77,13 @@ def _decode(source: Path | bytes, name: str) -> tuple[np.ndarray, int, Peaks]:
         raise ValueError(f"{name} cannot be read as sound ({exc})") from None
     if not len(samples):
         raise ValueError(f"{name} holds no sound")
+    if peaks is not None:
+        try:
+            kept = Peaks.from_bytes(peaks)
+            if (kept.rate, kept.frames, kept.channels) == (int(rate), *samples.shape):
+                return samples, int(rate), kept
+        except ValueError:
+            pass  # damaged: make them again
     return samples, int(rate), peaks_of(samples, int(rate))
 
 
@@ -329,10 +337,11 @@ class AudioPlayer(QWidget):
         self.position_changed.emit(0.0)
         self.loaded.emit(buffer.duration)
 
-    def load_file(self, source: str | Path | bytes, title: str = "") -> None:
+    def load_file(self, source: str | Path | bytes, title: str = "", peaks: bytes | None = None) -> None:
         """Read a sound file (WAV, FLAC, OGG, MP3), or a file's bytes, in the background, then
-        ``load`` it. Until it is read the view says "Reading waveform…"; a file that is not
-        sound shows why, and ``load_failed`` says it."""
+        ``load`` it, with ``peaks`` (``media.peaks`` bytes) when they are known. Until it is read
+        the view says "Reading waveform…"; a file that is not sound shows why, and
+        ``load_failed`` says it."""
         if not isinstance(source, bytes):
             source = Path(source)
         title = title or source.name if isinstance(source, Path) else title
@@ -340,7 +349,7 @@ class AudioPlayer(QWidget):
         self.view.set_message(READING)
         self.title_label.setText(title)
         self.title_label.setToolTip(str(source) if isinstance(source, Path) else title)
-        self._start_job("file", lambda: _decode(source, title or "the sound"))
+        self._start_job("file", lambda: _decode(source, title or "the sound", peaks))
 
     def clear(self) -> None:
         """No sound: playback stopped, the output closed, pending results dropped."""

@@ -46,7 +46,8 @@ class ProjectWorker(QObject):
     unavailable = Signal(str)  # no project can be kept at all (the data folder cannot be written)
     closed = Signal()
     asset_loaded = Signal(str, QImage)  # output id, full image
-    sound_loaded = Signal(str, bytes)  # output id, its sound file (the player decodes it off this thread)
+    sound_loaded = Signal(str, bytes, bytes)  # output id, its sound file (the player decodes it off this
+    # thread), and its peaks as the project keeps them (b"" when it keeps none: made elsewhere)
     sound_saved = Signal(str)  # what Save Sound As wrote, in one line
     compared = Signal(str, bool, str)  # output id, pixels (samples) identical, how they compare
     exported = Signal(int, object)  # files written, folder
@@ -141,14 +142,15 @@ class ProjectWorker(QObject):
         thumbnail = image.scaled(128, 128, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
         self.init_image_ready.emit(purpose, InitImage(asset, image.width(), image.height(), label, thumbnail))
 
-    @Slot(str, str, bytes, str, object)
-    def store_output(self, token: str, kind: str, data: bytes, suffix: str, recipe: dict) -> None:
+    @Slot(str, str, bytes, str, object, object)
+    def store_output(self, token: str, kind: str, data: bytes, suffix: str, recipe: dict, peaks) -> None:
         """Write the image or sound into the working folder; only then does the window show it."""
         entry = self._entries.get(token)
         if self.session is None or entry is None:
             return
         try:
-            output = self.session.add_output(entry, kind, data, suffix, recipe, source=self._sources.get(token))
+            output = self.session.add_output(entry, kind, data, suffix, recipe, peaks=peaks,
+                                             source=self._sources.get(token))
         except (OSError, AtelierError) as exc:
             self.failed.emit(f"could not store the {'sound' if kind == 'audio' else 'image'} in the project: {exc}")
             return
@@ -289,9 +291,15 @@ class ProjectWorker(QObject):
             return
         if output.kind == "audio":
             try:
-                self.sound_loaded.emit(output_id, self.session.read_asset(output.asset))
+                data = self.session.read_asset(output.asset)
             except (OSError, AtelierError) as exc:
                 self.failed.emit(f"could not read that sound: {exc}")
+                return
+            try:  # a file an older Atelier saved may have dropped them: the player makes them again
+                peaks = self.session.read_asset(output.peaks) if output.peaks else b""
+            except (OSError, AtelierError):
+                peaks = b""
+            self.sound_loaded.emit(output_id, data, peaks)
             return
         try:
             image = decode_image(self.session.read_asset(output.asset), output.asset)
@@ -402,7 +410,7 @@ class ProjectThread(QObject):
     request_discard_crashed = Signal(object)
     request_begin = Signal(str, object, object, object)  # token, request, model, source output id
     request_init_image = Signal(str, object, object)  # purpose, output id or None, path or None
-    request_store = Signal(str, str, bytes, str, object)  # token, kind, file, suffix, recipe
+    request_store = Signal(str, str, bytes, str, object, object)  # token, kind, file, suffix, recipe, peaks
     request_mark = Signal(str, object)
     request_save = Signal(object)
     request_close = Signal()

@@ -34,7 +34,7 @@ class GenerationController(QObject):
     engine_described = Signal(str)  # what the engine is: starting, ready, the model it holds, stopped
     preview_shown = Signal(QImage, object)  # a live preview, the (width, height) it stretches to
     image_shown = Signal(QImage)  # a finished image, stored (or a remake, compared)
-    sound_shown = Signal(str, bytes)  # a finished sound, stored: its output id ("" for a remake) and file
+    sound_shown = Signal(str, bytes, bytes)  # a finished sound, stored: its output id ("" for a remake), file, peaks
     seed_used = Signal(object)  # the seed of the output just shown (past 2**31: a Qt int is 32-bit)
     job_started = Signal(object)  # Job
     countdown_over = Signal()  # the cancel countdown ended: its last words should not stay up
@@ -269,13 +269,14 @@ class GenerationController(QObject):
             self.project.compare(self.running_job.reproduce_of, output.data)
             return
         self._pending[f"{job_id}:{output.recipe.batch_index}"] = output
-        self.project.store_output(job_id, output.kind, output.data, output.suffix, output.recipe.to_dict())
+        self.project.store_output(job_id, output.kind, output.data, output.suffix, output.recipe.to_dict(),
+                                  output.peaks)
 
     def _show(self, output: MadeOutput, output_id: str) -> None:
         if output.image is not None:
             self.image_shown.emit(output.image)
         else:
-            self.sound_shown.emit(output_id, output.data)
+            self.sound_shown.emit(output_id, output.data, output.peaks or b"")
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:

@@ -38,7 +38,7 @@ class ProjectController(QObject):
     unavailable = Signal(str)
     closed = Signal()
     image_loaded = Signal(str, QImage)  # output id, full image
-    sound_loaded = Signal(str, bytes)  # output id, its sound file
+    sound_loaded = Signal(str, bytes, bytes)  # output id, its sound file, its peaks (b"": none kept)
     sound_saved = Signal(str)  # what Save Sound As wrote, in one line
     compared = Signal(str, bool, str)  # output id, pixels (samples) identical, how they compare
     exported = Signal(int, object)  # files written, folder
@@ -213,8 +213,9 @@ class ProjectController(QObject):
         if then is not None:
             then(image)
 
-    def store_output(self, token: str, kind: str, data: bytes, suffix: str, recipe: dict) -> None:
-        self.bridge.request_store.emit(token, kind, data, suffix, recipe)
+    def store_output(self, token: str, kind: str, data: bytes, suffix: str, recipe: dict,
+                     peaks: bytes | None = None) -> None:
+        self.bridge.request_store.emit(token, kind, data, suffix, recipe, peaks)
 
     def compare(self, output_id: str, data: bytes) -> None:
         """Whether ``data`` has exactly the stored output's pixels or samples (``compared`` answers)."""
