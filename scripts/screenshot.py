@@ -45,6 +45,15 @@ def open_window_on_tiny_model(more_models=None):
     return app, window
 
 
+def save_and_quit(app, window, name: str) -> None:
+    """Save the window's picture as docs/NAME (or the path given on the command line), close."""
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / name
+    window.grab().save(str(out))
+    print(f"wrote {out}")
+    window.close()
+    app.quit()
+
+
 def main() -> int:
     from PySide6.QtCore import QTimer
 
@@ -71,14 +80,7 @@ def main() -> int:
         if window.running_job is not None or stored < sum(count for _p, _s, count in PROMPTS):
             QTimer.singleShot(100, wait_for_image)
             return
-        QTimer.singleShot(800, snap)  # let the history's thumbnails arrive
-
-    def snap():
-        out = ROOT / "docs" / "screenshot.png"
-        window.grab().save(str(out))
-        print(f"wrote {out}")
-        window.close()
-        app.quit()
+        QTimer.singleShot(800, lambda: save_and_quit(app, window, "screenshot.png"))  # thumbnails arrive first
 
     QTimer.singleShot(100, generate)
     status = app.exec()

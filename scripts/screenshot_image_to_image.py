@@ -2,9 +2,8 @@
 as the init image with its strength slider. Run by `make screenshot` (under Xvfb)."""
 
 import sys
-from pathlib import Path
 
-from screenshot import ROOT, open_window_on_tiny_model
+from screenshot import open_window_on_tiny_model, save_and_quit
 
 
 def main() -> int:
@@ -42,16 +41,9 @@ def main() -> int:
             state["stage"] = "strength"
         elif stage == "strength" and panel.init_image_box.current is not None:
             panel.init_image_box.set_strength(0.45)
-            QTimer.singleShot(1000, snap)  # let the history's thumbnails arrive
+            QTimer.singleShot(1000, lambda: save_and_quit(app, window, "image-to-image.png"))  # let the history's thumbnails arrive
             return
         QTimer.singleShot(100, step)
-
-    def snap():
-        out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "image-to-image.png"
-        window.grab().save(str(out))
-        print(f"wrote {out}")
-        window.close()
-        app.quit()
 
     QTimer.singleShot(100, step)
     status = app.exec()

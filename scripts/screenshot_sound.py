@@ -5,7 +5,7 @@ region. Run by `make screenshot` (under Xvfb)."""
 import sys
 from pathlib import Path
 
-from screenshot import ROOT, open_window_on_tiny_model
+from screenshot import open_window_on_tiny_model, save_and_quit
 
 JOBS = (  # model, prompt, seconds, and what else the form needs; the last one is left in the player
     ("tiny-stable-audio", "rain on a tin roof, distant thunder", 0.5, {}),
@@ -53,16 +53,9 @@ def main() -> int:
                 and window.player.buffer is not None and window.player.view.peaks is not None:
             window.player.set_loop_region((2.0, 5.0))
             window.player.seek(3.1)
-            QTimer.singleShot(1200, snap)  # the history's waveforms arrive
+            QTimer.singleShot(1200, lambda: save_and_quit(app, window, "sound.png"))  # the history's waveforms arrive
             return
         QTimer.singleShot(100, step)
-
-    def snap():
-        out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "sound.png"
-        window.grab().save(str(out))
-        print(f"wrote {out}")
-        window.close()
-        app.quit()
 
     QTimer.singleShot(100, step)
     status = app.exec()

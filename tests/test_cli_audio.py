@@ -5,22 +5,13 @@ import json
 import numpy as np
 import pytest
 import soundfile
+from test_cli import run_cli
 
-from atelier.cli import COMMANDS, main
+from atelier.cli import COMMANDS
 from atelier.cli.audio import PRESET_NAMES
 from atelier.media.loudness import PRESETS, integrated_lufs, true_peak_db
 
 RATE = 44100
-
-
-def run_cli(capsys, *argv) -> tuple[int, str, str]:
-    """(exit code, stdout, stderr) of one in-process call; argparse's SystemExit is an exit code."""
-    try:
-        code = main([str(arg) for arg in argv])
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def one_error_line(err: str, *words: str) -> None:

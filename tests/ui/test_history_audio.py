@@ -2,7 +2,6 @@
 says (the kind of sound, its length), tooltips, and search that reaches a song's lyrics."""
 
 import io
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +11,7 @@ import soundfile
 from PIL import Image
 from PySide6.QtCore import QPointF, QRect, Qt
 from PySide6.QtGui import QColor, QImage
+from test_history import Assets
 
 from atelier.core.project import Entry, Output, Project
 from atelier.ui.history import THUMB, Colours, HistoryView, decode_thumbnail
@@ -42,22 +42,6 @@ def png(color, size=(64, 48)) -> bytes:
 def audio_recipe(task: str, prompt: str, seed: int = 7, **request) -> dict:
     return {"schema": 2, "task": task, "kind": "audio",
             "request": {"task": task, "prompt": prompt, "seed": seed, **request}, "inputs": {}}
-
-
-class Assets:
-    def __init__(self):
-        self.data: dict[str, bytes] = {}
-        self.calls: list[str] = []
-        self._lock = threading.Lock()
-
-    def add(self, name: str, data: bytes) -> str:
-        self.data[name] = data
-        return name
-
-    def read(self, name: str) -> bytes:
-        with self._lock:
-            self.calls.append(name)
-        return self.data[name]
 
 
 def project_with_sounds(assets: Assets) -> tuple[Project, dict[str, Output]]:

@@ -9,7 +9,7 @@ from ...core.tasks import AudioToAudioRequest
 from ..audio import clamp_seconds, make_sounds, sound_artifact, sound_recipe
 from ..image import library_versions, seeds
 from ..loader import require_pipeline
-from .text_to_audio import longest_seconds, scheduler_runtime
+from .text_to_audio import longest_seconds, scheduler_runtime, stable_audio
 
 
 def run(ctx, request: AudioToAudioRequest) -> None:
@@ -35,22 +35,11 @@ def run(ctx, request: AudioToAudioRequest) -> None:
 
         pipe.scheduler = type(shipped).from_config(config, sigma_max=sigma_max)
         try:
-            output = pipe(
-                prompt=request.prompt,
-                negative_prompt=request.negative_prompt or None,
-                audio_end_in_s=request.seconds,
-                num_inference_steps=request.steps,
-                guidance_scale=request.guidance,
-                generator=torch.Generator("cpu").manual_seed(seed),
-                initial_audio_waveforms=torch.from_numpy(start)[None].to(pipe.device, pipe.dtype),
-                initial_audio_sampling_rate=rate,
-                callback=lambda step, _timestep, _latents: on_step(step + 1),
-                callback_steps=1,
-                output_type="np",
-            )
+            return stable_audio(pipe, request, seed, on_step,
+                                initial_audio_waveforms=torch.from_numpy(start)[None].to(pipe.device, pipe.dtype),
+                                initial_audio_sampling_rate=rate)
         finally:
             pipe.scheduler = shipped
-        return output.audios[0]
 
     runtime = scheduler_runtime(type(shipped).from_config(config, sigma_max=sigma_max))
     make_sounds(ctx, loaded, request, rate, request.steps, generate, runtime)

@@ -16,23 +16,30 @@ def run(ctx, request: TextToAudioRequest) -> None:
     request = clamp_seconds(ctx, request, longest_seconds(pipe), loaded.info.name)
 
     def generate(seed, on_step):
-        import torch
-
-        # The pipeline's old-style callback has no interrupt flag: on_step raises to stop it.
-        output = pipe(
-            prompt=request.prompt,
-            negative_prompt=request.negative_prompt or None,
-            audio_end_in_s=request.seconds,
-            num_inference_steps=request.steps,
-            guidance_scale=request.guidance,
-            generator=torch.Generator("cpu").manual_seed(seed),
-            callback=lambda step, _timestep, _latents: on_step(step + 1),
-            callback_steps=1,
-            output_type="np",
-        )
-        return output.audios[0]
+        return stable_audio(pipe, request, seed, on_step)
 
     make_sounds(ctx, loaded, request, rate, request.steps, generate, scheduler_runtime(pipe.scheduler))
+
+
+def stable_audio(pipe, request: TextToAudioRequest, seed: int, on_step, **start):
+    """One call of a Stable Audio pipeline: (channels, frames) samples. ``start``: the
+    pipeline's initial-audio arguments, for audio to audio."""
+    import torch
+
+    # The pipeline's old-style callback has no interrupt flag: on_step raises to stop it.
+    output = pipe(
+        prompt=request.prompt,
+        negative_prompt=request.negative_prompt or None,
+        audio_end_in_s=request.seconds,
+        num_inference_steps=request.steps,
+        guidance_scale=request.guidance,
+        generator=torch.Generator("cpu").manual_seed(seed),
+        callback=lambda step, _timestep, _latents: on_step(step + 1),
+        callback_steps=1,
+        output_type="np",
+        **start,
+    )
+    return output.audios[0]
 
 
 def scheduler_runtime(scheduler) -> dict:
