@@ -276,6 +276,8 @@ def test_the_tooltip_says_what_kind_of_sound_how_long_and_a_songs_first_line(qtb
     assert "sound, 12.5 s" in tip(made["sound"]) and "Seed 7" in tip(made["sound"])
     assert "\u201cNeon rain on the boulevard\u201d" in tip(made["song"])
     assert task_note(made["image"]) == ""
+    remade = Output(kind="audio", asset="assets/x.flac", recipe=audio_recipe("audio-to-audio", "more rain", seconds=3))
+    assert task_note(remade) == "sound, 3 s"  # made from another sound: still a sound
     text = view.index_of(made["song"].id).data(Qt.ItemDataRole.AccessibleTextRole)
     assert text.startswith("Song: synth-pop, female vocal") and "2 seconds" in text
 

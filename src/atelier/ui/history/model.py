@@ -26,7 +26,7 @@ def seed_of(entry: Entry, output: Output):
 
 
 # What a sound is called by the task that made it; a sound of no known task is a "Sound".
-AUDIO_LABELS = {"text-to-audio": "Sound", "music": "Music", "song": "Song"}
+AUDIO_LABELS = {"text-to-audio": "Sound", "audio-to-audio": "Sound", "music": "Music", "song": "Song"}
 
 
 def audio_label(output: Output) -> str:
