@@ -39,3 +39,9 @@ def apply_theme(app: QApplication, theme: str) -> None:
         scheme = QGuiApplication.styleHints().colorScheme()
         theme = "light" if scheme == Qt.ColorScheme.Light else "dark"
     app.setPalette(dark_palette() if theme == "dark" else app.style().standardPalette())
+
+
+def mix(a: QColor, b: QColor, t: float) -> QColor:
+    """``a`` moved ``t`` of the way to ``b``: the panels' shades are mixed from the palette."""
+    return QColor(round(a.red() + (b.red() - a.red()) * t), round(a.green() + (b.green() - a.green()) * t),
+                  round(a.blue() + (b.blue() - a.blue()) * t))

@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen, QPixm
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ...media.peaks import Peaks
+from ..theme import mix
 
 RULER = 18  # logical pixels: the time ruler, also the strip a loop is dragged in
 _LANE_GAP = 1
@@ -29,12 +30,6 @@ _TICK_STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10
                900, 1800, 3600, 7200)
 _LOOP = QColor(255, 196, 64)  # the loop region: the same gold as the history's marks, in both themes
 _SPECTRUM_STOPS = ((0.0, None), (0.5, "accent"), (0.85, QColor(255, 196, 64)), (1.0, QColor(255, 255, 240)))
-
-
-def mix(a: QColor, b: QColor, t: float) -> QColor:
-    """``a`` moved ``t`` of the way to ``b``."""
-    return QColor(round(a.red() + (b.red() - a.red()) * t), round(a.green() + (b.green() - a.green()) * t),
-                  round(a.blue() + (b.blue() - a.blue()) * t))
 
 
 class WaveColours:

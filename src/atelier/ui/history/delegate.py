@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QListView, QStyledItemDelegate
 
 from ...core.project import Entry, Output
+from ..theme import mix
 from .model import COUNT_ROLE, ENTRY_ROLE, KIND_ROLE, OUTPUT_ROLE, audio_label, format_duration, seconds_of
 from .thumbnails import THUMB, WAVE_MARGIN, ThumbnailCache
 
@@ -22,12 +23,6 @@ HEADER_HEIGHT = 34
 # mixed from the palette (see theme.py), so the light theme works too.
 _GOLD = QColor(255, 196, 64)
 _BADGE = QColor(0, 0, 0, 150)
-
-
-def mix(a: QColor, b: QColor, t: float) -> QColor:
-    """``a`` moved ``t`` of the way to ``b``."""
-    return QColor(round(a.red() + (b.red() - a.red()) * t), round(a.green() + (b.green() - a.green()) * t),
-                  round(a.blue() + (b.blue() - a.blue()) * t))
 
 
 class Colours:

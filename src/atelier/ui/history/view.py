@@ -34,7 +34,8 @@ from ..bridges.project_changes import (
     ProjectChange,
 )
 from ..widgets import named, own_viewport
-from .delegate import SPACING, TILE, HistoryDelegate, mix
+from ..theme import mix
+from .delegate import SPACING, TILE, HistoryDelegate
 from .model import ID_ROLE, KIND_ROLE, HistoryModel
 from .thumbnails import THUMB, ThumbnailCache
 
