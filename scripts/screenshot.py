@@ -54,6 +54,16 @@ def save_and_quit(app, window, name: str) -> None:
     app.quit()
 
 
+def run(app, window, step) -> int:
+    """Run the app, ``step`` polled on the GUI thread from 100 ms on, until it saves and quits."""
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(100, step)
+    status = app.exec()
+    window.engine.worker.stop_engine()
+    return status
+
+
 def main() -> int:
     from PySide6.QtCore import QTimer
 

@@ -3,7 +3,7 @@ as the init image with its strength slider. Run by `make screenshot` (under Xvfb
 
 import sys
 
-from screenshot import open_window_on_tiny_model, save_and_quit
+from screenshot import open_window_on_tiny_model, run, save_and_quit
 
 
 def main() -> int:
@@ -45,10 +45,7 @@ def main() -> int:
             return
         QTimer.singleShot(100, step)
 
-    QTimer.singleShot(100, step)
-    status = app.exec()
-    window.engine.worker.stop_engine()
-    return status
+    return run(app, window, step)
 
 
 if __name__ == "__main__":

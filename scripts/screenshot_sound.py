@@ -5,7 +5,7 @@ region. Run by `make screenshot` (under Xvfb)."""
 import sys
 from pathlib import Path
 
-from screenshot import open_window_on_tiny_model, save_and_quit
+from screenshot import open_window_on_tiny_model, run, save_and_quit
 
 JOBS = (  # model, prompt, seconds, and what else the form needs; the last one is left in the player
     ("tiny-stable-audio", "rain on a tin roof, distant thunder", 0.5, {}),
@@ -57,10 +57,7 @@ def main() -> int:
             return
         QTimer.singleShot(100, step)
 
-    QTimer.singleShot(100, step)
-    status = app.exec()
-    window.engine.worker.stop_engine()
-    return status
+    return run(app, window, step)
 
 
 if __name__ == "__main__":

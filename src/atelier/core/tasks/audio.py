@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..errors import RequestError
 from .base import Request, register
-from .parts import Denoising, Duration, Prompt, Prompting, Seeding, _is_int, _is_number
+from .parts import Denoising, Duration, Prompt, Prompting, Seeding, _is_int, _is_number, check_input, check_strength
 
 # Which task each audio model family runs.
 AUDIO_TASKS = {
@@ -43,13 +43,8 @@ class AudioToAudioRequest(TextToAudioRequest):
     strength: float = 0.5
 
     def _check_init_audio(self) -> None:
-        from ..project_io import ASSET_NAME
-
-        if not isinstance(self.init_audio, str) or ASSET_NAME.match(self.init_audio) is None:
-            raise RequestError(f"init sound {self.init_audio!r}: must be a sound stored in the project; "
-                               "choose the sound again")
-        if not _is_number(self.strength) or not 0 <= self.strength <= 1:
-            raise RequestError(f"strength {self.strength}: must be between 0 and 1")
+        check_input(self.init_audio, "init sound", "a sound", "the sound")
+        check_strength(self.strength)
 
 
 @register
@@ -67,16 +62,14 @@ class MusicRequest(Duration, Seeding, Prompt, Request):
     melody: str = ""
 
     def _check_music(self) -> None:
-        from ..project_io import ASSET_NAME
-
         if not _is_number(self.guidance) or not 0 <= self.guidance <= 50:
             raise RequestError(f"guidance {self.guidance}: must be between 0 and 50")
         if not _is_number(self.temperature) or not 0 < self.temperature <= 10:
             raise RequestError(f"temperature {self.temperature}: must be more than 0 and at most 10")
         if not _is_int(self.top_k) or not 1 <= self.top_k <= 10_000:
             raise RequestError(f"top k {self.top_k}: must be between 1 and 10000")
-        if self.melody and (not isinstance(self.melody, str) or ASSET_NAME.match(self.melody) is None):
-            raise RequestError(f"melody {self.melody!r}: must be a sound stored in the project; choose the clip again")
+        if self.melody:
+            check_input(self.melody, "melody", "a sound", "the clip")
 
     @property
     def steps_per_image(self) -> int:

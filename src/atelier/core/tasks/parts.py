@@ -93,13 +93,21 @@ class InitImage:
     strength: float = 0.6
 
     def _check_init_image(self) -> None:
-        from ..project_io import ASSET_NAME
+        check_input(self.init_image, "init image", "an image", "the init image")
+        check_strength(self.strength)
 
-        if not isinstance(self.init_image, str) or ASSET_NAME.match(self.init_image) is None:
-            raise RequestError(f"init image {self.init_image!r}: must be an image stored in the project; "
-                               "choose the init image again")
-        if not _is_number(self.strength) or not 0 <= self.strength <= 1:
-            raise RequestError(f"strength {self.strength}: must be between 0 and 1")
+
+def check_input(value, label: str, noun: str, again: str) -> None:
+    """RequestError unless ``value`` names an asset stored in the project."""
+    from ..project_io import ASSET_NAME
+
+    if not isinstance(value, str) or ASSET_NAME.match(value) is None:
+        raise RequestError(f"{label} {value!r}: must be {noun} stored in the project; choose {again} again")
+
+
+def check_strength(value) -> None:
+    if not _is_number(value) or not 0 <= value <= 1:
+        raise RequestError(f"strength {value}: must be between 0 and 1")
 
 
 def _is_int(value) -> bool:
