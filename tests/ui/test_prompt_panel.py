@@ -29,14 +29,18 @@ def presets(panel) -> list[str]:
 def test_each_family_gets_its_sizes_and_default(panel):
     assert (panel.width_spin.value(), panel.height_spin.value()) == (512, 512)
     assert presets(panel)[:3] == ["512 × 512", "512 × 768", "768 × 512"] and presets(panel)[-1] == "Custom"
+    assert panel.size_combo.currentText() == "512 × 512"  # the box shows the preset the size is
     panel.model_combo.setCurrentIndex(1)
     assert (panel.width_spin.value(), panel.height_spin.value()) == (1024, 1024)
-    assert "832 × 1216" in presets(panel)
+    assert "832 × 1216" in presets(panel) and panel.size_combo.currentText() == "1024 × 1024"
     panel.size_combo.setCurrentIndex(1)
     panel.size_combo.activated.emit(1)
     assert (panel.width_spin.value(), panel.height_spin.value()) == (832, 1216)
+    assert panel.size_combo.currentText() == "832 × 1216"  # a chosen preset stays chosen
     panel.width_spin.setValue(1000)
     assert panel.size_combo.currentText() == "Custom"
+    panel.width_spin.setValue(832)
+    assert panel.size_combo.currentText() == "832 × 1216"
 
 
 def test_the_request_snapshots_the_form(panel):

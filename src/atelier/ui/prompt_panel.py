@@ -339,9 +339,13 @@ class PromptPanel(QWidget):
 
     @Slot()
     def _sync_preset(self) -> None:
-        """Show the preset matching the spins, or Custom."""
-        index = self.size_combo.findData((self.width_spin.value(), self.height_spin.value()))
-        self.size_combo.setCurrentIndex(index if index >= 0 else self.size_combo.count() - 1)
+        """Show the preset matching the spins, or Custom. (``findData`` cannot match a Python
+        tuple: Qt compares the wrapped objects by identity, so it always said Custom.)"""
+        size = [self.width_spin.value(), self.height_spin.value()]
+        combo = self.size_combo
+        index = next((i for i in range(combo.count()) if combo.itemData(i) is not None
+                      and list(combo.itemData(i)) == size), combo.count() - 1)
+        combo.setCurrentIndex(index)
 
     @Slot()
     def _fill_history_menu(self) -> None:
