@@ -231,3 +231,13 @@ def test_a_device_name_from_another_machine_loads_as_it_is(caplog):
     with caplog.at_level(logging.WARNING, logger="atelier.settings"):
         assert Settings.load().audio_device == "MacBook Pro Speakers"
     assert caplog.records == []
+
+
+def test_earlier_prompts_are_kept_newest_first_and_bounded(user_home):
+    from atelier.settings import PROMPTS_KEPT
+
+    settings = Settings()
+    settings.keep_prompts([f"prompt {n}" for n in range(PROMPTS_KEPT + 20)])
+    settings.save()
+    again = Settings.load()
+    assert len(again.prompt_history) == PROMPTS_KEPT and again.prompt_history[0] == "prompt 0"

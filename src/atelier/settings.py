@@ -33,6 +33,9 @@ _EXTRA = "unknown_keys"  # the field holding keys from a newer version; never a 
 log = logging.getLogger(__name__)
 
 
+PROMPTS_KEPT = 500  # earlier prompts kept between runs: years of an artist's work, a few hundred KB
+
+
 @dataclass
 class Settings:
     model_folders: list[str] = field(default_factory=list)  # extra folders to scan for models
@@ -49,6 +52,7 @@ class Settings:
     # The sound output device, by name (PortAudio's indices change as devices come and go);
     # "" is the system default, and so is a name that is not connected when the player starts.
     audio_device: str = ""
+    prompt_history: list[str] = field(default_factory=list)  # earlier prompts, newest first, at most PROMPTS_KEPT
     unknown_keys: dict[str, object] = field(default_factory=dict)  # keys from a newer version, written back as read
 
     @staticmethod
@@ -92,6 +96,10 @@ class Settings:
     def copy(self) -> "Settings":
         """A deep copy: editing its lists or unknown keys leaves this one alone."""
         return copy.deepcopy(self)
+
+    def keep_prompts(self, prompts: list[str]) -> None:
+        """Remember ``prompts`` (newest first) for the next start: the newest PROMPTS_KEPT."""
+        self.prompt_history = list(prompts[:PROMPTS_KEPT])
 
     def add_recent(self, project: Path, keep: int = 10) -> None:
         path = str(project)

@@ -594,6 +594,21 @@ def test_window_layout_is_restored_on_the_next_start(qtbot, window):
     close_window(qtbot, again)
 
 
+def test_earlier_prompts_are_there_after_a_restart_newest_first(qtbot, window):
+    for prompt in ("a red barn", "a red fox"):
+        fill(qtbot, window, prompt=prompt, size=(48, 32))
+        generate_and_wait(qtbot, window, count=1 + (prompt == "a red fox"))
+    close_window(qtbot, window)
+    again = open_window(qtbot)
+    try:
+        assert again.panel.prompt_history[:2] == ["a red fox", "a red barn"]
+        again.panel.history_button.menu().aboutToShow.emit()  # as opening the History menu does
+        texts = [action.text() for action in again.panel.history_menu.actions()]
+        assert "a red fox" in texts and "a red barn" in texts
+    finally:
+        close_window(qtbot, again)
+
+
 def test_copy_image_puts_the_canvas_image_on_the_clipboard(qtbot, window):
     from PySide6.QtWidgets import QApplication
 

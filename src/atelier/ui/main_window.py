@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.canvas)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
         self.panel = PromptPanel()
+        self.panel.prompt_history = list(self.settings.prompt_history)  # searchable from the first click
         self.prompt_dock = self._dock("Prompt", "promptDock", self.panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.queue = QueueView(self.generation.queue_model)
         self.history = HistoryView()
@@ -597,6 +598,7 @@ class MainWindow(QMainWindow):
         # 3. Nothing unsaved, engine free: end the session, join threads.
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
         self.settings.window_state = bytes(self.saveState().toBase64()).decode()
+        self.settings.keep_prompts(self.panel.prompt_history)
         self._save_settings()
         self._autosave_timer.stop()
         self._threads_ended = True
