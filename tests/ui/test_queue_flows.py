@@ -57,3 +57,24 @@ def test_a_failing_job_says_why_in_one_line_and_the_queue_goes_on(qtbot, window)
     qtbot.waitUntil(lambda: stored(window) == 1, timeout=5_000)
     text = window.generation.queue_model.index(0, 0).data(Qt.ItemDataRole.DisplayRole)
     assert "failed" in text and "step 2" in text
+
+
+def test_the_status_bar_never_keeps_a_state_that_is_over(qtbot, window):
+    """"Starting the engine ...", "Painting ..." (the fake task's "Generating with ...") and
+    "Loading ..." are replaced when what they describe ends."""
+    qtbot.waitUntil(lambda: window.engine_label.text().startswith("Engine ready"), timeout=30_000)
+    assert window.statusBar().currentMessage() != "Starting the engine ..."
+
+    def ends(job, state, words):
+        qtbot.waitUntil(lambda: finished(job) and window.running_job is None, timeout=30_000)
+        assert job.state is state
+        message = window.statusBar().currentMessage()
+        assert not message.startswith(("Painting", "Generating", "Loading", "Starting")), message
+        assert any(word in message for word in words), message
+
+    ends(queue_fake(window, fail_at_step=2), JobState.FAILED, ["Failed"])
+    running = queue_fake(window, steps=400, step_seconds=0.05)
+    qtbot.waitUntil(lambda: running.state is JobState.RUNNING and running.step > 0, timeout=30_000)
+    window.generation.cancel_running()
+    ends(running, JobState.CANCELLED, ["Cancelled"])
+    ends(queue_fake(window), JobState.DONE, ["Done in", "stored in the project"])

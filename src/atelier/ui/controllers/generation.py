@@ -220,6 +220,8 @@ class GenerationController(QObject):
     def _on_engine_ready(self, torch_version: str) -> None:
         if not self._showing_model:
             self.engine_described.emit(f"Engine ready · torch {torch_version}")
+        if self.running_job is None:  # "Starting the engine ..." must not outlive the start
+            self.status.emit("Engine ready", 5000)
 
     @Slot(str)
     def _on_model_loading(self, model: str) -> None:
@@ -294,11 +296,16 @@ class GenerationController(QObject):
         if job is not None and not job.state.finished:
             self._finish_job(JobState.DONE)
         if job is not None and job.state is JobState.FAILED:
-            self.progress.emit("Failed", 0, 100)
+            ending = "Failed"
+            self.progress.emit(ending, 0, 100)
         elif job is not None and job.state is JobState.CANCELLED:
-            self.progress.emit("Cancelled", None, 100)
+            ending = "Cancelled"
+            self.progress.emit(ending, None, 100)
         else:
-            self.progress.emit(f"Done in {self.jobs.seconds_running(time.perf_counter()):.1f} s", 100, 100)
+            ending = f"Done in {self.jobs.seconds_running(time.perf_counter()):.1f} s"
+            self.progress.emit(ending, 100, 100)
+        # The job's last word replaces "Loading ..." or "Generating with ...", which it outlived.
+        self.status.emit(ending, 10000)
         self.jobs.release()
         self._dispatch()
 
