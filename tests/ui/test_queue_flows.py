@@ -77,4 +77,6 @@ def test_the_status_bar_never_keeps_a_state_that_is_over(qtbot, window):
     qtbot.waitUntil(lambda: running.state is JobState.RUNNING and running.step > 0, timeout=30_000)
     window.generation.cancel_running()
     ends(running, JobState.CANCELLED, ["Cancelled"])
+    bar = window.panel.progress_bar
+    assert (bar.format(), bar.value()) == ("Cancelled", 0)  # not left part full
     ends(queue_fake(window), JobState.DONE, ["Done in", "stored in the project"])

@@ -300,7 +300,7 @@ class GenerationController(QObject):
             self.progress.emit(ending, 0, 100)
         elif job is not None and job.state is JobState.CANCELLED:
             ending = "Cancelled"
-            self.progress.emit(ending, None, 100)
+            self.progress.emit(ending, 0, 100)  # cleared: a half-full bar under "Cancelled" looks stuck
         else:
             ending = f"Done in {self.jobs.seconds_running(time.perf_counter()):.1f} s"
             self.progress.emit(ending, 100, 100)
