@@ -6,11 +6,10 @@ Nothing is played: PortAudio is never touched.
 """
 
 import sys
-from pathlib import Path
 
 import numpy as np
+from screenshot import save_and_quit
 
-ROOT = Path(__file__).resolve().parents[1]
 RATE = 44100
 
 
@@ -53,14 +52,7 @@ def main() -> int:
     player.seek(player.duration * 0.4)
     player.show()
 
-    def snap():
-        out = ROOT / "docs" / "audio-player.png"
-        player.grab().save(str(out))
-        print(f"wrote {out}")
-        player.close()
-        app.quit()
-
-    QTimer.singleShot(300, snap)
+    QTimer.singleShot(300, lambda: save_and_quit(app, player, "audio-player.png"))
     return app.exec()
 
 

@@ -9,11 +9,10 @@ No model runs: the pictures and sounds are made here with numpy.
 import io
 import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
+from screenshot import save_and_quit
 
-ROOT = Path(__file__).resolve().parents[1]
 RATE = 22050
 START = datetime(2025, 6, 14, 18, 0, tzinfo=UTC)
 
@@ -163,11 +162,7 @@ def main() -> int:
             return
         view.select_output(song.id)
         app.processEvents()
-        out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "history-audio.png"
-        view.grab().save(str(out))
-        print(f"wrote {out}")
-        view.close()
-        app.quit()
+        save_and_quit(app, view, "history-audio.png")
 
     QTimer.singleShot(300, snap)
     return app.exec()

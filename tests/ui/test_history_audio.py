@@ -98,6 +98,25 @@ def loaded(qtbot, view: HistoryView, output: Output) -> None:
 
 
 # ----- the waveform thumbnail ------------------------------------------------------------------
+def test_a_sound_with_peaks_in_the_project_is_drawn_from_them_without_reading_the_sound(qtbot, view):
+    from atelier.media.peaks import peaks_of
+
+    rate = 8000
+    loud_then_quiet = np.r_[np.full(rate, 0.8), np.full(rate, 0.05)].astype(np.float32)
+    assets = Assets()
+    sound = Output(kind="audio", asset=assets.add("assets/rain.flac", b"not read"),
+                   peaks=assets.add("assets/rain.npz", peaks_of(loud_then_quiet, rate).to_bytes()),
+                   recipe=audio_recipe("text-to-audio", "rain", seconds=2.0))
+    view.set_project(Project(entries=[Entry(prompt="rain", outputs=[sound])]), assets.read)
+    qtbot.waitUntil(lambda: view.thumbnail_state(sound.id) == "loaded", timeout=5000)
+    assert assets.calls == ["assets/rain.npz"]
+    image = view.thumbnails.pixmap("assets/rain.npz").toImage()
+    middle = image.height() // 2
+    tall = [sum(is_wave(image.pixelColor(x, y)) for y in range(image.height())) for x in range(image.width())]
+    quarter = image.width() // 4
+    assert tall[quarter] > 3 * tall[3 * quarter] > 0 and is_wave(image.pixelColor(quarter, middle))
+
+
 def test_an_audio_tile_shows_the_sounds_waveform_once_decoded(qtbot, view):
     assets = Assets()
     project, made = project_with_sounds(assets)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QListView, QStyledItemDelegate
 from ...core.project import Entry, Output
 from ..theme import mix
 from .model import COUNT_ROLE, ENTRY_ROLE, KIND_ROLE, OUTPUT_ROLE, audio_label, format_duration, seconds_of
-from .thumbnails import THUMB, WAVE_MARGIN, ThumbnailCache
+from .thumbnails import THUMB, WAVE_MARGIN, ThumbnailCache, thumbnail_asset
 
 PAD = 6  # tile padding around the thumbnail
 TILE = THUMB + 2 * PAD
@@ -268,13 +268,14 @@ class HistoryDelegate(QStyledItemDelegate):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(colours.audio_well)
         painter.drawRoundedRect(box, 4, 4)
-        pixmap = self._thumbnails.pixmap(output.asset)
+        asset = thumbnail_asset(output)
+        pixmap = self._thumbnails.pixmap(asset)
         if pixmap is not None:
             painter.drawPixmap(box, pixmap, QRectF(pixmap.rect()))  # drawn box-sized, transparent around the wave
             return
-        failed = self._thumbnails.failed(output.asset)
+        failed = self._thumbnails.failed(asset)
         if not failed:
-            self._thumbnails.request(output.asset)  # painted means visible: load it
+            self._thumbnails.request(asset)  # painted means visible: load it
             painter.setBrush(colours.glyph)
             margin = round(THUMB * WAVE_MARGIN)
             painter.drawRect(QRectF(box.left() + margin, box.center().y() - 0.5, box.width() - 2 * margin, 1))

@@ -7,6 +7,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt
 from ...core.project import Entry, Output
 from ...core.recipe import settings_of
 from ...core.tasks import request_class
+from .thumbnails import thumbnail_asset
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1  # "entry" (a group header) or "output"
 ID_ROLE = Qt.ItemDataRole.UserRole + 2  # entry id for a header, output id for an output
@@ -317,7 +318,7 @@ class HistoryModel(QAbstractListModel):
                 self._header_row[entry.id] = row
             else:
                 self._row_of[output.id] = row
-                self._asset_rows.setdefault(output.asset, []).append(row)
+                self._asset_rows.setdefault(thumbnail_asset(output), []).append(row)
                 self._group_count[entry.id] = self._group_count.get(entry.id, 0) + 1
 
 

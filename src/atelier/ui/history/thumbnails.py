@@ -80,12 +80,18 @@ def is_audio_asset(name: str) -> bool:
     return PurePosixPath(name).suffix.lower() in AUDIO_SUFFIXES
 
 
+def thumbnail_asset(output) -> str:
+    """The asset an output's thumbnail is made from: for a sound, the waveform peaks the project
+    keeps beside it when it has them (exact, and a small read), else the sound itself."""
+    return output.peaks if output.kind == "audio" and output.peaks else output.asset
+
+
 def decode_thumbnail(data: bytes, name: str, pixels: int) -> QImage:
     """Decode image bytes (their format told by ``name``) and fit them in a ``pixels`` square,
-    or, for a sound (``is_audio_asset``), draw its waveform in a ``pixels`` square; a null
-    QImage if undecodable. Safe off the UI thread (QImage, not QPixmap)."""
-    if is_audio_asset(name):
-        return decode_waveform(data, pixels)
+    or, for a sound (``is_audio_asset``) or its peaks (``.npz``), draw its waveform in a
+    ``pixels`` square; a null QImage if undecodable. Safe off the UI thread (QImage, not QPixmap)."""
+    if is_audio_asset(name) or name.endswith(".npz"):
+        return decode_waveform(data, pixels, peaks=name.endswith(".npz"))
     image = decode_image(data, name)
     if image.isNull():
         return image
@@ -94,14 +100,21 @@ def decode_thumbnail(data: bytes, name: str, pixels: int) -> QImage:
     return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
 
 
-def decode_waveform(data: bytes, pixels: int) -> QImage:
-    """The waveform of sound file bytes (anything libsndfile reads) in a transparent ``pixels``
-    square: a null QImage if they are not sound. Safe off the UI thread."""
+def decode_waveform(data: bytes, pixels: int, peaks: bool = False) -> QImage:
+    """The waveform of sound file bytes (anything libsndfile reads), or of its ``peaks``
+    (media/peaks.py bytes), in a transparent ``pixels`` square: a null QImage if they are
+    neither. Safe off the UI thread."""
     import numpy as np
+
+    from ...media.peaks import Peaks
 
     width = max(1, pixels - 2 * round(pixels * WAVE_MARGIN))
     try:
-        low, high, rms, sampled = _sound_columns(data, width)
+        if peaks:
+            kept = Peaks.from_bytes(data)
+            low, high, rms, sampled = (*kept.columns(0, kept.frames, width), False)
+        else:
+            low, high, rms, sampled = _sound_columns(data, width)
     except (RuntimeError, ValueError, TypeError, EOFError) as exc:  # soundfile's errors are RuntimeErrors
         log.info("not a sound: %s", exc)
         return QImage()

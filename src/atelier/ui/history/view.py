@@ -37,7 +37,7 @@ from ..widgets import named, own_viewport
 from ..theme import mix
 from .delegate import SPACING, TILE, HistoryDelegate
 from .model import ID_ROLE, KIND_ROLE, HistoryModel
-from .thumbnails import THUMB, ThumbnailCache
+from .thumbnails import THUMB, ThumbnailCache, thumbnail_asset
 
 
 class _HistoryList(QListView):
@@ -253,7 +253,7 @@ class HistoryView(QWidget):
         if found is None:
             raise KeyError(output_id)
         _entry, output = found
-        return self.thumbnails.state(output.asset)
+        return self.thumbnails.state(thumbnail_asset(output))
 
     # ----- context menu --------------------------------------------------------------------
     def set_actions(self, actions) -> None:
