@@ -62,10 +62,10 @@ class _Job(QRunnable):
             self._signals.done.emit(self._id, result)
 
 
-def _decode(source: Path | bytes, name: str, peaks: bytes | None = None) -> tuple[np.ndarray, int, Peaks]:
-    """A sound file's (or its bytes') samples (frames, channels) float32, rate and peaks (from
-    ``peaks`` when they are this sound's, else computed); ValueError naming it when it is not
-    sound."""
+def _decode(source: Path | bytes, name: str, peaks: bytes | None = None) -> tuple[PlaybackBuffer, np.ndarray, Peaks]:
+    """A sound file's (or its bytes') playback buffer, samples (frames, channels) float32 and
+    peaks (from ``peaks`` when they are this sound's, else computed); ValueError naming it when
+    it is not sound."""
     import io
 
     import soundfile
@@ -77,14 +77,16 @@ def _decode(source: Path | bytes, name: str, peaks: bytes | None = None) -> tupl
         raise ValueError(f"{name} cannot be read as sound ({exc})") from None
     if not len(samples):
         raise ValueError(f"{name} holds no sound")
+    # The playback buffer (a copy, checked for NaN) is made here too, not on the UI thread.
+    buffer = PlaybackBuffer(samples, int(rate))
     if peaks is not None:
         try:
             kept = Peaks.from_bytes(peaks)
             if (kept.rate, kept.frames, kept.channels) == (int(rate), *samples.shape):
-                return samples, int(rate), kept
+                return buffer, samples, kept
         except ValueError:
             pass  # damaged: make them again
-    return samples, int(rate), peaks_of(samples, int(rate))
+    return buffer, samples, peaks_of(samples, int(rate))
 
 
 class AudioPlayer(QWidget):
@@ -313,7 +315,10 @@ class AudioPlayer(QWidget):
         ``rate``. Without ``peaks`` they are computed in the background and the view says
         "Reading waveform…" until then; the sound plays at once either way. Raises
         ValueError for an empty sound or a bad rate (nothing changes then)."""
-        buffer = PlaybackBuffer(samples, rate)
+        self._take(PlaybackBuffer(samples, rate), samples, peaks, title)
+
+    def _take(self, buffer: PlaybackBuffer, samples: np.ndarray, peaks: Peaks | None, title: str) -> None:
+        """Make ``buffer`` (of ``samples``) the sound shown and played."""
         self._halt()
         self._token += 1
         self._buffer = buffer
@@ -412,9 +417,9 @@ class AudioPlayer(QWidget):
         elif kind == "spectrogram":
             self.view.set_spectrogram(*result)
         elif kind == "file":
-            samples, rate, peaks = result
+            buffer, samples, peaks = result
             title, tip = self.title_label.text(), self.title_label.toolTip()
-            self.load(samples, rate, peaks, title)
+            self._take(buffer, samples, peaks, title)
             self.title_label.setToolTip(tip)
 
     @Slot(int, str)
