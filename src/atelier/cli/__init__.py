@@ -62,9 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="length of the sound (default 10, songs 60; cut to what the model makes)")
     sound.add_argument("--lyrics", type=Path, help="songs: a text file with the lyrics ([verse], [chorus] sections)")
     sound.add_argument("--bpm", type=int, help="songs: tempo in beats per minute")
-    sound.add_argument("--key", default="", help="songs: key, e.g. 'C major'")
-    sound.add_argument("--time-signature", default="", help="songs: beats per bar, e.g. 4")
-    sound.add_argument("--language", default="en", help="songs: the language of the lyrics (en, zh, ja, ...)")
+    sound.add_argument("--key", help="songs: key, e.g. 'C major'")
+    sound.add_argument("--time-signature", help="songs: beats per bar, e.g. 4")
+    sound.add_argument("--language", help="songs: the language of the lyrics (en, zh, ja, ...; default en)")
     sound.add_argument("--melody", type=Path, help="music (MusicGen Melody models): a clip whose melody to follow")
     sound.add_argument("--init-audio", type=Path, help="Stable Audio: a sound to start from (default length: its own)")
     gen.add_argument("--from", dest="source", metavar="IMAGE.png|PROJECT.atelier:OUTPUT_ID",
@@ -268,7 +268,9 @@ def _write_output(path: Path, artifact) -> None:
 
 
 def _refuse_sound_options(args) -> None:
-    given = [name for name in ("seconds", "lyrics", "bpm", "melody", "init_audio") if getattr(args, name) is not None]
+    from .sound import SOUND_ONLY
+
+    given = [name for name in SOUND_ONLY if getattr(args, name) is not None]
     if given:
         raise RequestError(f"--{given[0].replace('_', '-')}: is for audio models; {args.model} makes images")
 

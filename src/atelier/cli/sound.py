@@ -15,6 +15,9 @@ _TAKES = {
     "song": {"seconds", "steps", "guidance", "lyrics", "bpm", "key", "time_signature", "language"},
 }
 _IMAGE_ONLY = ("size", "init_image")
+# Options only sound takes, and all a sound task may take (steps, guidance, strength: images too).
+SOUND_ONLY = ("seconds", "melody", "lyrics", "bpm", "key", "time_signature", "language", "init_audio")
+_SOUND_OPTIONS = (*SOUND_ONLY, "steps", "guidance", "strength")
 
 
 def sound_request(args, info, inputs: dict[str, bytes]):
@@ -27,11 +30,9 @@ def sound_request(args, info, inputs: dict[str, bytes]):
     for name in _IMAGE_ONLY:
         if getattr(args, name) is not None:
             raise RequestError(f"--{name.replace('_', '-')}: is for image models; {info.id} makes sound")
-    given = {name for name, default in (("seconds", None), ("steps", None), ("guidance", None), ("negative", ""),
-                                        ("melody", None), ("lyrics", None), ("bpm", None), ("key", ""),
-                                        ("time_signature", ""), ("language", "en"), ("init_audio", None),
-                                        ("strength", None))
-             if getattr(args, name) != default}
+    # Options left out are None (the negative prompt: empty): the request's defaults then apply.
+    given = {name for name in _SOUND_OPTIONS if getattr(args, name) is not None}
+    given |= {"negative"} if args.negative else set()
     refused = sorted(given - _TAKES[task])
     if refused:
         raise RequestError(f"--{refused[0].replace('_', '-')}: {info.id} ({info.family}) does not take it")
@@ -51,9 +52,10 @@ def sound_request(args, info, inputs: dict[str, bytes]):
         if args.melody is not None:
             values["melody"] = _stored(_read(args.melody, "--melody"), args.melody, inputs)
         return MusicRequest(**values)
-    lyrics = _read(args.lyrics, "--lyrics").decode("utf-8", errors="replace") if args.lyrics is not None else ""
-    return SongRequest(lyrics=lyrics, bpm=args.bpm, key=args.key, time_signature=args.time_signature,
-                       language=args.language, **values)
+    if args.lyrics is not None:
+        values["lyrics"] = _read(args.lyrics, "--lyrics").decode("utf-8", errors="replace")
+    values.update({name: getattr(args, name) for name in ("bpm", "key", "time_signature", "language") if name in given})
+    return SongRequest(**values)
 
 
 def _stored(clip: bytes, path: Path, inputs: dict[str, bytes]) -> str:
