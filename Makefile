@@ -24,6 +24,8 @@ screenshot: $(VENV)/.installed-dev
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_sound.py
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_audio_player.py
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_history_audio.py
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_queue.py
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_first_run.py
 
 system-deps:
 	@bash scripts/system-deps.sh

@@ -28,11 +28,12 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "theme": THEMES,
 }
 # Integer fields with a lower bound.
-MINIMUMS: dict[str, int] = {"autosave_seconds": 0, "preview_every": 1}
+MINIMUMS: dict[str, int] = {"autosave_seconds": 0, "preview_every": 1, "thumbnail_size": 16}
 _EXTRA = "unknown_keys"  # the field holding keys from a newer version; never a key in the file
 log = logging.getLogger(__name__)
 
 
+FORMS_KEPT = 50  # projects whose last form is remembered
 PROMPTS_KEPT = 500  # earlier prompts kept between runs: years of an artist's work, a few hundred KB
 
 
@@ -42,6 +43,10 @@ class Settings:
     device: str = "auto"  # one of DEVICES; "auto" picks CUDA, then MPS, then CPU
     autosave_seconds: int = 120  # the longest unsaved changes wait before the project file is saved; 0: off
     recent_projects: list[str] = field(default_factory=list)  # newest first
+    reopen_last_project: bool = True  # start with the newest recent project, not a new untitled one
+    # The prompt panel as each project was left (project path -> the form's settings), the newest
+    # FORMS_KEPT: the artist's working state, kept here so changing it never dirties a project.
+    project_forms: dict = field(default_factory=dict)
     window_geometry: str = ""  # Qt's saveGeometry(), base64
     window_state: str = ""  # Qt's saveState() (dock layout), base64
     precision: str = "auto"  # one of PRECISIONS: weights' dtype; "auto" picks per device and model
@@ -53,6 +58,7 @@ class Settings:
     # "" is the system default, and so is a name that is not connected when the player starts.
     audio_device: str = ""
     prompt_history: list[str] = field(default_factory=list)  # earlier prompts, newest first, at most PROMPTS_KEPT
+    thumbnail_size: int = 128  # the history's tiles: their picture's box, logical pixels (the size slider)
     unknown_keys: dict[str, object] = field(default_factory=dict)  # keys from a newer version, written back as read
 
     @staticmethod
@@ -104,6 +110,14 @@ class Settings:
     def add_recent(self, project: Path, keep: int = 10) -> None:
         path = str(project)
         self.recent_projects = [path] + [p for p in self.recent_projects if p != path][: keep - 1]
+
+    def remember_form(self, project: Path, form: dict) -> None:
+        """Keep the form ``project`` was left with (newest last, at most FORMS_KEPT projects)."""
+        key = str(project)
+        self.project_forms.pop(key, None)
+        self.project_forms[key] = form
+        for old in list(self.project_forms)[:-FORMS_KEPT]:
+            del self.project_forms[old]
 
     def save(self) -> None:
         path = self.path()

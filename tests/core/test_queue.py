@@ -71,3 +71,56 @@ def test_clearing_keeps_what_has_not_finished():
 
     queue.clear_finished()
     assert queue.jobs == [running, waiting] and done.state is JobState.DONE
+
+
+def test_the_pace_starts_when_the_steps_do_and_follows_the_engines_count():
+    queue = JobQueue()
+    job = queued(queue, "slow to load", steps=10)
+    queue.start_next(now=0.0)
+
+    queue.stepped(1, now=20.5, total=12, image_elapsed=0.5)  # 20 s loading, then 0.5 s a step
+    assert (job.total, job.stepping_since) == (12, pytest.approx(20.0))
+    assert job.eta == pytest.approx(5.5)  # 11 steps to go, not 11 x 20.5 s
+    queue.stepped(3, now=21.5)
+    assert job.eta == pytest.approx(4.5) and job.stepping_since == pytest.approx(20.0)
+
+
+def test_cancel_all_drops_every_waiting_job_but_not_the_running_one():
+    queue = JobQueue()
+    running, first, second = queued(queue, "running"), queued(queue, "first"), queued(queue, "second")
+    queue.start_next(now=0.0)
+
+    assert queue.cancel_all_waiting() == [first, second]
+    assert running.state is JobState.LOADING
+    assert (first.state, second.state) == (JobState.CANCELLED, JobState.CANCELLED)
+    assert queue.cancel_all_waiting() == []
+
+
+def test_a_failed_or_cancelled_job_is_retried_at_the_end_on_the_model_given():
+    queue = JobQueue()
+    failed, cancelled, waiting = queued(queue, "fails"), queued(queue, "cancelled"), queued(queue, "waiting")
+    queue.start_next(now=0.0)
+    queue.finish(JobState.FAILED, "out of memory")
+    queue.release()
+    queue.cancel_waiting(cancelled.id)
+
+    again = queue.retry(failed.id, "model-a again")
+    assert queue.jobs[-1] is again and again.state is JobState.QUEUED and again.request == failed.request
+    assert queue.model_of(again) == "model-a again" and failed.state is JobState.FAILED
+    assert queue.retry(cancelled.id, "model-a").request.prompt == "cancelled"
+    assert queue.retry(waiting.id, "model-a") is None  # not ended: nothing to retry
+    assert queue.retry("no such job", "model-a") is None
+    assert queue.start_next(now=1.0) is waiting  # the retries wait their turn
+
+
+def test_clearing_keeps_a_finished_job_until_the_engine_lets_it_go():
+    queue = JobQueue()
+    job = queued(queue, "fails")
+    queue.start_next(now=0.0)
+    queue.finish(JobState.FAILED, "oops")  # the engine's last answers are still on their way
+
+    queue.clear_finished()
+    assert queue.jobs == [job]
+    queue.release()
+    queue.clear_finished()
+    assert queue.jobs == []

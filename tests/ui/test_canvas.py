@@ -398,3 +398,11 @@ def test_ctrl_v_without_image_does_nothing(canvas, qtbot):
     with qtbot.assertNotEmitted(canvas.paste_requested):
         QTest.keyClick(canvas, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     assert canvas.paste() is False
+
+
+def test_an_empty_canvas_says_what_it_is_for_until_an_image_is_shown(canvas):
+    hint = canvas.findChild(type(canvas.zoom_label), "canvasHint")
+    assert hint.isVisible() and "Generate" in hint.text() and "Drop or paste an image" in hint.text()
+    assert canvas.viewport().geometry().contains(hint.geometry())
+    canvas.show_image(make_image(64, 48))
+    assert not hint.isVisible()

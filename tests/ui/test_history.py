@@ -108,15 +108,15 @@ def star_pixels(view: HistoryView, output_id: str) -> int:
 
 
 # ----- order and grouping -----------------------------------------------------------------------
-def test_newest_request_first_each_with_its_outputs_newest_first(qtbot, view):
+def test_newest_request_first_each_with_its_outputs_in_the_order_made(qtbot, view):
     assets = Assets()
     project = make_project(assets, ["a red fox", "a blue whale", "a green frog"])
     first, second, third = project.entries
     view.set_project(project, assets.read)
 
-    assert view.groups() == [(third.id, ids(third)[::-1]), (second.id, ids(second)[::-1]),
-                             (first.id, ids(first)[::-1])]
-    assert view.shown_output_ids() == ids(third)[::-1] + ids(second)[::-1] + ids(first)[::-1]
+    assert view.groups() == [(third.id, ids(third)), (second.id, ids(second)),
+                             (first.id, ids(first))]
+    assert view.shown_output_ids() == ids(third) + ids(second) + ids(first)
     model = view.model
     assert [model.index(r).data(KIND_ROLE) for r in range(model.rowCount())] == [
         "entry", "output", "output"] * 3
@@ -128,7 +128,7 @@ def test_newest_request_first_each_with_its_outputs_newest_first(qtbot, view):
     header = view.list_view.visualRect(model.index(0))
     viewport = view.list_view.viewport().width()
     assert viewport - header.width() <= 2 * 5 + 2
-    tiles = [view.list_view.visualRect(view.index_of(i)) for i in ids(third)[::-1]]
+    tiles = [view.list_view.visualRect(view.index_of(i)) for i in ids(third)]
     assert all(t.top() >= header.bottom() for t in tiles)
     assert tiles[0].top() == tiles[1].top() and tiles[0].left() < tiles[1].left()
     next_header = view.list_view.visualRect(model.index(3))
@@ -144,11 +144,11 @@ def test_filter_by_prompt_is_a_case_insensitive_substring(qtbot, view):
     view.set_project(project, assets.read)
 
     qtbot.keyClicks(view.filter_edit, "fOx")
-    assert view.groups() == [(cub.id, ids(cub)[::-1]), (fox.id, ids(fox)[::-1])]
+    assert view.groups() == [(cub.id, ids(cub)), (fox.id, ids(fox))]
     assert view.count_label.text() == "4 of 6 shown"
 
     view.filter_edit.setText("blue wh")
-    assert view.shown_output_ids() == ids(whale)[::-1]
+    assert view.shown_output_ids() == ids(whale)
 
     view.filter_edit.setText("nothing like this")
     assert view.shown_output_ids() == [] and view.model.rowCount() == 0
@@ -200,7 +200,7 @@ def test_hidden_outputs_show_only_with_show_hidden(qtbot, view):
     assert view.count_label.text() == "1 of 4 shown"
 
     view.show_hidden_button.click()
-    assert view.shown_output_ids() == ids(project.entries[1])[::-1] + ids(lonely)[::-1]
+    assert view.shown_output_ids() == ids(project.entries[1]) + ids(lonely)
     assert "Hidden" in view.model.index(view.model.row_of(hidden.id)).data(Qt.ItemDataRole.ToolTipRole)
 
 
@@ -223,11 +223,11 @@ def test_add_output_puts_the_new_one_first_and_keeps_the_selection(qtbot, view):
     assert view.groups()[0] == (entry.id, [output.id])
     assert view.current_output_id() == picked and activated == []
 
-    # A second image of the same request joins its group, in front.
+    # A second image of the same request joins its group, after the first (a batch reads 1 to N).
     second = Output(kind="image", asset=assets.add("assets/new2.png", png("pink")), recipe={"prompt": "brand new", "seed": 10})
     entry.outputs.append(second)  # the session appends to the same Entry object
     view.add_output(entry, second)
-    assert view.groups()[0] == (entry.id, [second.id, output.id])
+    assert view.groups()[0] == (entry.id, [output.id, second.id])
     assert view.model.index(0).data(Qt.ItemDataRole.DisplayRole) == "brand new"
     assert view.model.index(0).data(COUNT_ROLE) == 2  # the header's "2 images"
     assert len(view.shown_output_ids()) == 6 and view.count_label.text() == "6 outputs"
@@ -266,7 +266,7 @@ def test_removing_and_restoring_an_output_moves_only_its_rows(qtbot, view):
     assert bar.value() == before and view.current_output_id() == picked
     view.apply_change(OutputRestored(middle.id, gone, 1))
     laid_out(view)
-    assert view.groups()[19] == (middle.id, ids(middle)[::-1])
+    assert view.groups()[19] == (middle.id, ids(middle))
     assert bar.value() == before and view.current_output_id() == picked
 
     # A request's last output takes its header with it, and brings it back.
@@ -277,7 +277,7 @@ def test_removing_and_restoring_an_output_moves_only_its_rows(qtbot, view):
     for index, output in enumerate(lonely.entries[0].outputs):
         view.apply_change(OutputRestored(project.entries[10].id, output, index))
     laid_out(view)
-    assert view.groups()[29] == (project.entries[10].id, ids(project.entries[10])[::-1])
+    assert view.groups()[29] == (project.entries[10].id, ids(project.entries[10]))
     assert resets == [] and bar.value() == before
 
 
@@ -290,9 +290,10 @@ def test_the_selected_output_removed_and_restored_is_selected_again(qtbot, view)
     activated = []
     view.output_activated.connect(activated.append)
     view.apply_change(OutputRemoved(target.id))
-    assert view.current_output_id() is None
+    following = project.entries[0].outputs[2].id  # the next one takes the selection, and is shown
+    assert view.current_output_id() == following and activated == [following]
     view.apply_change(OutputRestored(project.entries[0].id, target, 1))
-    assert view.current_output_id() == target.id and activated == []
+    assert view.current_output_id() == target.id and activated == [following, target.id]
 
 
 class EventsSeen(QObject):
@@ -387,7 +388,7 @@ def test_update_output_changes_the_favourite_star(qtbot, view):
     assert star_pixels(view, output.id) == 0
 
 
-def test_hiding_the_selected_output_does_not_activate_another(qtbot, view):
+def test_hiding_the_selected_output_selects_and_shows_its_neighbour(qtbot, view):
     assets = Assets()
     project = make_project(assets, ["one"], per_entry=3)
     view.set_project(project, assets.read)
@@ -398,7 +399,15 @@ def test_hiding_the_selected_output_does_not_activate_another(qtbot, view):
     target.hidden = True
     view.update_output(target)
     assert target.id not in view.shown_output_ids()
-    assert activated == [] and view.current_output_id() is None
+    following = project.entries[0].outputs[2].id
+    assert activated == [following] and view.current_output_id() == following
+
+    # The last one hidden hands the selection back to the one before it.
+    last = project.entries[0].outputs[2]
+    last.hidden = True
+    view.update_output(last)
+    first = project.entries[0].outputs[0].id
+    assert activated == [following, first] and view.current_output_id() == first
 
 
 def test_clear_empties_the_panel(qtbot, view):
@@ -423,12 +432,12 @@ def test_clicking_an_item_emits_its_id(qtbot, view):
     assert blocker.args == [target.id]
     assert view.current_output_id() == target.id
 
-    # Clicking it again shows it again (once), and the keyboard moves on to the next.
+    # Clicking it again shows it again (once), and the keyboard moves on to the one before.
     activated = []
     view.output_activated.connect(activated.append)
     click(qtbot, view, target.id)
     assert activated == [target.id]
-    qtbot.keyClick(view.list_view, Qt.Key.Key_Right)
+    qtbot.keyClick(view.list_view, Qt.Key.Key_Left)
     assert activated == [target.id, project.entries[0].outputs[0].id]
 
 

@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QLineEdit
 
-from atelier.core.errors import RequestError
 from atelier.engine.registry import ModelInfo
 from atelier.ui.prompt_panel import PromptPanel
 
@@ -28,19 +27,20 @@ def presets(panel) -> list[str]:
 
 def test_each_family_gets_its_sizes_and_default(panel):
     assert (panel.width_spin.value(), panel.height_spin.value()) == (512, 512)
-    assert presets(panel)[:3] == ["512 × 512", "512 × 768", "768 × 512"] and presets(panel)[-1] == "Custom"
-    assert panel.size_combo.currentText() == "512 × 512"  # the box shows the preset the size is
+    assert presets(panel)[:3] == ["1:1 square · 512×512", "2:3 portrait · 512×768", "3:2 landscape · 768×512"]
+    assert presets(panel)[-1] == "Custom"
+    assert panel.size_combo.currentText() == "1:1 square · 512×512"  # the box shows the preset the size is
     panel.model_combo.setCurrentIndex(1)
     assert (panel.width_spin.value(), panel.height_spin.value()) == (1024, 1024)
-    assert "832 × 1216" in presets(panel) and panel.size_combo.currentText() == "1024 × 1024"
+    assert "2:3 portrait · 832×1216" in presets(panel) and panel.size_combo.currentText() == "1:1 square · 1024×1024"
     panel.size_combo.setCurrentIndex(1)
     panel.size_combo.activated.emit(1)
     assert (panel.width_spin.value(), panel.height_spin.value()) == (832, 1216)
-    assert panel.size_combo.currentText() == "832 × 1216"  # a chosen preset stays chosen
+    assert panel.size_combo.currentText() == "2:3 portrait · 832×1216"  # a chosen preset stays chosen
     panel.width_spin.setValue(1000)
     assert panel.size_combo.currentText() == "Custom"
     panel.width_spin.setValue(832)
-    assert panel.size_combo.currentText() == "832 × 1216"
+    assert panel.size_combo.currentText() == "2:3 portrait · 832×1216"
 
 
 def test_the_request_snapshots_the_form(panel):
@@ -59,10 +59,9 @@ def test_lock_keeps_the_last_seed(panel):
     assert panel.request().seed == 4242
 
 
-def test_bad_size_is_refused_with_the_field_named(panel):
-    panel.width_spin.setValue(100)  # the spin steps by 8 but typed values can be anything
-    with pytest.raises(RequestError, match="width 100"):
-        panel.request()
+def test_a_size_set_from_code_snaps_to_a_multiple_of_8(panel):
+    panel.width_spin.setValue(100)  # e.g. from an imported image's parameters: Generate never refuses it
+    assert panel.width_spin.value() == 104 and panel.request().width == 104
 
 
 def test_prompt_history_is_searchable(panel, qtbot):

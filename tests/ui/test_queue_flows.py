@@ -64,6 +64,7 @@ def test_the_status_bar_never_keeps_a_state_that_is_over(qtbot, window):
     "Loading ..." are replaced when what they describe ends."""
     qtbot.waitUntil(lambda: window.engine_label.text().startswith("Engine ready"), timeout=30_000)
     assert window.statusBar().currentMessage() != "Starting the engine ..."
+    assert window.panel.progress_bar.format() == "Ready"  # the panel says the same as the status bar
 
     def ends(job, state, words):
         qtbot.waitUntil(lambda: finished(job) and window.running_job is None, timeout=30_000)

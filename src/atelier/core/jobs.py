@@ -19,6 +19,11 @@ class JobState(str, Enum):
     def finished(self) -> bool:
         return self in (JobState.DONE, JobState.CANCELLED, JobState.FAILED)
 
+    @property
+    def retryable(self) -> bool:
+        """Ended without its outputs: worth another try."""
+        return self in (JobState.CANCELLED, JobState.FAILED)
+
 
 # The only moves a job can make; anything else is a bug in the caller.
 _MOVES = {
@@ -39,7 +44,8 @@ class Job:
     state: JobState = JobState.QUEUED
     step: int = 0  # steps done over all images of the request
     total: int = 0
-    elapsed: float = 0.0
+    elapsed: float = 0.0  # seconds since it left the queue, its model's loading included
+    stepping_since: float = 0.0  # seconds after it left the queue that its first step began
     message: str = ""
     reproduce_of: str | None = None  # an output id: make it again and compare, don't add to history
     source: str | None = None  # an output id: what this job starts from (a variation's), linked in the history
@@ -50,18 +56,72 @@ class Job:
         self.state = state
         self.message = message
 
+    def again(self) -> "Job":
+        """A new job for the same request on the same model from the same source: the retry of
+        a failed or cancelled one, which itself stays as it ended."""
+        if not self.state.retryable:
+            raise ValueError(f"job {self.id[:8]} is {self.state.value}: only a failed or cancelled job is retried")
+        return Job(self.request, self.model_id, self.model_name, reproduce_of=self.reproduce_of, source=self.source)
+
     @property
     def eta(self) -> float | None:
-        """Seconds left, from the pace so far; None before the first step."""
+        """Seconds left for the whole job (every image), from the pace of its steps so far, the
+        model's loading left out; None before the first step."""
         if self.step <= 0 or self.total <= 0:
             return None
-        return self.elapsed / self.step * (self.total - self.step)
+        return max(self.elapsed - self.stepping_since, 0.0) / self.step * (self.total - self.step)
+
+    @property
+    def label(self) -> str:
+        """What sets this job apart from a plain request, if anything: the output it remakes
+        (by its seed) or the variations it makes."""
+        if self.reproduce_of is not None:
+            return f"Reproduce · seed {self.request.seed}"
+        if self.source is not None:
+            count = self.request.images
+            return f"{count} variations" if count > 1 else "Variation"
+        return ""
+
+    def progress(self) -> tuple[str, str]:
+        """Where the running job stands and the time it has left, e.g. ("image 2/3 · step 4/20",
+        "12 s left"): the words the progress bar and the queue both show. Empty before steps."""
+        if self.state is not JobState.RUNNING or self.total <= 0:
+            return "", ""
+        images = self.request.images
+        per_image = max(1, self.total // images)
+        index = min(max(self.step - 1, 0) // per_image, images - 1)
+        where = f"step {self.step - index * per_image}/{per_image}"
+        if images > 1:
+            noun = "sound" if self.request.kind == "audio" else "image"
+            where = f"{noun} {index + 1}/{images} · {where}"
+        eta = self.eta
+        return where, "" if eta is None else f"{_duration(eta)} left"
+
+    def progress_text(self) -> str:
+        return " · ".join(part for part in self.progress() if part)
+
+    def detail(self) -> str:
+        """What to say besides the state: progress while running, why it ended otherwise."""
+        if self.state is JobState.RUNNING:
+            return self.progress_text()
+        if self.state is JobState.LOADING:
+            return "loading the model"
+        if self.state.retryable:
+            return self.message
+        return ""
 
     def describe(self) -> str:
-        """The one-line status a person reads in the queue."""
+        """The one-line status a person reads: the state, and the detail if there is one."""
         if self.state is JobState.RUNNING and self.total:
-            eta = f", {self.eta:.0f} s left" if self.eta is not None else ""
-            return f"running {self.step}/{self.total}{eta}"
-        if self.state in (JobState.FAILED, JobState.CANCELLED) and self.message:
+            return f"running · {self.progress_text()}"
+        if self.state.retryable and self.message:
             return f"{self.state.value}: {self.message}"
         return self.state.value
+
+
+def _duration(seconds: float) -> str:
+    """"12 s", "3 min 05 s": a time left, in the units a person reads at a glance."""
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"

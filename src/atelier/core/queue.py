@@ -41,14 +41,22 @@ class JobQueue:
         self.running, self._started = job, now
         return job
 
-    def stepped(self, done: int, now: float) -> Job | None:
-        """The running job has ``done`` steps behind it (over all its images)."""
+    def stepped(self, done: int, now: float, total: int | None = None,
+                image_elapsed: float | None = None) -> Job | None:
+        """The running job has ``done`` steps behind it of ``total`` (over all its images: the
+        engine's count, which may differ from the request's). ``image_elapsed``, the engine's
+        seconds into the image at the first step, tells when stepping began, so that the pace
+        leaves out the model's loading."""
         job = self.running
         if job is None:
             return None
         job.step, job.elapsed = done, now - self._started
+        if total:
+            job.total = total
         if job.state is JobState.LOADING:
             job.move(JobState.RUNNING)
+            if image_elapsed is not None:
+                job.stepping_since = max(job.elapsed - image_elapsed, 0.0)
         return job
 
     def seconds_running(self, now: float) -> float:
@@ -61,6 +69,20 @@ class JobQueue:
             return None
         job.move(JobState.CANCELLED)
         return job
+
+    def cancel_all_waiting(self) -> list[Job]:
+        """Drop every job that has not started, in the order queued."""
+        return [job for job in list(self.waiting()) if self.cancel_waiting(job.id)]
+
+    def retry(self, job_id: str, model) -> Job | None:
+        """Queue a failed or cancelled job again, at the end, as a new job on ``model`` (the
+        caller finds it: a released job's model is forgotten); None if it is no such job."""
+        job = self.find(job_id)
+        if job is None or not job.state.retryable:
+            return None
+        again = job.again()
+        self.add(again, model)
+        return again
 
     def finish(self, state: JobState, message: str = "") -> Job | None:
         """The running job's outcome; only its first word counts (a failure, then "done",
@@ -84,4 +106,9 @@ class JobQueue:
         return job
 
     def clear_finished(self) -> None:
-        self.jobs = [job for job in self.jobs if not job.state.finished]
+        """Forget the jobs that have ended, except one still leaving the engine (its outcome
+        is known, its last answers are not)."""
+        cleared = {job.id for job in self.jobs if job.state.finished and job is not self.running}
+        for job_id in cleared:
+            self._models.pop(job_id, None)  # a job cancelled while waiting kept its model until now
+        self.jobs = [job for job in self.jobs if job.id not in cleared]

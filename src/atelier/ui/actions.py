@@ -49,9 +49,11 @@ class OutputAction:
 
 
 def output_actions(*, use_prompt, use_seed, reproduce, toggle_favourite, rate, export, toggle_hidden, delete,
-                   edit, save_as, save_sound_as, use_as_init_image, use_as_init_sound, vary) -> list[OutputAction]:
+                   edit, save_as, save_sound_as, use_as_init_image, use_as_init_sound, vary,
+                   show_info=None) -> list[OutputAction]:
     """The list, bound to its handlers (each takes an output id; ``rate``, ``edit`` and
-    ``vary`` take their stars, operation or strength first)."""
+    ``vary`` take their stars, operation or strength first). ``show_info``, where there is an
+    Info pane to show, adds "Info"."""
     image = frozenset({IMAGE})
     actions = [
         OutputAction("use_as_init_image", "Use as Init Image", use_as_init_image, kinds=image, window_menu="image",
@@ -68,6 +70,7 @@ def output_actions(*, use_prompt, use_seed, reproduce, toggle_favourite, rate, e
                      available=lambda entry, output: seed_of(entry, output) is not None),
         OutputAction("reproduce", "Reproduce", reproduce, group="reuse",
                      available=lambda _entry, output: output.recipe is not None),
+        *([OutputAction("show_info", "Info", show_info, group="reuse")] if show_info is not None else []),
         OutputAction("favourite", "Favourite", toggle_favourite, group="marks", checked=lambda o: o.favourite),
     ]
     for stars in range(6):

@@ -43,10 +43,8 @@ def run(project: Path | None = None, quit_after: float | None = None, debug: boo
     icon = paths.resource_path("icons", "atelier.svg")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
-    window = MainWindow(settings)
+    window = MainWindow(settings, project=Path(project) if project is not None else None)
     window.show()
-    if project is not None:
-        window.open_project(Path(project))
     after_first_frame(window, lambda: _started(window, on_idle))
     if quit_after is not None:
         QTimer.singleShot(int(quit_after * 1000), window.close)

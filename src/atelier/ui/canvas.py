@@ -5,6 +5,10 @@ Zoom has two modes. In *fit* mode (the default, and after ``fit()`` or showing a
 new size) the image is refitted whenever the view resizes. Once the artist zooms by hand the
 view is in *manual* mode: resizing keeps their zoom, and so does a new image of the same size,
 so live previews followed by the final image never yank the view around.
+
+The zoom shows in a corner. Above 100 % pixels are drawn as squares (nearest neighbour), so
+they can be inspected; at or below it the image is smoothed. ``compare_with`` puts another
+image in place of the shown one, named in the other corner, until ``end_compare``.
 """
 
 from pathlib import Path
@@ -20,7 +24,7 @@ from PySide6.QtGui import (
     QPixmap,
     QTransform,
 )
-from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene, QGraphicsView
+from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QLabel
 
 from .widgets import own_viewport
 
@@ -33,6 +37,11 @@ IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp"})
 
 _WHEEL_NOTCH = 120  # angleDelta units per wheel notch (1/8 degree each, 15 degrees a notch)
 _MODIFIERS_ALLOWED = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier
+_OVERLAY_MARGIN = 8  # px between a corner label and the viewport's edge
+# Corner labels sit over any image, so they carry their own dark pill rather than the palette's.
+_EMPTY_HINT = ("Describe what you want in the prompt and press Generate (Ctrl+Enter).\n\n"
+               "Drop or paste an image here to bring it into the project.")
+_PILL = "QLabel {{ background: rgba(24, 24, 28, 185); color: {colour}; border-radius: 9px; padding: 2px 9px; }}"
 
 
 def _checkerboard(size: int = 16) -> QPixmap:
@@ -87,17 +96,67 @@ class CanvasView(QGraphicsView):
         self._space_held = False
         self._pan_from: QPoint | None = None  # viewport position of the last pan step
         self._pan_button = Qt.MouseButton.NoButton  # the button that started the pan
+        self._own_image: QImage | None = None  # while comparing: the image to go back to
+        # Children of the view, not of its viewport: the viewport's children scroll with it.
+        self.zoom_label = self._overlay("zoomLabel", "Zoom", "#e6e6ea")
+        self.compare_label = self._overlay("compareLabel", "Compared image", "#ffd37a")
+        # What an empty canvas is for, until the first image is on it.
+        self.empty_hint = QLabel(_EMPTY_HINT, self)
+        self.empty_hint.setObjectName("canvasHint")
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setStyleSheet("QLabel { color: #9a9aa4; background: transparent; }")
+        self.empty_hint.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._update_description()
+
+    def _overlay(self, name: str, accessible: str, colour: str) -> QLabel:
+        label = QLabel(self)
+        label.setObjectName(name)
+        label.setAccessibleName(accessible)
+        label.setStyleSheet(_PILL.format(colour=colour))
+        label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        label.hide()
+        return label
 
     # ----- image ------------------------------------------------------------------------------
     def show_image(self, image: QImage, size: tuple[int, int] | None = None) -> None:
         """Show ``image``; ``size`` stretches a small preview to the size being generated.
 
         An image of the same size as the one shown keeps the zoom and scroll position; a new
-        size goes back to fit mode.
+        size goes back to fit mode. A comparison in progress ends: this is the image now.
         """
         if size is not None and (image.width(), image.height()) != size:
             image = image.scaled(*size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        self._own_image = None
+        self.compare_label.hide()
+        self._display(image)
+
+    def compare_with(self, image: QImage, caption: str) -> None:
+        """Show ``image`` in place of the shown one (at the same zoom and place when it is the
+        same size), with ``caption`` saying what it is, until ``end_compare``."""
+        if self._own_image is None:
+            if self._image is None:
+                return
+            self._own_image = self._image
+        self.compare_label.setText(caption)
+        self.compare_label.adjustSize()
+        self._place_overlays()
+        self.compare_label.show()
+        self._display(image)
+
+    def end_compare(self) -> None:
+        """Back to the image shown before ``compare_with``."""
+        if self._own_image is not None:
+            own, self._own_image = self._own_image, None
+            self.compare_label.hide()
+            self._display(own)
+
+    @property
+    def comparing(self) -> str | None:
+        """What the compared image was called while one is shown, else None."""
+        return self.compare_label.text() if self._own_image is not None else None
+
+    def _display(self, image: QImage) -> None:
         previous = self.image_size()
         self._image = None if image.isNull() else image
         self._opaque = not image.hasAlphaChannel()
@@ -108,7 +167,9 @@ class CanvasView(QGraphicsView):
             self._fit_mode = True
         if self._fit_mode:
             self._fit()
+        self.empty_hint.setVisible(self._image is None)
         self._update_description()
+        self._update_zoom_label()
 
     def image_size(self) -> tuple[int, int] | None:
         pixmap = self._item.pixmap()
@@ -189,6 +250,11 @@ class CanvasView(QGraphicsView):
 
     def _apply_scale(self, scale: float, anchor: QPointF | None = None) -> None:
         scale = min(max(scale, MIN_ZOOM), MAX_ZOOM)
+        # Magnified, each image pixel is a crisp square to inspect; reduced, it is smoothed.
+        smooth = scale <= 1.0 + 1e-9
+        self._item.setTransformationMode(Qt.TransformationMode.SmoothTransformation if smooth
+                                         else Qt.TransformationMode.FastTransformation)
+        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
         if anchor is None:
             self.setTransform(QTransform.fromScale(scale, scale))  # anchored on the view centre
         else:
@@ -201,6 +267,25 @@ class CanvasView(QGraphicsView):
             self._zoom = scale
             self._update_description()
             self.zoom_changed.emit(scale)
+        self._update_zoom_label()
+
+    def _update_zoom_label(self) -> None:
+        if self.image_size() is None:
+            self.zoom_label.hide()
+            return
+        percent = self.zoom * 100
+        text = f"{percent:.0f} %" if percent >= 10 else f"{percent:.1f} %"
+        self.zoom_label.setText(f"Fit \u00b7 {text}" if self._fit_mode else text)
+        self.zoom_label.adjustSize()
+        self._place_overlays()
+        self.zoom_label.show()
+
+    def _place_overlays(self) -> None:
+        area = self.viewport().geometry()  # in the view's coordinates, inside the scroll bars
+        zoom = self.zoom_label
+        zoom.move(area.right() - zoom.width() - _OVERLAY_MARGIN + 1, area.bottom() - zoom.height() - _OVERLAY_MARGIN + 1)
+        self.compare_label.move(area.left() + _OVERLAY_MARGIN, area.top() + _OVERLAY_MARGIN)
+        self.empty_hint.setGeometry(area.adjusted(32, 32, -32, -32))
 
     def _scroll_by(self, dx: int, dy: int) -> None:
         self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + dx)
@@ -226,6 +311,7 @@ class CanvasView(QGraphicsView):
         super().resizeEvent(event)
         if self._fit_mode:
             self._fit()
+        self._place_overlays()
 
     # ----- wheel and keys ---------------------------------------------------------------------
     def wheelEvent(self, event) -> None:

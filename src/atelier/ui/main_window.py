@@ -6,7 +6,7 @@ the project), each talking to its own thread, so the window never waits on eithe
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Slot
+from PySide6.QtCore import QByteArray, QStandardPaths, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..core.errors import RequestError
+from ..core.names import file_stem
 from ..core.project import Project
 from ..core.project_io import SUFFIX
 from ..core.recipe import settings_of
@@ -29,12 +30,13 @@ from .bridges.project import ProjectThread
 from .canvas import CanvasView
 from .controllers.generation import GenerationController
 from .controllers.project import ProjectController
+from .folder_watch import ModelFolderWatch
 from .history import HistoryView
 from .history.model import seed_of
 from .prompt_panel import PromptPanel
 from .queue import QueueView
 from .theme import apply_theme
-from .widgets import after_first_frame, named
+from .widgets import DockWidths, after_first_frame, named
 from .worker import EngineThread
 
 _FILE_FILTER = f"Atelier projects (*{SUFFIX})"
@@ -42,8 +44,10 @@ _WARM_UP_DELAY_MS = 300
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, settings: Settings | None = None, engine_host=None):
-        """``engine_host``: the EngineHost to generate with; the process-wide one when None."""
+    def __init__(self, settings: Settings | None = None, engine_host=None, project: Path | None = None):
+        """``engine_host``: the EngineHost to generate with; the process-wide one when None.
+        ``project``: the project to start with; else the last one (if the settings say so), else
+        a new one."""
         super().__init__()
         self.settings = settings or Settings.load()
         self.setObjectName("mainWindow")
@@ -56,7 +60,11 @@ class MainWindow(QMainWindow):
         # 1. The threads, and the controllers that talk to them.
         self.engine = EngineThread(self.settings, host=engine_host, parent=self)
         self.projects = ProjectThread(parent=self)
-        self.project_controller = ProjectController(self.projects, self.settings.autosave_seconds, self)
+        recent = self.settings.recent_projects
+        if project is None and self.settings.reopen_last_project and recent:
+            project = Path(recent[0])
+        self.project_controller = ProjectController(self.projects, self.settings.autosave_seconds, self,
+                                                    reopen=project)
         self.generation = GenerationController(self.engine, self.project_controller, self)
         self.undo_stack = self.project_controller.undo_stack
         project = self.project_controller
@@ -66,6 +74,7 @@ class MainWindow(QMainWindow):
             toggle_hidden=project.toggle_hidden, delete=project.delete_output, edit=project.edit_output,
             save_as=self.save_image_as_dialog, save_sound_as=self.save_sound_as_dialog,
             use_as_init_image=self.use_as_init_image, use_as_init_sound=self.use_as_init_sound, vary=self.vary,
+            show_info=self.show_info,
         ), project.find, self)
 
         # 2. The layout.
@@ -78,13 +87,18 @@ class MainWindow(QMainWindow):
         self.queue = QueueView(self.generation.queue_model)
         self.history = HistoryView()
         self.history.set_actions(self.output_actions)
+        self.history.set_thumbnail_size(self.settings.thumbnail_size)
+        self._comparison: tuple[str, str] | None = None  # what Space in the history shows for now: id, caption
         self.history_dock = self._dock("History", "historyDock", self.history, Qt.DockWidgetArea.RightDockWidgetArea)
         self.queue_dock = self._dock("Queue", "queueDock", self.queue, Qt.DockWidgetArea.RightDockWidgetArea)
         # The gallery is what artists browse; the queue needs only a few lines.
         self.resizeDocks([self.history_dock, self.queue_dock], [560, 200], Qt.Orientation.Vertical)
         self.resizeDocks([self.prompt_dock, self.history_dock], [320, 380], Qt.Orientation.Horizontal)
+        DockWidths(self, fixed=[self.prompt_dock], growing=[self.history_dock])  # a larger window: more gallery
         self.player = None  # the sound player (ui/audio), made when the first sound is shown
         self.player_dock: QDockWidget | None = None
+        self.info_pane = None  # the Info pane (ui/info_pane.py), made when first shown
+        self.info_dock: QDockWidget | None = None
         self._build_menus()
         self.statusBar().showMessage("Looking for models ...")
         self.engine_label = self._status_label("engineLabel", "Engine: not started")
@@ -96,15 +110,29 @@ class MainWindow(QMainWindow):
         self.panel.generate_requested.connect(self.start_generation)
         self.panel.cancel_requested.connect(self.generation.cancel_running)
         self.panel.choose_init_image_requested.connect(self.choose_init_image_dialog)
+        self.panel.selected_seed = lambda: self._seed_of(self.project_controller.current_output_id)
+        self.panel.init_image_reader = self._read_init_image
+        self.panel.rescan_requested.connect(self.rescan_models)
+        self.panel.message_link_activated.connect(self._on_message_link)
         QShortcut(QKeySequence("Ctrl+Return"), self, self.start_generation)
         QShortcut(QKeySequence("Ctrl+Enter"), self, self.start_generation)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.generation.cancel_running)
         self.queue.cancel_requested.connect(self.generation.cancel_job)
+        self.queue.cancel_all_requested.connect(self.generation.cancel_all)
+        self.queue.retry_requested.connect(self.generation.retry)
         self.history.output_activated.connect(project.show_output)
+        self.history.compare_started.connect(self._start_compare)
+        self.history.compare_ended.connect(self._end_compare)
+        self.history.undo_requested.connect(self.undo_stack.undo)
+        self.history.thumbnail_size_changed.connect(self._on_thumbnail_size)
 
         generation = self.generation
         generation.models_changed.connect(self.panel.set_models)
+        generation.model_missing.connect(self._on_model_missing)
+        self.folder_watch = ModelFolderWatch(self)
+        self.folder_watch.changed.connect(self.rescan_models)
         generation.progress.connect(self.panel.show_progress)
+        generation.waiting_changed.connect(self.panel.show_waiting)
         generation.message.connect(self._show_message)
         generation.status.connect(self.statusBar().showMessage)
         generation.countdown_over.connect(self._clear_countdown)
@@ -122,6 +150,10 @@ class MainWindow(QMainWindow):
         project.changed.connect(self._refresh_actions)
         project.current_changed.connect(self.output_actions.refresh)
         project.image_loaded.connect(self._on_image_loaded)
+        project.current_changed.connect(self.history.follow_current)
+        project.output_deleted.connect(self.history.show_undo_notice)
+        # Whatever is done or undone next, the notice's Undo would no longer undo its delete.
+        self.undo_stack.indexChanged.connect(self.history.hide_undo_notice)
         project.sound_loaded.connect(self.show_sound)
         project.sound_saved.connect(lambda text: self.statusBar().showMessage(text, 10000))
         project.saved.connect(self._on_project_saved)
@@ -200,6 +232,8 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         self._action(edit_menu, "&Settings...", "settingsAction", QKeySequence.StandardKey.Preferences,
                      self.open_settings)
+        self._action(edit_menu, "Rescan &Models", "rescanModelsAction", QKeySequence(Qt.Key.Key_F5),
+                     self.rescan_models)
         image_menu = self.menuBar().addMenu("&Image")
         image_menu.setObjectName("imageMenu")
         # The canvas's right-click menu is the Image menu: both act on the image it shows.
@@ -209,6 +243,17 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.prompt_dock.toggleViewAction())
         view_menu.addAction(self.history_dock.toggleViewAction())
         view_menu.addAction(self.queue_dock.toggleViewAction())
+        view_menu.addSeparator()
+        zoom_in = self._action(view_menu, "Zoom &In", "zoomInAction", QKeySequence.StandardKey.ZoomIn,
+                               self.canvas.zoom_in)
+        zoom_in.setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])  # = is + without Shift
+        self._action(view_menu, "Zoom &Out", "zoomOutAction", QKeySequence("Ctrl+-"), self.canvas.zoom_out)
+        self._action(view_menu, "&Fit", "zoomFitAction", QKeySequence("Ctrl+0"), self.canvas.fit)
+        self._action(view_menu, "&Actual Size (100 %)", "actualSizeAction", QKeySequence("Ctrl+1"),
+                     self.canvas.actual_size)
+        view_menu.addSeparator()
+        self._action(view_menu, "Output &Info", "showInfoAction", QKeySequence("Ctrl+Shift+I"),
+                     lambda: self.show_info())
         self._action(view_menu, "Sound &Player", "showPlayerAction", QKeySequence("Ctrl+Shift+P"),
                      lambda: self.sound_player())
 
@@ -270,6 +315,32 @@ class MainWindow(QMainWindow):
         if not self._threads_ended:  # a window closed before its first frame never starts them
             self.engine.start()
             self.project_controller.start()
+            self._watch_model_folders()
+
+    # ----- models ---------------------------------------------------------------------------------
+    @Slot()
+    def rescan_models(self) -> None:
+        """Look for models again (the button, F5, a watched folder that changed)."""
+        self.statusBar().showMessage("Looking for models ...")
+        self.generation.scan(self.settings.model_folders)
+        self._watch_model_folders()  # a folder made since (the models folder itself) is watched now
+
+    def _watch_model_folders(self) -> None:
+        from .. import paths
+        from ..engine.registry import hf_hub_cache
+
+        folders = [paths.models_dir(), *map(Path, self.settings.model_folders), hf_hub_cache()]
+        self.folder_watch.watch([folder.expanduser() for folder in folders])
+
+    @Slot(object)
+    def _on_model_missing(self, info) -> None:
+        self.panel.mark_missing(info.id)
+        self.panel.set_message(f"{info.name} is no longer at {info.path}.", True,
+                               {"rescan": "Rescan models", "settings": "Model folders in Settings..."})
+
+    @Slot(str)
+    def _on_message_link(self, name: str) -> None:
+        {"rescan": self.rescan_models, "settings": self.open_settings}[name]()
 
     # ----- output actions that ask the artist ----------------------------------------------------
     def use_prompt_of(self, output_id: str) -> None:
@@ -312,10 +383,71 @@ class MainWindow(QMainWindow):
             self.project_controller.prepare_init_image(self.panel.set_init_image, path=Path(path))
 
     def use_seed_of(self, output_id: str) -> None:
-        found = self.project_controller.find(output_id)
-        seed = seed_of(*found) if found is not None else None
+        seed = self._seed_of(output_id)
         if seed is not None:
             self.panel.use_seed(seed)
+
+    def _seed_of(self, output_id: str | None) -> int | None:
+        found = self.project_controller.find(output_id) if output_id is not None else None
+        return seed_of(*found) if found is not None else None
+
+    def use_all_of(self, output_id: str) -> None:
+        """Set the whole prompt panel as it was for this output, switching to its model when
+        that is installed; say what could not be restored."""
+        from ..core.output_info import describe
+
+        found = self.project_controller.find(output_id)
+        if found is None:
+            return
+        info = describe(*found)
+        model_id = info.model_id
+        if model_id is None and info.model_name:  # an import names its model only by name
+            model_id = next((m.id for m in self.generation.models if m.name.lower() == info.model_name.lower()), "")
+        missed = self.panel.apply_settings(info.settings, model_id or None)
+        model_missing = model_id == "" or "model" in missed
+        missed = [name for name in missed if name != "model"]
+        if model_missing:
+            chosen = self.panel.current_model()
+            said = (f"{info.model_name or 'Its model'} is not installed, so the model stays "
+                    f"{chosen.name if chosen else 'as it was'}.")
+        else:
+            said = "Settings restored." if missed else "Every setting of this output is in the prompt panel."
+        if missed:
+            said += f" Could not restore: {', '.join(missed)}."
+        self._show_message(said, error=model_missing or bool(missed))
+        if self.info_pane is not None:
+            self.info_pane.say(said)
+
+    def _read_init_image(self, asset: str, then) -> None:
+        from .info_pane import read_init_image
+
+        read_init_image(self.project_controller.read_asset, asset, self.panel, then)
+
+    def show_info(self, output_id: str | None = None) -> None:
+        """Show the Info pane (made the first time), for ``output_id`` (it becomes the current
+        output) or for the current output."""
+        project = self.project_controller
+        if self.info_pane is None:
+            from .info_pane import InfoPane
+
+            self.info_pane = InfoPane(project.find, project.read_asset)
+            self.info_pane.use_prompt_requested.connect(self.use_prompt_of)
+            self.info_pane.use_seed_requested.connect(self.use_seed_of)
+            self.info_pane.use_all_requested.connect(self.use_all_of)
+            project.current_changed.connect(self.info_pane.show_output)
+            project.changed.connect(self.info_pane.follow_change)
+            self.info_dock = QDockWidget("Info", self)
+            self.info_dock.setObjectName("infoDock")
+            self.info_dock.setWidget(self.info_pane)
+            if not self.restoreDockWidget(self.info_dock):  # where the artist last had it, else by the queue
+                self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.info_dock)
+                self.tabifyDockWidget(self.queue_dock, self.info_dock)
+                self.resizeDocks([self.history_dock, self.queue_dock], [300, 460], Qt.Orientation.Vertical)
+        if output_id is not None and output_id != project.current_output_id:
+            project.show_output(output_id)
+        self.info_pane.show_output(project.current_output_id)
+        self.info_dock.show()
+        self.info_dock.raise_()
 
     def export_dialog(self, output_id: str) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export to folder", str(Path.home()))
@@ -332,8 +464,8 @@ class MainWindow(QMainWindow):
         from .audio.export_dialog import SoundExportDialog  # built when first asked for
 
         found = self.project_controller.find(output_id)
-        stem = "".join(c if c.isalnum() or c in " -_" else "_" for c in (found[0].prompt if found else ""))[:40]
-        dialog = SoundExportDialog(Path.home() / f"{stem.strip() or 'sound'}.wav", self)
+        stem = file_stem(found[0].prompt if found else "", "sound")
+        dialog = SoundExportDialog(Path.home() / f"{stem}.wav", self)
         dialog.chosen.connect(lambda path, fmt, lufs, rate: self.project_controller.save_sound_as(
             output_id, path, fmt, lufs, rate))
         dialog.open()
@@ -352,6 +484,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def new_project(self) -> None:
         if self._confirm_leaving("starting a new project"):
+            self._remember_form()
             self.project_controller.new()
 
     @Slot()
@@ -363,6 +496,7 @@ class MainWindow(QMainWindow):
 
     def open_project(self, path: Path) -> None:
         if self._confirm_leaving(f"opening {Path(path).name}"):
+            self._remember_form()
             self.project_controller.open(Path(path))
 
     @Slot()
@@ -375,24 +509,49 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def save_project_as_dialog(self) -> bool:
-        start = str(self.project_controller.path or Path.home() / f"Untitled{SUFFIX}")
+        start = str(self.project_controller.path or self.proposed_project_path())
         path, _ = QFileDialog.getSaveFileName(self, "Save project as", start, _FILE_FILTER)
         if path:
             self.save_project_as(Path(path))
         return bool(path)
+
+    def proposed_project_path(self) -> Path:
+        """A name for a new project file: its first prompt's words, in the documents folder
+        (or the folder of the last project saved), never an existing file's."""
+        recent = self.settings.recent_projects
+        folder = Path(recent[0]).parent if recent else Path(QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation) or Path.home())
+        first = next((entry.prompt for entry in self.project.entries if entry.prompt.strip()), "")
+        stem = file_stem(first, "Untitled")
+        path, number = folder / f"{stem}{SUFFIX}", 2
+        while path.exists():
+            path, number = folder / f"{stem} {number}{SUFFIX}", number + 1
+        return path
 
     def save_project_as(self, path: Path) -> None:
         self.project_controller.save(Path(path))
 
     def ask_unsaved(self, doing: str) -> QMessageBox.StandardButton:
         """Save, Discard or Cancel; a method so tests can answer without a modal dialog."""
+        box = self.unsaved_question(doing)
+        box.exec()
+        return box.standardButton(box.clickedButton()) if box.clickedButton() else QMessageBox.StandardButton.Cancel
+
+    def unsaved_question(self, doing: str) -> QMessageBox:
+        """The question before unsaved work would go: what exactly would be lost, and Save first."""
         path = self.project_controller.path
-        name = path.name if path else "Untitled"
-        return QMessageBox.question(
-            self, "Unsaved changes", f"{name} has unsaved changes. Save them before {doing}?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Save,
-        )
+        name = path.name if path else "This untitled project"
+        loss = self.project_controller.unsaved_loss()
+        box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes", f"{name} has unsaved changes.", parent=self)
+        box.setObjectName("unsavedQuestion")
+        box.setInformativeText(f"If you don't save before {doing}, {loss}." if loss
+                               else f"Save them before {doing}?")
+        buttons = QMessageBox.StandardButton
+        box.setStandardButtons(buttons.Save | buttons.Discard | buttons.Cancel)
+        box.setDefaultButton(buttons.Save)
+        box.button(buttons.Save).setText("Save First..." if path is None else "Save First")
+        box.button(buttons.Discard).setText("Delete Them" if path is None and loss else "Don't Save")
+        return box
 
     def ask_recover(self, crashed) -> bool:
         """Whether to bring back a crashed session's work; a method so tests can answer."""
@@ -434,17 +593,25 @@ class MainWindow(QMainWindow):
         self.project_controller.autosave.interval = float(settings.autosave_seconds)
         apply_theme(QApplication.instance(), settings.theme)
         if folders_changed:
-            self.statusBar().showMessage("Looking for models ...")
-            self.generation.scan(settings.model_folders)
+            self.rescan_models()
 
     @Slot()
     def _fill_recent_menu(self) -> None:
+        """Newest first, as "name  —  folder"; a file that is gone is dropped from the list."""
         self.recent_menu.clear()
-        for recent in self.settings.recent_projects:
-            action = self.recent_menu.addAction(recent)
+        present = [recent for recent in self.settings.recent_projects if Path(recent).is_file()]
+        if present != self.settings.recent_projects:
+            self.settings.recent_projects = present
+            self._save_settings()
+        home = Path.home()
+        for recent in present:
+            path = Path(recent)
+            folder = f"~/{path.parent.relative_to(home)}" if path.parent.is_relative_to(home) else str(path.parent)
+            action = self.recent_menu.addAction(f"{path.stem}  \u2014  {folder.removesuffix('/.')}")
             action.setData(recent)
+            action.setToolTip(recent)
             action.triggered.connect(self._open_recent)
-        if not self.settings.recent_projects:
+        if not present:
             self.recent_menu.addAction("(none yet)").setEnabled(False)
 
     @Slot()
@@ -457,11 +624,30 @@ class MainWindow(QMainWindow):
         self.history.set_project(project, self.project_controller.read_asset)
         self._refresh_actions()
         self.panel.init_image_box.clear()  # it is stored in the project that was open
+        self.panel.project_prompts = list(dict.fromkeys(
+            entry.prompt for entry in reversed(project.entries) if entry.prompt))
         if path is not None:
             self._remember_recent(path)
         self._update_title()
-        count = sum(1 for _ in project.outputs())
-        self.statusBar().showMessage(f"Opened {path.name if path else 'a new project'}: {count} output(s)", 5000)
+        outputs = [output for _entry, output in project.outputs() if not output.hidden]
+        if outputs:  # where the artist left off: the newest output, and the form as it was
+            self.project_controller.show_output(outputs[-1].id)
+            self._restore_form(path, outputs[-1])
+        self.statusBar().showMessage(f"Opened {path.name if path else 'a new project'}: {len(outputs)} output(s)", 5000)
+
+    def _restore_form(self, path: Path | None, newest) -> None:
+        """The form this project was left with here, else the settings of its newest output."""
+        form = self.settings.project_forms.get(str(path)) if path is not None else None
+        if form is None:
+            form = {**settings_of(newest.recipe), "model_id": (newest.recipe or {}).get("model", {}).get("id")}
+        missed = self.panel.apply_settings(form, form.get("model_id"))
+        if missed:
+            self.statusBar().showMessage(f"The form was restored, except {', '.join(missed)}", 10000)
+
+    def _remember_form(self) -> None:
+        """Keep the form with the project being left (a saved one: untitled ones have no name)."""
+        if self.project_controller.path is not None:
+            self.settings.remember_form(self.project_controller.path, self.panel.form_settings())
 
     @Slot()
     def _refresh_actions(self, *_change) -> None:
@@ -469,8 +655,26 @@ class MainWindow(QMainWindow):
         self.output_actions.refresh(self.project_controller.current_output_id)
 
     @Slot(str, QImage)
-    def _on_image_loaded(self, _output_id: str, image: QImage) -> None:
-        self.canvas.show_image(image)
+    def _on_image_loaded(self, output_id: str, image: QImage) -> None:
+        if self._comparison is not None and output_id == self._comparison[0]:
+            self.canvas.compare_with(image, self._comparison[1])
+        elif output_id == self.project_controller.current_output_id:
+            self.canvas.show_image(image)
+        # else: a look that is over (a comparison ended, an output clicked past) came late
+
+    @Slot(str, str)
+    def _start_compare(self, output_id: str, caption: str) -> None:
+        self._comparison = (output_id, caption)
+        self.project_controller.load_image(output_id)
+
+    @Slot()
+    def _end_compare(self) -> None:
+        self._comparison = None
+        self.canvas.end_compare()
+
+    @Slot(int)
+    def _on_thumbnail_size(self, size: int) -> None:
+        self.settings.thumbnail_size = size  # written with the rest when the window closes
 
     @Slot(int, object)
     def _on_exported(self, count: int, folder: Path) -> None:
@@ -478,6 +682,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_project_saved(self, path: Path) -> None:
+        self._remember_form()  # before: _remember_recent writes the settings
         self._remember_recent(path)
         self._update_title()
         if self._closing:
@@ -599,6 +804,7 @@ class MainWindow(QMainWindow):
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
         self.settings.window_state = bytes(self.saveState().toBase64()).decode()
         self.settings.keep_prompts(self.panel.prompt_history)
+        self._remember_form()
         self._save_settings()
         self._autosave_timer.stop()
         self._threads_ended = True

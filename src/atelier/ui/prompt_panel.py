@@ -6,8 +6,9 @@ threads."""
 
 import dataclasses
 import random
+from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
@@ -26,23 +27,17 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
+from ..core.errors import RequestError
 from ..core.families import native_side
-from ..core.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
-from ..core.tasks import (AUDIO_TASKS, MAX_BATCH, MAX_SEED, MAX_SIDE, MAX_STEPS, AudioToAudioRequest,
+from ..core.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES, scheduler_spec
+from ..core.tasks import (AUDIO_TASKS, MAX_BATCH, MAX_SECONDS, MAX_SEED, MAX_SIDE, MAX_STEPS, AudioToAudioRequest,
                           ImageToImageRequest, MusicRequest, Request, SongRequest, TextToAudioRequest,
-                          TextToImageRequest)
+                          TextToImageRequest, request_class)
+from ..core.tasks.audio import SONG_LANGUAGES
 from .init_image_box import InitImage, InitImageBox
-from .widgets import named, spin_box
+from .size_picker import SizePicker
+from .widgets import MessageLine, named, spin_box
 
-# Sizes each family was trained around (width, height); the first is its default.
-SIZE_PRESETS = {
-    "sd15": [(512, 512), (512, 768), (768, 512), (640, 448), (448, 640)],
-    "sd2": [(768, 768), (768, 1024), (1024, 768), (512, 512)],
-    "sdxl": [(1024, 1024), (832, 1216), (1216, 832), (896, 1152), (1152, 896), (768, 1344), (1344, 768)],
-    "sd3": [(1024, 1024), (832, 1216), (1216, 832), (768, 1344), (1344, 768)],
-    "flux": [(1024, 1024), (832, 1216), (1216, 832), (768, 1344), (1344, 768)],
-    "pixart": [(1024, 1024), (832, 1216), (1216, 832)],
-}
 _HISTORY_SHOWN = 30
 # The request each sound task makes: it takes the form's values its fields name.
 SOUND_REQUESTS = {cls.task: cls for cls in (TextToAudioRequest, MusicRequest, SongRequest)}
@@ -55,23 +50,39 @@ _PROMPT_HINTS = {
     "song": "Describe the style ...  e.g. pop, female vocal, piano, upbeat  (Ctrl+Enter generates)",
 }
 _IMAGE_HINT = "Describe the image ...  (Ctrl+Enter generates)"
+# What apply_settings calls a setting it could not apply, where its field name will not do.
+_SETTING_NAMES = {"negative_prompt": "negative prompt", "scheduler": "sampler", "init_image": "init image",
+                  "init_audio": "sound to start from", "seconds": "length", "bpm": "tempo",
+                  "time_signature": "beats per bar", "top_k": "top k", "batch_size": "count"}
 
 
 class PromptPanel(QWidget):
     generate_requested = Signal()
     cancel_requested = Signal()
+    rescan_requested = Signal()
+    message_link_activated = Signal(str)  # the name of a link in the message ("rescan", "settings")
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setMinimumWidth(300)
         self.prompt_history: list[str] = []  # newest first, no duplicates
+        self.project_prompts: list[str] = []  # the open project's, newest first: offered before the rest
         self._last_seed: int | None = None
+        # Set by the window: the seed of the output the artist has selected (None: nothing is),
+        # which Reuse takes before the last seed made.
+        self.selected_seed: Callable[[], int | None] | None = None
+        # Set by the window: read a project asset into an InitImage off the UI thread, then call
+        # back with it (None: it could not be read); how apply_settings restores an init image.
+        self.init_image_reader: Callable[[str, Callable[[InitImage | None], None]], None] | None = None
+        self._init_image_wanted: str | None = None  # the asset an apply_settings is reading
         layout = QVBoxLayout(self)
 
         self.model_combo = named(QComboBox(), "modelCombo", "Model")
         self.model_combo.setEnabled(False)
         self.model_combo.addItem("Looking for models ...")
         self.model_combo.currentIndexChanged.connect(self._on_model_changed)
+        self._size_note: str | None = None  # what the last change of model did to the size
+        self.model_combo.activated.connect(self._say_size_note)
 
         self.prompt_edit = named(QPlainTextEdit(), "promptEdit", "Prompt")
         self.prompt_edit.setPlaceholderText(_IMAGE_HINT)
@@ -100,9 +111,9 @@ class PromptPanel(QWidget):
         self.dice_button.setText("Random")
         self.dice_button.setToolTip("A new random seed each time")
         self.dice_button.clicked.connect(lambda: self.seed_spin.setValue(-1))
-        self.lock_button = named(QToolButton(), "seedLockButton", "Keep the last seed")
+        self.lock_button = named(QToolButton(), "seedLockButton", "Reuse the selected output's seed")
         self.lock_button.setText("Reuse")
-        self.lock_button.setToolTip("Keep the seed of the last image")
+        self.lock_button.setToolTip("Use the seed of the selected output (or of the last one made)")
         self.lock_button.clicked.connect(self._lock_seed)
         self.steps_spin = spin_box("stepsSpin", "Steps", 1, MAX_STEPS, 25)
         self.guidance_spin = named(QDoubleSpinBox(), "guidanceSpin", "Guidance (CFG scale)")
@@ -112,14 +123,11 @@ class PromptPanel(QWidget):
         self.scheduler_combo = named(QComboBox(), "schedulerCombo", "Sampler")
         self.scheduler_combo.addItems(SCHEDULER_NAMES)
         self.scheduler_combo.setCurrentText(DEFAULT_SCHEDULER)
-        self.size_combo = named(QComboBox(), "sizePresetCombo", "Size preset")
-        self.size_combo.activated.connect(self._on_preset_chosen)
-        self.width_spin = spin_box("widthSpin", "Width", 8, MAX_SIDE, 512, step=8)
-        self.height_spin = spin_box("heightSpin", "Height", 8, MAX_SIDE, 512, step=8)
-        self.width_spin.valueChanged.connect(self._sync_preset)
-        self.height_spin.valueChanged.connect(self._sync_preset)
+        self.size_picker = SizePicker()
+        self.size_combo = self.size_picker.combo
+        self.width_spin = self.size_picker.width_spin
+        self.height_spin = self.size_picker.height_spin
         self.batch_spin = spin_box("batchSpin", "Images", 1, MAX_BATCH, 1)
-        self._fill_presets("sd15")
 
         prompt_row = QHBoxLayout()
         prompt_row.addWidget(QLabel("Prompt"))
@@ -129,17 +137,12 @@ class PromptPanel(QWidget):
         seed_row.addWidget(self.seed_spin, 1)
         seed_row.addWidget(self.dice_button)
         seed_row.addWidget(self.lock_button)
-        self._size_row = size_row = QHBoxLayout()
-        size_row.addWidget(self.width_spin)
-        size_row.addWidget(QLabel("x"))
-        size_row.addWidget(self.height_spin)
         self.form = form = QFormLayout()
         form.addRow("Seed", seed_row)
         form.addRow("Steps", self.steps_spin)
         form.addRow("Guidance", self.guidance_spin)
         form.addRow("Sampler", self.scheduler_combo)
-        form.addRow("Size", self.size_combo)
-        form.addRow("", size_row)
+        form.addRow("Size", self.size_picker)
         self.batch_label = QLabel("Images")
         form.addRow(self.batch_label, self.batch_spin)
 
@@ -161,9 +164,18 @@ class PromptPanel(QWidget):
         self.progress_bar.setAutoFillBackground(True)
         self.message_label = named(QLabel(""), "messageLabel", "Message")
         self.message_label.setWordWrap(True)
+        self.message_label.linkActivated.connect(self.message_link_activated)
+        self.message_line = MessageLine(self.message_label)
 
         layout.addWidget(QLabel("Model"))
-        layout.addWidget(self.model_combo)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model_combo, 1)
+        self.rescan_button = named(QToolButton(), "rescanButton", "Rescan the models folders")
+        self.rescan_button.setText("\u27f3")
+        self.rescan_button.setToolTip("Look for models again (F5)")
+        self.rescan_button.clicked.connect(self.rescan_requested)
+        model_row.addWidget(self.rescan_button)
+        layout.addLayout(model_row)
         layout.addLayout(prompt_row)
         layout.addWidget(self.prompt_edit, 2)
         layout.addWidget(self.negative_label)
@@ -173,32 +185,46 @@ class PromptPanel(QWidget):
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(self.progress_bar)
-        layout.addWidget(self.message_label)
+        layout.addWidget(self.message_line)
 
     # ----- reading the form -----------------------------------------------------------------
     def request(self) -> Request:
         """The form as an immutable request; RequestError names a bad field."""
+        cls, values = self._form_values()
+        return cls(**values)
+
+    def form_settings(self) -> dict:
+        """The form as recipe-style settings (its request's fields and task) plus "model_id",
+        unchecked: what ``apply_settings`` takes back, e.g. to remember a project's last form."""
+        cls, values = self._form_values()
+        info = self.current_model()
+        return {"task": cls.task, **values, "model_id": info.id if info is not None else None}
+
+    def _form_values(self) -> tuple[type[Request], dict]:
+        """The request class the form makes now, and the form's values for its fields."""
+        values = self.common_values()
         if self.task in SOUND_REQUESTS:
-            values = {**self.common_values(), **self.sound_fields.values()}
+            values.update(self.sound_fields.values())
             cls = FROM_SOUND.get(self.task, SOUND_REQUESTS[self.task]) if "init_audio" in values \
                 else SOUND_REQUESTS[self.task]
-            return cls(**{field.name: values[field.name] for field in dataclasses.fields(cls) if field.name in values})
-        init = self.init_image_box.current
-        if init is not None:
-            return ImageToImageRequest(init_image=init.asset, strength=self.init_image_box.strength,
-                                       **self.common_values())
-        return TextToImageRequest(**self.common_values())
+        elif self.init_image_box.current is not None:
+            values.update(init_image=self.init_image_box.current.asset, strength=self.init_image_box.strength)
+            cls = ImageToImageRequest
+        else:
+            cls = TextToImageRequest
+        return cls, {field.name: values[field.name] for field in dataclasses.fields(cls) if field.name in values}
 
     def common_values(self) -> dict:
         """What every request of the form shares: prompt, sampling, size."""
+        width, height = self.size_picker.chosen_size()  # a side still being typed counts, snapped
         return dict(
             prompt=self.prompt_edit.toPlainText().strip(),
             negative_prompt=self.negative_edit.toPlainText().strip(),
             seed=None if self.seed_spin.value() < 0 else int(self.seed_spin.value()),
             steps=self.steps_spin.value(),
             guidance=self.guidance_spin.value(),
-            width=self.width_spin.value(),
-            height=self.height_spin.value(),
+            width=width,
+            height=height,
             scheduler=self.scheduler_combo.currentText(),
             batch_size=self.batch_spin.value(),
         )
@@ -232,6 +258,9 @@ class PromptPanel(QWidget):
 
     # ----- filling the form -----------------------------------------------------------------
     def set_models(self, models: list) -> None:
+        """List ``models``, keeping the chosen one chosen when it is still there (a rescan)."""
+        chosen = self.current_model()
+        self.model_combo.blockSignals(True)  # the form changes once, below, if the model did
         self.model_combo.clear()
         # Image models first (the first is chosen at the start), then sound models.
         for model in sorted(models, key=lambda model: model.kind == "audio"):
@@ -241,10 +270,25 @@ class PromptPanel(QWidget):
         if not models:
             self.model_combo.addItem("No models found")
         self.model_combo.setEnabled(bool(models))
+        kept = next((i for i in range(self.model_combo.count())
+                     if chosen is not None and getattr(self.model_combo.itemData(i), "id", None) == chosen.id), None)
+        self.model_combo.setCurrentIndex(kept if kept is not None else 0)
+        self.model_combo.blockSignals(False)
+        if kept is None:
+            self._on_model_changed(self.model_combo.currentIndex())
+
+    def mark_missing(self, model_id: str) -> None:
+        """Grey out a model found gone from disk, until the next scan drops it."""
+        for i in range(self.model_combo.count()):
+            info = self.model_combo.itemData(i)
+            if getattr(info, "id", None) == model_id:
+                self.model_combo.setItemText(i, f"{info.name}  (missing)")
+                self.model_combo.setItemData(i, f"No longer at {info.path}", Qt.ItemDataRole.ToolTipRole)
 
     def remember_prompt(self, prompt: str) -> None:
         if prompt:
             self.prompt_history = [prompt] + [p for p in self.prompt_history if p != prompt]
+            self.project_prompts = [prompt] + [p for p in self.project_prompts if p != prompt]
 
     def remember_seed(self, seed: int) -> None:
         self._last_seed = seed
@@ -255,6 +299,99 @@ class PromptPanel(QWidget):
 
     def use_seed(self, seed: int) -> None:
         self.seed_spin.setValue(seed)
+
+    def apply_settings(self, settings: dict, model_id: str | None = None) -> list[str]:
+        """Set the form from recipe-style settings (``core.recipe.settings_of``'s keys, or any
+        request's fields, "task" included) on model ``model_id`` (else the settings' "model_id";
+        the model stays when neither names one). Returns the human names of what could not be
+        applied: the model when it is not installed, and settings the form's task has no field
+        for, unless they hold what their task does anyway. An init image is read off the UI
+        thread (``init_image_reader``) and set when it is ready."""
+        missed = []
+        model_id = model_id if model_id is not None else settings.get("model_id")
+        if model_id:
+            combo = self.model_combo
+            index = next((i for i in range(combo.count()) if getattr(combo.itemData(i), "id", None) == model_id), None)
+            if index is None:
+                missed.append("model")
+            else:
+                combo.setCurrentIndex(index)
+        source = request_class(settings.get("task") or "text-to-image")
+        defaults = {f.name: f.default for f in dataclasses.fields(source)} if source is not None else {}
+        setters = self._setters()
+        self._init_image_wanted = None
+        for key, value in settings.items():
+            if key in ("task", "model_id"):
+                continue
+            setter = setters.get(key)
+            applied = setter is not None and _applied(setter, value)
+            if not applied and not (key in defaults and value == defaults[key]):
+                missed.append(_SETTING_NAMES.get(key, key.replace("_", " ")))
+        # A setting left out is what its task does without it: no picture or sound to start from.
+        if self.task in SOUND_REQUESTS:
+            if "init_audio" not in settings:
+                self.sound_fields.set_init_sound(None)
+        elif "init_image" not in settings:
+            self.init_image_box.clear()
+        return missed
+
+    def _setters(self) -> dict:
+        """Per setting, what puts a value into the form's field for it on the current task;
+        each returns False (or raises TypeError/ValueError) when the value does not fit."""
+        takes = {f.name for f in dataclasses.fields(SOUND_REQUESTS.get(self.task, ImageToImageRequest))}
+        if self.task == "text-to-audio":
+            takes |= {f.name for f in dataclasses.fields(AudioToAudioRequest)}
+        setters = {
+            "prompt": lambda v: self.prompt_edit.setPlainText(_checked_text(v)),
+            "negative_prompt": lambda v: self.negative_edit.setPlainText(_checked_text(v)),
+            "seed": lambda v: self.seed_spin.setValue(-1 if v is None else _in_range(v, 0, MAX_SEED)),
+            "steps": lambda v: self.steps_spin.setValue(_in_range(v, 1, MAX_STEPS)),
+            "guidance": lambda v: self.guidance_spin.setValue(float(_in_range(v, 0, 50, number=True))),
+            "width": lambda v: self.width_spin.setValue(_in_range(v, 8, MAX_SIDE)),
+            "height": lambda v: self.height_spin.setValue(_in_range(v, 8, MAX_SIDE)),
+            "scheduler": lambda v: self.scheduler_combo.setCurrentText(scheduler_spec(_checked_text(v)).name),
+            "batch_size": lambda v: self.batch_spin.setValue(_in_range(v, 1, MAX_BATCH)),
+            "strength": self._set_strength,
+            "init_image": self._restore_init_image,
+        }
+        if self.sound_fields is not None:
+            from .sound_fields import KEYS, TIME_SIGNATURES, InitSound
+
+            fields = self.sound_fields
+            setters.update({
+                "seconds": lambda v: fields.seconds_spin.setValue(float(_in_range(v, 0.1, MAX_SECONDS, number=True))),
+                "lyrics": lambda v: fields.lyrics_edit.setPlainText(_checked_text(v)),
+                "bpm": lambda v: fields.bpm_spin.setValue(fields.bpm_spin.minimum() if v is None
+                                                          else _in_range(v, 30, 300)),
+                "key": lambda v: fields.key_combo.setCurrentIndex(KEYS.index(v)),
+                "time_signature": lambda v: fields.time_signature_combo.setCurrentIndex(TIME_SIGNATURES.index(v)),
+                "language": lambda v: fields.language_combo.setCurrentIndex(SONG_LANGUAGES.index(v)),
+                "init_audio": lambda v: fields.set_init_sound(InitSound(_checked_text(v), "the sound it started from",
+                                                                        fields.seconds_spin.value())),
+            })
+        return {key: setter for key, setter in setters.items() if key in takes}
+
+    def _set_strength(self, value) -> None:
+        value = _in_range(value, 0, 1, number=True)
+        if self.task in SOUND_REQUESTS:
+            self.sound_fields.strength_spin.setValue(value)
+        else:
+            self.init_image_box.set_strength(value)
+
+    def _restore_init_image(self, asset) -> bool:
+        current = self.init_image_box.current
+        if current is not None and current.asset == asset:
+            return True
+        if self.init_image_reader is None or not isinstance(asset, str):
+            return False
+        self._init_image_wanted = asset
+        self.init_image_reader(asset, self._on_init_image_read)
+        return True
+
+    def _on_init_image_read(self, image: InitImage | None) -> None:
+        # Set as it is: the size was restored with the rest, and a later apply may want another.
+        if image is not None and image.asset == self._init_image_wanted:
+            self.init_image_box.set_image(image)
 
     def show_progress(self, text: str | None = None, value: int | None = None, maximum: int | None = None) -> None:
         """Change the progress bar, repainted once with the next frame. QProgressBar's setters
@@ -269,16 +406,32 @@ class PromptPanel(QWidget):
             bar.setFormat(text)
         bar.setUpdatesEnabled(True)  # schedules the one repaint
 
-    def set_message(self, text: str, error: bool = False) -> None:
-        self.message_label.setText(text)
+    def show_waiting(self, count: int) -> None:
+        """Say on the Generate button how many jobs wait their turn (not the running one)."""
+        self.generate_button.setText(f"Generate ({count} queued)" if count else "Generate")
+
+    def set_message(self, text: str, error: bool = False, links: dict[str, str] | None = None) -> None:
+        """Show one line for the artist; ``links`` (name -> label) follow it as clickable
+        actions, reported by ``message_link_activated``."""
+        if links:
+            import html  # only here: not needed for the first frame
+
+            actions = " · ".join(f'<a href="{name}">{html.escape(label)}</a>' for name, label in links.items())
+            self.message_label.setTextFormat(Qt.TextFormat.RichText)
+            self.message_label.setText(f"{html.escape(text)}<br>{actions}")
+        else:
+            self.message_label.setTextFormat(Qt.TextFormat.PlainText)
+            self.message_label.setText(text)
         self.message_label.setProperty("error", error)
-        self.message_label.setStyleSheet("color: #ff8a80;" if error else "")
+        self.message_line.mark(text, error)
 
     # ----- internals -------------------------------------------------------------------------
     @Slot()
     def _lock_seed(self) -> None:
-        if self._last_seed is not None:
-            self.seed_spin.setValue(self._last_seed)
+        selected = self.selected_seed() if self.selected_seed is not None else None
+        seed = selected if selected is not None else self._last_seed
+        if seed is not None:
+            self.seed_spin.setValue(seed)
         elif self.seed_spin.value() < 0:
             self.seed_spin.setValue(random.SystemRandom().randrange(MAX_SEED + 1))  # os.urandom, as secrets
 
@@ -288,12 +441,23 @@ class PromptPanel(QWidget):
         if info is None:
             return
         self._show_task(AUDIO_TASKS.get(info.family, "text-to-image"))
-        family = info.family.split("-")[0]
-        self._fill_presets(family)
-        if family in SIZE_PRESETS:
-            width, height = SIZE_PRESETS[family][0]
-            self.width_spin.setValue(width)
-            self.height_spin.setValue(height)
+        if info.family in AUDIO_TASKS:
+            return
+        # Said only when the artist chose the model (activated follows at once): a form
+        # restored from a recipe sets its own size after the model.
+        self._size_note = self.size_picker.set_family(info.family.split("-")[0])
+        if self._size_note is not None:
+            QTimer.singleShot(0, self, self._forget_size_note)
+
+    @Slot()
+    def _say_size_note(self) -> None:
+        if self._size_note is not None:
+            self.set_message(self._size_note)
+            self._size_note = None
+
+    @Slot()
+    def _forget_size_note(self) -> None:
+        self._size_note = None
 
     def _show_task(self, task: str) -> None:
         """Show the fields ``task`` takes, with its own steps and guidance when it changes."""
@@ -313,8 +477,7 @@ class PromptPanel(QWidget):
         self.init_image_box.setVisible(not sound)
         self.form.setRowVisible(self.steps_spin, "steps" in takes)
         self.form.setRowVisible(self.scheduler_combo, "scheduler" in takes)
-        self.form.setRowVisible(self.size_combo, "width" in takes)
-        self.form.setRowVisible(self._size_row, "width" in takes)
+        self.form.setRowVisible(self.size_picker, "width" in takes)
         self.batch_label.setText("Sounds" if sound else "Images")
         self.prompt_edit.setPlaceholderText(_PROMPT_HINTS.get(task, _IMAGE_HINT))
         if task != self.task:
@@ -322,30 +485,6 @@ class PromptPanel(QWidget):
             self.steps_spin.setValue(defaults.get("steps", self.steps_spin.value()))
             self.guidance_spin.setValue(defaults["guidance"])
         self.task = task
-
-    def _fill_presets(self, family: str) -> None:
-        self.size_combo.clear()
-        for width, height in SIZE_PRESETS.get(family, SIZE_PRESETS["sd15"]):
-            self.size_combo.addItem(f"{width} × {height}", (width, height))
-        self.size_combo.addItem("Custom", None)
-        self._sync_preset()
-
-    @Slot(int)
-    def _on_preset_chosen(self, index: int) -> None:
-        size = self.size_combo.itemData(index)
-        if size is not None:
-            self.width_spin.setValue(size[0])
-            self.height_spin.setValue(size[1])
-
-    @Slot()
-    def _sync_preset(self) -> None:
-        """Show the preset matching the spins, or Custom. (``findData`` cannot match a Python
-        tuple: Qt compares the wrapped objects by identity, so it always said Custom.)"""
-        size = [self.width_spin.value(), self.height_spin.value()]
-        combo = self.size_combo
-        index = next((i for i in range(combo.count()) if combo.itemData(i) is not None
-                      and list(combo.itemData(i)) == size), combo.count() - 1)
-        combo.setCurrentIndex(index)
 
     @Slot()
     def _fill_history_menu(self) -> None:
@@ -357,7 +496,7 @@ class PromptPanel(QWidget):
         holder.setDefaultWidget(search)
         self.history_menu.addAction(holder)
         actions = []
-        for prompt in self.prompt_history:
+        for prompt in dict.fromkeys(self.project_prompts + self.prompt_history):
             text = prompt.replace("\n", " ")
             action = QAction(text if len(text) <= 70 else text[:69] + "…", self.history_menu)
             action.setData(prompt)
@@ -382,3 +521,24 @@ class PromptPanel(QWidget):
     @Slot()
     def _on_history_chosen(self) -> None:
         self.prompt_edit.setPlainText(self.sender().data())
+
+
+def _applied(setter, value) -> bool:
+    try:
+        return setter(value) is not False
+    except (TypeError, ValueError, RequestError):
+        return False
+
+
+def _checked_text(value) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not text")
+    return value
+
+
+def _in_range(value, low, high, number: bool = False):
+    """``value`` when it is an int (or, with ``number``, any number) from ``low`` to ``high``."""
+    kinds = (int, float) if number else int
+    if not isinstance(value, kinds) or isinstance(value, bool) or not low <= value <= high:
+        raise ValueError(f"{value!r} is not between {low} and {high}")
+    return value

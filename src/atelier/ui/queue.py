@@ -1,29 +1,23 @@
-"""The queue panel: every request in order, with its state, progress and ETA.
+"""The queue panel: every request in order, with its state, progress and time left.
 
 It shows a core ``JobQueue`` through a ``QueueModel`` (the generation controller moves its
-jobs) and asks for one to be cancelled.
+jobs), rows painted by ``queue_delegate.JobDelegate``, and asks for jobs to be cancelled or
+retried; its buttons are enabled only when there is something for them to do.
 """
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, Signal, Slot
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHBoxLayout, QListView, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QGridLayout, QListView, QPushButton, QVBoxLayout, QWidget
 
-from ..core.jobs import Job, JobState
+from ..core.jobs import Job
 from ..core.queue import JobQueue
+from .queue_delegate import JOB_ROLE, JobDelegate, chip_text
+from .widgets import own_viewport
 
-_STATE_COLOURS = {
-    JobState.QUEUED: QColor(160, 160, 170),
-    JobState.LOADING: QColor(230, 190, 90),
-    JobState.RUNNING: QColor(120, 170, 255),
-    JobState.DONE: QColor(120, 200, 140),
-    JobState.CANCELLED: QColor(160, 160, 170),
-    JobState.FAILED: QColor(255, 138, 128),
-}
 JOB_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class QueueModel(QAbstractListModel):
-    """A list model over a JobQueue: jobs are added and cleared through it, so rows follow."""
+    """A list model over a JobQueue: jobs are added, retried and cleared through it, so rows follow."""
 
     def __init__(self, queue: JobQueue, parent=None):
         super().__init__(parent)
@@ -40,16 +34,16 @@ class QueueModel(QAbstractListModel):
         if not index.isValid():
             return None
         job = self.jobs[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            prompt = job.request.prompt.replace("\n", " ") or "(no prompt)"
-            if len(prompt) > 48:
-                prompt = prompt[:47] + "…"
-            count = f" ×{job.request.batch_size}" if job.request.batch_size > 1 else ""
-            return f"{prompt}{count}\n{job.model_name} · {job.describe()}"
+        if role == Qt.ItemDataRole.DisplayRole:  # what a screen reader says, and the delegate draws
+            label = f"{job.label}: " if job.label else ""
+            count = f" ×{job.request.images}" if job.request.images > 1 else ""
+            return f"{label}{job.request.prompt.replace(chr(10), ' ') or '(no prompt)'}{count}\n" \
+                   f"{job.model_name} · {job.describe()}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{job.request.prompt}\n{job.model_name}\n{job.describe()}"
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return _STATE_COLOURS[job.state]
+            lines = [job.request.prompt, job.label, job.model_name, f"{chip_text(job.state)}: {job.describe()}"]
+            return "\n".join(line for line in lines if line)
+        if role == JOB_ROLE:
+            return job
         if role == JOB_ID_ROLE:
             return job.id
         return None
@@ -59,6 +53,15 @@ class QueueModel(QAbstractListModel):
         self.beginInsertRows(QModelIndex(), len(self.jobs), len(self.jobs))
         self.queue.add(job, model)
         self.endInsertRows()
+
+    def retry(self, job_id: str, model) -> Job | None:
+        """Queue a failed or cancelled job again, at the end, on ``model``."""
+        if (job := self.queue.find(job_id)) is None or not job.state.retryable:
+            return None
+        self.beginInsertRows(QModelIndex(), len(self.jobs), len(self.jobs))
+        again = self.queue.retry(job_id, model)
+        self.endInsertRows()
+        return again
 
     def changed(self, job: Job) -> None:
         row = self.jobs.index(job)
@@ -71,7 +74,11 @@ class QueueModel(QAbstractListModel):
 
 
 class _JobList(QListView):
-    """A list whose rows never change size: a changed job repaints its own row."""
+    """A list whose rows change size only with its width: a changed job repaints its own row."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._viewport = own_viewport(self)  # asking Qt for its own would cost the start 15 ms
 
     def dataChanged(self, top_left: QModelIndex, bottom_right: QModelIndex, roles=()) -> None:
         # QListView's own handling lays out and repaints every row (1.3 ms with a dozen jobs,
@@ -79,9 +86,28 @@ class _JobList(QListView):
         for row in range(top_left.row(), bottom_right.row() + 1):
             self.update(self.model().index(row, 0))
 
+    _three_lines: bool | None = None  # how the rows were last laid out
+
+    def mouseMoveEvent(self, event) -> None:
+        super().mouseMoveEvent(event)
+        # Qt repaints a row when the mouse enters it; its button lights up when the mouse enters that.
+        index = self.indexAt(event.position().toPoint())
+        if index.isValid():
+            self.update(index)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # Narrow rows take a line more (see JobDelegate.three_lines): lay them out again.
+        three = self.itemDelegate().three_lines(self._viewport.width() - 2 * self.spacing(), self.font())
+        if three != self._three_lines:
+            self._three_lines = three
+            self.scheduleDelayedItemsLayout()
+
 
 class QueueView(QWidget):
     cancel_requested = Signal(str)  # job id
+    cancel_all_requested = Signal()
+    retry_requested = Signal(str)  # job id
 
     def __init__(self, model: QueueModel, parent=None):
         super().__init__(parent)
@@ -91,24 +117,46 @@ class QueueView(QWidget):
         self.list = _JobList()
         self.list.setObjectName("queueList")
         self.list.setModel(self.model)
+        self.delegate = JobDelegate(self.list)
+        self.list.setItemDelegate(self.delegate)
         self.list.setAlternatingRowColors(True)
-        self.list.setUniformItemSizes(True)  # every row is two lines, elided
-        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # rows fit the width
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.list.setMouseTracking(True)  # a row's button lights up under the mouse
         self.list.setSpacing(2)
-        self.cancel_button = QPushButton("Cancel job")
-        self.cancel_button.setObjectName("cancelJobButton")
-        self.cancel_button.setAccessibleName("Cancel the selected job")
-        self.cancel_button.clicked.connect(self._cancel_selected)
-        self.clear_button = QPushButton("Clear finished")
-        self.clear_button.setObjectName("clearQueueButton")
-        self.clear_button.clicked.connect(self.model.clear_finished)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.clear_button)
+        self.delegate.cancel_clicked.connect(self.cancel_requested)
+        self.delegate.retry_clicked.connect(self.retry_requested)
+
+        self.cancel_button = self._button("Cancel job", "cancelJobButton", "Cancel the selected job",
+                                          self._cancel_selected)
+        self.cancel_all_button = self._button("Cancel all", "cancelAllButton", "Cancel every unfinished job",
+                                              self.cancel_all_requested)
+        self.retry_button = self._button("Retry", "retryJobButton", "Queue the selected job again",
+                                         self._retry_selected)
+        self.clear_button = self._button("Clear finished", "clearQueueButton", "Remove finished jobs from the list",
+                                         self.model.clear_finished)
+        # Two by two: the dock is often narrow.
+        buttons = QGridLayout()
+        buttons.addWidget(self.cancel_button, 0, 0)
+        buttons.addWidget(self.cancel_all_button, 0, 1)
+        buttons.addWidget(self.retry_button, 1, 0)
+        buttons.addWidget(self.clear_button, 1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.list)
         layout.addLayout(buttons)
+
+        for signal in (model.dataChanged, model.rowsInserted, model.rowsRemoved, model.modelReset,
+                       self.list.selectionModel().currentChanged):
+            signal.connect(self._update_buttons)
+        self._update_buttons()
+
+    def _button(self, text: str, name: str, accessible: str, slot) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        button.setAccessibleName(accessible)
+        button.clicked.connect(slot)
+        return button
 
     def reveal(self, job: Job) -> None:
         """Scroll the job's row into view (the running one, as it starts)."""
@@ -117,8 +165,24 @@ class QueueView(QWidget):
     def select(self, job: Job) -> None:
         self.list.setCurrentIndex(self.model.index(self.model.jobs.index(job)))
 
+    def selected_job(self) -> Job | None:
+        index = self.list.currentIndex()
+        return index.data(JOB_ROLE) if index.isValid() else None
+
+    @Slot()
+    def _update_buttons(self) -> None:
+        jobs, selected = self.model.jobs, self.selected_job()
+        self.cancel_button.setEnabled(selected is not None and not selected.state.finished)
+        self.cancel_all_button.setEnabled(any(not job.state.finished for job in jobs))
+        self.retry_button.setEnabled(selected is not None and selected.state.retryable)
+        self.clear_button.setEnabled(any(job.state.finished for job in jobs))
+
     @Slot()
     def _cancel_selected(self) -> None:
-        index = self.list.currentIndex()
-        if index.isValid():
-            self.cancel_requested.emit(index.data(JOB_ID_ROLE))
+        if (job := self.selected_job()) is not None:
+            self.cancel_requested.emit(job.id)
+
+    @Slot()
+    def _retry_selected(self) -> None:
+        if (job := self.selected_job()) is not None:
+            self.retry_requested.emit(job.id)

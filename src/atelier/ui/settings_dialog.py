@@ -187,8 +187,11 @@ class SettingsDialog(QDialog):
         self.autosave_spin.setSuffix(" s")
         self.autosave_spin.setSpecialValueText("Off")
         self.autosave_spin.setToolTip("The longest unsaved changes wait before the project is saved. 0: off.")
+        self.reopen_check = _named(QCheckBox("Reopen the last project at start"), "reopenCheck",
+                                   "Reopen the last project at start")
         form = _form(box)
         self._row(form, "&Autosave:", self.autosave_spin)
+        form.addRow("", self.reopen_check)
         return box
 
     def _build_appearance(self) -> QGroupBox:
@@ -218,6 +221,7 @@ class SettingsDialog(QDialog):
         self._update_preview_suffix(s.preview_every)
         self.autosave_spin.setMaximum(max(MAX_AUTOSAVE_SECONDS, s.autosave_seconds))
         self.autosave_spin.setValue(s.autosave_seconds)
+        self.reopen_check.setChecked(s.reopen_last_project)
         _select(self.theme_combo, s.theme)
         self._show_audio_device(s.audio_device)
         self._update_preview_spin(s.previews)
@@ -236,6 +240,7 @@ class SettingsDialog(QDialog):
         result.previews = self.previews_check.isChecked()
         result.preview_every = self.preview_every_spin.value()
         result.autosave_seconds = self.autosave_spin.value()
+        result.reopen_last_project = self.reopen_check.isChecked()
         result.theme = self.theme_combo.currentData()
         result.audio_device = self.audio_device_combo.currentData()
         return result

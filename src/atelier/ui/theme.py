@@ -24,6 +24,9 @@ def dark_palette() -> QPalette:
         QPalette.ColorRole.ToolTipBase: QColor(30, 30, 34),
         QPalette.ColorRole.ToolTipText: QColor(230, 230, 232),
         QPalette.ColorRole.PlaceholderText: QColor(140, 140, 148),
+        # Qt's default link blue is unreadable on a dark panel (2:1).
+        QPalette.ColorRole.Link: QColor(138, 180, 248),
+        QPalette.ColorRole.LinkVisited: QColor(190, 160, 240),
     }
     for role, color in colors.items():
         palette.setColor(role, color)
@@ -45,3 +48,28 @@ def mix(a: QColor, b: QColor, t: float) -> QColor:
     """``a`` moved ``t`` of the way to ``b``: the panels' shades are mixed from the palette."""
     return QColor(round(a.red() + (b.red() - a.red()) * t), round(a.green() + (b.green() - a.green()) * t),
                   round(a.blue() + (b.blue() - a.blue()) * t))
+
+
+# A light red for dark panels and a dark red for light ones: each reads at over 4.5:1 (WCAG AA)
+# on the panels of its theme, where the other is near 2:1.
+_ERROR_REDS = (QColor(255, 138, 128), QColor(179, 38, 30))
+
+
+def error_color(background: QColor) -> QColor:
+    """The red that reads best on ``background``: an error's text colour, whatever the theme."""
+    return max(_ERROR_REDS, key=lambda red: contrast_ratio(red, background))
+
+
+def contrast_ratio(a: QColor, b: QColor) -> float:
+    """WCAG 2's contrast ratio of two colours: 1 (the same) to 21 (black on white)."""
+    lighter, darker = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _luminance(color: QColor) -> float:
+    """Relative luminance, as WCAG 2 defines it from sRGB."""
+    def linear(channel: int) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * linear(color.red()) + 0.7152 * linear(color.green()) + 0.0722 * linear(color.blue())

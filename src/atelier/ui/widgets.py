@@ -3,9 +3,12 @@
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QAbstractScrollArea, QSpinBox, QWidget
+from PySide6.QtWidgets import (QAbstractScrollArea, QApplication, QDockWidget, QFrame, QLabel, QMainWindow,
+                               QScrollArea, QSpinBox, QWidget)
+
+from .theme import error_color
 
 _FIRST_FRAME_WAIT_MS = 2000  # a window started minimized may not be exposed for a long while
 
@@ -23,6 +26,92 @@ def spin_box(object_name: str, accessible_name: str, low: int, high: int, value:
     spin.setSingleStep(step)
     spin.setValue(value)
     return spin
+
+
+class MessageLine(QScrollArea):
+    """A message in a space of its own: two lines high whatever it says, so the widgets above
+    it never move. Longer text scrolls, and the whole of it is the tooltip. An error is drawn in
+    the red that reads best on the colour behind it (theme.error_color), also after the theme
+    changes. ``label`` is the QLabel that shows the text (plain or rich, links included)."""
+
+    _LINES = 2
+
+    def __init__(self, label: QLabel, parent=None):
+        super().__init__(parent)
+        self.label = label
+        self._error = False
+        label.setWordWrap(True)
+        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.setWidget(label)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._fit_height()
+
+    def mark(self, text: str, error: bool) -> None:
+        """Say what the label now shows: ``text`` (plain) for the tooltip, and whether it is an error."""
+        self.label.setToolTip(text)
+        self._error = error
+        self._color_text()
+        self.ensureVisible(0, 0, 0, 0)  # a new message is read from its start
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._color_text()
+        elif event.type() == QEvent.Type.FontChange:
+            self._fit_height()
+
+    def _fit_height(self) -> None:
+        margins = self.label.contentsMargins()
+        self.setFixedHeight(self._LINES * self.label.fontMetrics().lineSpacing() + margins.top() + margins.bottom())
+
+    def _color_text(self) -> None:
+        if self._error:
+            palette = QPalette()  # only the text's colour is its own
+            palette.setColor(QPalette.ColorRole.WindowText, error_color(self.palette().color(QPalette.ColorRole.Window)))
+            self.label.setPalette(palette)
+        else:
+            self.label.setPalette(QPalette())  # no colours of its own: the area's, and the theme's
+
+
+class DockWidths(QObject):
+    """Keeps the widths of ``window``'s side docks as it is resized: each of ``growing`` keeps
+    its share of the window's width, each of ``fixed`` its width. (QMainWindow alone gives the
+    whole change to its central widget, and takes a shrink from the docks as it finds them.)
+    A dock's width is the one it had when the window was shown, or as the artist last dragged
+    its edge to."""
+
+    def __init__(self, window: QMainWindow, fixed: list[QDockWidget], growing: list[QDockWidget]):
+        super().__init__(window)
+        self._window = window
+        self._window_width = window.width()
+        self._grows = {dock: dock in growing for dock in fixed + growing}
+        self._widths = {dock: dock.width() for dock in self._grows}  # as given, not as squeezed
+        window.installEventFilter(self)
+        for dock in self._grows:
+            dock.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() != QEvent.Type.Resize:
+            return False
+        if watched is not self._window:
+            # Dragged by the artist; other resizes (the window's, a width it could not have)
+            # leave the width it was given.
+            if self._window.width() == self._window_width and QApplication.mouseButtons() != Qt.MouseButton.NoButton:
+                self._widths[watched] = event.size().width()
+            return False
+        old, new = self._window_width, event.size().width()
+        self._window_width = new
+        if not event.oldSize().isValid():  # shown: the docks have the widths they were given
+            self._widths = {dock: dock.width() for dock in self._grows}
+        elif new != old:
+            for dock, grows in self._grows.items():
+                if grows:
+                    self._widths[dock] = round(self._widths[dock] * new / old)
+            docked = [dock for dock in self._grows if dock.isVisible() and not dock.isFloating()]
+            self._window.resizeDocks(docked, [self._widths[dock] for dock in docked], Qt.Orientation.Horizontal)
+        return False
 
 
 def own_viewport(area: QAbstractScrollArea) -> QWidget:

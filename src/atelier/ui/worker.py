@@ -10,6 +10,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
@@ -65,6 +66,7 @@ class EngineWorker(QObject):
     preview = Signal(QImage)
     output_ready = Signal(object)  # MadeOutput
     job_failed = Signal(str)  # one-line message
+    model_missing = Signal(object)  # the ModelInfo of a job whose model is no longer on disk
     job_cancelled = Signal(str)
     job_done = Signal()  # the job ended, whatever the outcome
     call_ended = Signal(bool)  # a warm-up (False) or a job (True) returned: the engine is free
@@ -189,6 +191,10 @@ class EngineWorker(QObject):
             self._had_job = True
             if self.closing:
                 self.job_cancelled.emit("cancelled: the window closed")
+                return
+            if not Path(info.path).exists():  # deleted or moved since the scan (a stat, on this thread)
+                self.job_failed.emit(f"{info.name} is no longer at {info.path}")
+                self.model_missing.emit(info)  # after the failure, so its message is the last word
                 return
             self.host.run(EngineJob(info, request, self._inputs(request)), self.options, self._on_event)
         except GenerationCancelled as exc:

@@ -61,9 +61,20 @@ class ProjectWorker(QObject):
         self._trash: dict = {}  # output id -> RemovedOutput, for undo
         self._dirty = False
 
-    @Slot()
-    def start(self) -> None:
-        """A fresh untitled project, then any crashed sessions worth offering back."""
+    @Slot(object)
+    def start(self, reopen: Path | None = None) -> None:
+        """The project ``reopen`` (the last one worked on) when it opens, else a fresh untitled
+        one; then any crashed sessions worth offering back."""
+        if reopen is not None:
+            try:
+                session = ProjectSession.open(reopen)
+            except (OSError, AtelierError) as exc:  # moved, deleted, damaged: start afresh, say why
+                reason = str(exc) if isinstance(exc, AtelierError) else exc.strerror or str(exc)
+                self.failed.emit(f"Could not reopen {reopen.name} ({reason}); started a new project")
+            else:
+                self._install(session)
+                self._offer_crashed()
+                return
         try:
             session = ProjectSession.create()
         except OSError as exc:  # no working folder, so no work could be kept: say so, generate nothing
@@ -73,6 +84,9 @@ class ProjectWorker(QObject):
             )
             return
         self._install(session)
+        self._offer_crashed()
+
+    def _offer_crashed(self) -> None:
         try:
             found = crashed_sessions()
         except OSError as exc:
@@ -403,7 +417,7 @@ class ProjectWorker(QObject):
 class ProjectThread(QObject):
     """Owns the project thread for the window's lifetime."""
 
-    request_start = Signal()
+    request_start = Signal(object)  # the project to reopen, or None
     request_new = Signal()
     request_open = Signal(object)
     request_recover = Signal(object)

@@ -38,7 +38,9 @@ class GenerationController(QObject):
     seed_used = Signal(object)  # the seed of the output just shown (past 2**31: a Qt int is 32-bit)
     job_started = Signal(object)  # Job
     countdown_over = Signal()  # the cancel countdown ended: its last words should not stay up
+    model_missing = Signal(object)  # a job's ModelInfo whose files are no longer where the scan found them
     busy_changed = Signal()  # a job started or ended, or the models changed: what may be clicked changed
+    waiting_changed = Signal(int)  # how many jobs wait their turn (queued, not yet running)
 
     def __init__(self, engine: EngineThread, project: ProjectController, parent: QObject | None = None):
         super().__init__(parent)
@@ -64,6 +66,7 @@ class GenerationController(QObject):
         worker.preview.connect(self._on_preview)
         worker.output_ready.connect(self._on_output_ready)
         worker.job_failed.connect(self._on_failed)
+        worker.model_missing.connect(self.model_missing)
         worker.job_cancelled.connect(self._on_cancelled)
         worker.job_done.connect(self._on_job_done)
         engine.cancel_countdown.connect(self._on_cancel_countdown)
@@ -158,12 +161,38 @@ class GenerationController(QObject):
             self.engine.cancel()  # its countdown, if it starts one, replaces the text
         elif self.jobs.cancel_waiting(job_id) is not None:
             self.queue_model.changed(job)
+            self._count_waiting()
+
+    def cancel_all(self) -> None:
+        """Every waiting job is dropped at once, and the running one is asked to stop."""
+        for job in self.jobs.cancel_all_waiting():
+            self.queue_model.changed(job)
+        self._count_waiting()
+        self.cancel_running()
+
+    def retry(self, job_id: str) -> None:
+        """Queue a failed or cancelled job again, at the end, on its model if it is still here."""
+        job = self.jobs.find(job_id)
+        if job is None or not job.state.retryable:
+            return
+        # The queue forgets a job's model once it ran: find it again among the models here now.
+        info = next((m for m in self.models if m.id == job.model_id), None)
+        if info is None:
+            self.message.emit(f"{job.model_name} is no longer installed, so this job cannot be retried.", True)
+            return
+        self.queue_model.retry(job_id, info)
+        self.message.emit("", False)
+        self._dispatch()
+
+    def _count_waiting(self) -> None:
+        self.waiting_changed.emit(sum(1 for _job in self.jobs.waiting()))
 
     def _dispatch(self) -> None:
         """Start the next queued job if the engine is free."""
         if self.closing:
             return
         job = self.jobs.start_next(time.perf_counter())
+        self._count_waiting()
         if job is None:
             self.busy_changed.emit()
             return
@@ -220,8 +249,9 @@ class GenerationController(QObject):
     def _on_engine_ready(self, torch_version: str) -> None:
         if not self._showing_model:
             self.engine_described.emit(f"Engine ready · torch {torch_version}")
-        if self.running_job is None:  # "Starting the engine ..." must not outlive the start
+        if self.running_job is None:  # "Starting the engine ..." must not outlive the start, anywhere
             self.status.emit("Engine ready", 5000)
+            self.progress.emit("Ready", 0, 100)
 
     @Slot(str)
     def _on_model_loading(self, model: str) -> None:
@@ -239,19 +269,16 @@ class GenerationController(QObject):
 
     @Slot(int, int, int, int, float)
     def _on_step(self, index: int, count: int, step: int, total: int, elapsed: float) -> None:
-        job = self.jobs.stepped(index * total + step, time.perf_counter())
-        if job is None:
-            return
-        eta = elapsed / step * (total - step) if step else 0.0
-        noun = "sound" if job.request.kind == "audio" else "image"
-        output = f"{noun} {index + 1}/{count}, " if count > 1 else ""
-        self._frames.submit("progress", self._show_step, job, f"{output}step {step}/{total}  ·  {eta:.0f} s left",
-                            total * count)
+        # The engine's step count is the true one (a sound's tokens, an image-to-image's share).
+        job = self.jobs.stepped(index * total + step, time.perf_counter(), total * count, elapsed)
+        if job is not None:
+            self._frames.submit("progress", self._show_step, job)
 
-    def _show_step(self, job: Job, text: str, maximum: int) -> None:
+    def _show_step(self, job: Job) -> None:
+        # The row and the bar say the same words, the job's: where it is and its time left.
         self.queue_model.changed(job)
         # While a cancel counts down, the bar keeps saying so; a late step only moves it.
-        self.progress.emit(None if self.engine.counting_down else text, job.step, maximum)
+        self.progress.emit(None if self.engine.counting_down else job.progress_text(), job.step, job.total)
 
     @Slot(QImage)
     def _on_preview(self, image: QImage) -> None:

@@ -42,8 +42,11 @@ class ProjectController(QObject):
     sound_saved = Signal(str)  # what Save Sound As wrote, in one line
     compared = Signal(str, bool, str)  # output id, pixels (samples) identical, how they compare
     exported = Signal(int, object)  # files written, folder
+    output_deleted = Signal(str)  # "Image deleted" or "Sound deleted": an undoable delete, to tell of
 
-    def __init__(self, bridge: ProjectThread, autosave_seconds: float, parent: QObject | None = None):
+    def __init__(self, bridge: ProjectThread, autosave_seconds: float, parent: QObject | None = None,
+                 reopen: Path | None = None):
+        """``reopen``: the project to start with (the last one worked on), else a new one."""
         super().__init__(parent)
         self.bridge = bridge
         self.project = Project()
@@ -54,6 +57,8 @@ class ProjectController(QObject):
         self._edits: dict[str, Callable[[str], None]] = {}  # token -> told the edited output's id
         self._init_images: dict[str, Callable] = {}  # token -> told the InitImage once it is ready
         self._merged_message = ""  # what the next "Saved" says about outputs taken in from elsewhere
+        self._unsaved_outputs: list[str] = []  # kinds of the outputs added since the last save or open
+        self._unsaved_changes = 0  # marks, edits and deletions since then
         worker = bridge.worker
         worker.opened.connect(self._on_opened)
         worker.changed.connect(self._on_changed)
@@ -66,8 +71,8 @@ class ProjectController(QObject):
                              (worker.sound_loaded, self.sound_loaded), (worker.sound_saved, self.sound_saved),
                              (worker.exported, self.exported)):
             theirs.connect(ours)
-        # A fresh untitled project first; it waits in the thread's queue until the thread starts.
-        bridge.request_start.emit()
+        # The first project; it waits in the thread's queue until the thread starts.
+        bridge.request_start.emit(reopen)
 
     # ----- the thread ------------------------------------------------------------------------
     def start(self) -> None:
@@ -122,6 +127,11 @@ class ProjectController(QObject):
         self.set_current(output_id)
         self.bridge.request_image.emit(output_id)
 
+    def load_image(self, output_id: str) -> None:
+        """Decode an output's image for a look (a comparison) without making it the current one;
+        ``image_loaded`` answers."""
+        self.bridge.request_image.emit(output_id)
+
     def set_current(self, output_id: str | None) -> None:
         """Say which output the canvas shows (it has the pixels already)."""
         self.current_output_id = output_id
@@ -166,8 +176,10 @@ class ProjectController(QObject):
         self.change_marks(output_id, rating=stars)
 
     def delete_output(self, output_id: str) -> None:
-        if self.find(output_id) is not None:
+        found = self.find(output_id)
+        if found is not None:
             self.undo_stack.push(DeleteCommand(self, output_id))
+            self.output_deleted.emit("Sound deleted" if found[1].kind == "audio" else "Image deleted")
 
     def edit_output(self, operation: str, output_id: str) -> bool:
         """Flip or rotate an image into a new output (undoable); False if it is no image."""
@@ -222,10 +234,23 @@ class ProjectController(QObject):
         self.bridge.request_compare.emit(output_id, data)
 
     # ----- what the project thread reports -------------------------------------------------------
+    def unsaved_loss(self) -> str:
+        """What not saving would lose, in words: "12 images and 1 sound will be deleted",
+        "3 new images and 2 other changes will be lost"; "" when nothing is known to be."""
+        if self.path is None:  # untitled: its outputs live only in the working folder
+            kinds = [output.kind for _entry, output in self.project.outputs()]
+            return f"{_count_outputs(kinds)} will be deleted" if kinds else ""
+        parts = [f"{_count_outputs(self._unsaved_outputs, 'new ')}"] if self._unsaved_outputs else []
+        if self._unsaved_changes:
+            other = "other " if parts else ""
+            parts.append(f"{self._unsaved_changes} {other}change{'s' if self._unsaved_changes != 1 else ''}")
+        return f"{' and '.join(parts)} will be lost" if parts else ""
+
     @Slot(object, object)
     def _on_opened(self, project: Project, path) -> None:
         self.project = project
         self.path = path
+        self._unsaved_outputs, self._unsaved_changes = [], 0
         self.undo_stack.clear()
         self._edits.clear()
         self.opened.emit(project, path)
@@ -253,6 +278,10 @@ class ProjectController(QObject):
                 if entry is None:
                     return
                 entry.outputs.insert(index, output)
+        if isinstance(change, OutputAdded):
+            self._unsaved_outputs.append(change.output.kind)
+        elif not isinstance(change, OutputsMerged):  # what another writer saved is in the file already
+            self._unsaved_changes += 1
         self.changed.emit(change)
         if isinstance(change, OutputAdded):
             if change.token == "import":
@@ -284,6 +313,7 @@ class ProjectController(QObject):
     @Slot(object)
     def _on_saved(self, path: Path) -> None:
         self.path = path
+        self._unsaved_outputs, self._unsaved_changes = [], 0
         self.autosave.saved()
         self.saved.emit(path)
         self.status.emit(f"Saved {path}{self._merged_message}", 5000)
@@ -294,3 +324,11 @@ class ProjectController(QObject):
         if dirty:
             self.autosave.changed(time.monotonic())
         self.dirty_changed.emit(dirty)
+
+
+def _count_outputs(kinds: list[str], adjective: str = "") -> str:
+    """"3 images and 1 sound" (with ``adjective``: "3 new images ...")."""
+    images = sum(kind == "image" for kind in kinds)
+    sounds = len(kinds) - images
+    parts = [f"{n} {adjective}{noun}{'s' if n != 1 else ''}" for n, noun in ((images, "image"), (sounds, "sound")) if n]
+    return " and ".join(parts)

@@ -15,7 +15,6 @@ from .model import COUNT_ROLE, ENTRY_ROLE, KIND_ROLE, OUTPUT_ROLE, audio_label, 
 from .thumbnails import THUMB, WAVE_MARGIN, ThumbnailCache, thumbnail_asset
 
 PAD = 6  # tile padding around the thumbnail
-TILE = THUMB + 2 * PAD
 SPACING = 5  # QListView spacing around every item
 HEADER_HEIGHT = 34
 
@@ -114,12 +113,17 @@ class HistoryDelegate(QStyledItemDelegate):
         super().__init__(view)
         self._view = view
         self._thumbnails = thumbnails
+        self.thumb = THUMB  # the thumbnail box, logical pixels: the size slider sets it
+
+    @property
+    def tile(self) -> int:
+        return self.thumb + 2 * PAD
 
     def sizeHint(self, option, index: QModelIndex) -> QSize:
         if index.data(KIND_ROLE) == "entry":
             # As wide as the view: the header takes a row of the icon flow to itself.
-            return QSize(max(TILE, self._view.viewport().width() - 2 * SPACING - 1), HEADER_HEIGHT)
-        return QSize(TILE, TILE)
+            return QSize(max(self.tile, self._view.viewport().width() - 2 * SPACING - 1), HEADER_HEIGHT)
+        return QSize(self.tile, self.tile)
 
     def paint(self, painter: QPainter, option, index: QModelIndex) -> None:
         painter.save()
@@ -190,7 +194,7 @@ class HistoryDelegate(QStyledItemDelegate):
             painter.setBrush(colours.tile_hover if hovered else colours.tile)
         painter.drawRoundedRect(rect, 7, 7)
 
-        box = QRectF(rect.left() + PAD - 0.5, rect.top() + PAD - 0.5, THUMB, THUMB)
+        box = QRectF(rect.left() + PAD - 0.5, rect.top() + PAD - 0.5, self.thumb, self.thumb)
         if output.hidden:
             painter.setOpacity(0.35)
         if output.kind == "audio":
@@ -198,7 +202,8 @@ class HistoryDelegate(QStyledItemDelegate):
         else:
             pixmap = self._thumbnails.pixmap(output.asset)
             if pixmap is not None:
-                size = pixmap.deviceIndependentSize().scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio)
+                self._thumbnails.request(output.asset)  # a sharper one, if the tiles grew since
+                size = pixmap.deviceIndependentSize().scaled(self.thumb, self.thumb, Qt.AspectRatioMode.KeepAspectRatio)
                 target = QRectF(0, 0, size.width(), size.height())
                 target.moveCenter(box.center())
                 clip = QPainterPath()
@@ -271,13 +276,14 @@ class HistoryDelegate(QStyledItemDelegate):
         asset = thumbnail_asset(output)
         pixmap = self._thumbnails.pixmap(asset)
         if pixmap is not None:
+            self._thumbnails.request(asset)  # a sharper one, if the tiles grew since
             painter.drawPixmap(box, pixmap, QRectF(pixmap.rect()))  # drawn box-sized, transparent around the wave
             return
         failed = self._thumbnails.failed(asset)
         if not failed:
             self._thumbnails.request(asset)  # painted means visible: load it
             painter.setBrush(colours.glyph)
-            margin = round(THUMB * WAVE_MARGIN)
+            margin = round(box.width() * WAVE_MARGIN)
             painter.drawRect(QRectF(box.left() + margin, box.center().y() - 0.5, box.width() - 2 * margin, 1))
             return
         # Not readable as sound: a dimmed level-meter glyph and a word, as an image's placeholder has.

@@ -1,5 +1,5 @@
 """The history as a flat list model: for each request, newest first, a header row then its
-shown outputs, newest first. Every change is announced as the rows it inserts or removes, so
+shown outputs in the order they were made (a batch in seed order, 1 to N). Every change is announced as the rows it inserts or removes, so
 the view keeps its scroll position and selection."""
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt
@@ -93,8 +93,8 @@ def task_note(output: Output) -> str:
 
 
 class HistoryModel(QAbstractListModel):
-    """A flat list: for each request, newest first, a header row then its shown outputs,
-    newest first. Filters decide which outputs are shown; a request with none has no header."""
+    """A flat list: for each request, newest first, a header row then its shown outputs in the
+    order they were made, so a batch reads 1 to N as its seeds count up. Filters decide which outputs are shown; a request with none has no header."""
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -195,6 +195,10 @@ class HistoryModel(QAbstractListModel):
     def row_of(self, output_id: str) -> int | None:
         return self._row_of.get(output_id)
 
+    def header_row(self, entry_id: str) -> int | None:
+        """The row of a request's header; None when none of its outputs is shown."""
+        return self._header_row.get(entry_id)
+
     def rows_for_asset(self, asset: str) -> list[int]:
         return self._asset_rows.get(asset, [])
 
@@ -267,7 +271,7 @@ class HistoryModel(QAbstractListModel):
     def _build_rows(self) -> list[tuple[Entry, Output | None]]:
         rows: list[tuple[Entry, Output | None]] = []
         for entry in reversed(self._entries):
-            shown = [(entry, o) for o in reversed(self._outputs[entry.id]) if self._shows(entry, o)]
+            shown = [(entry, o) for o in self._outputs[entry.id] if self._shows(entry, o)]
             if shown:
                 rows.append((entry, None))
                 rows.extend(shown)

@@ -26,7 +26,8 @@ from ..images import decode_image
 
 log = logging.getLogger(__name__)
 
-THUMB = 128  # thumbnail box, logical pixels
+THUMB = 128  # thumbnail box, logical pixels, unless the artist picks another size
+THUMB_SIZES = (80, 256)  # the smallest and largest box the history's size slider offers
 
 AUDIO_SUFFIXES = frozenset({".flac", ".wav", ".ogg", ".oga", ".mp3", ".opus"})
 # The waveform's colours: baked into the thumbnail (made off the UI thread, with no palette),
@@ -212,9 +213,10 @@ class ThumbnailCache(QObject):
         self._read: Callable[[str], bytes] | None = None
         self._generation = 0
         self._pixmaps: OrderedDict[str, QPixmap] = OrderedDict()
+        self._made_at: dict[str, int] = {}  # asset -> the pixels its pixmap was decoded for
         self._failed: set[str] = set()
         self._pending: dict[str, tuple[int, int]] = {}  # asset -> (tick, -order): highest first
-        self._running: set[str] = set()  # assets on a decoder thread now
+        self._running: dict[str, int] = {}  # assets on a decoder thread now -> the pixels asked for
         self._tick = 0
         self._order = itertools.count()
         self._token = next(_tokens)
@@ -231,6 +233,18 @@ class ThumbnailCache(QObject):
         self._read = read_asset
         self._pending.clear()
         self._failed.clear()
+
+    def set_size(self, size: int) -> None:
+        """Make thumbnails for a ``size`` box from now on. Those made smaller are still shown
+        (scaled up) until a sharper one is made, when they are painted next."""
+        self.size = size
+
+    def sharp(self, asset: str) -> bool:
+        """Whether the pixmap for ``asset`` was made at least as big as the box now is."""
+        return self._made_at.get(asset, 0) >= self._pixels()
+
+    def _pixels(self) -> int:
+        return max(1, round(self.size * self.device_pixel_ratio))
 
     def pixmap(self, asset: str) -> QPixmap | None:
         pixmap = self._pixmaps.get(asset)
@@ -252,8 +266,10 @@ class ThumbnailCache(QObject):
         return "none"
 
     def request(self, asset: str) -> None:
-        """Ask for a thumbnail; cheap, and a no-op if it is there, failed or on its way."""
-        if self._read is None or asset in self._pixmaps or asset in self._failed or asset in self._running:
+        """Ask for a thumbnail; cheap, and a no-op if it is there (sharp enough), failed or on its way."""
+        if self._read is None or asset in self._failed or asset in self._running:
+            return
+        if asset in self._pixmaps and self.sharp(asset):
             return
         self._pending[asset] = (self._tick, -next(self._order))
         if not self._dispatch_timer.isActive():
@@ -270,25 +286,26 @@ class ThumbnailCache(QObject):
         while self._pending and len(self._running) < self.max_jobs and self._read is not None:
             asset = max(self._pending, key=self._pending.__getitem__)
             del self._pending[asset]
-            pixels = max(1, round(self.size * self.device_pixel_ratio))
+            pixels = self._pixels()
             if self._decoders is None:
                 deliveries, self._decoders = _decoding()
                 deliveries.done.connect(self._on_done)  # queued: emitted on a decoder thread
-            self._running.add(asset)
+            self._running[asset] = pixels
             self._decoders.submit(_decode_and_deliver, self._token, self._generation, asset, self._read, pixels)
 
     @Slot(int, int, str, QImage)
     def _on_done(self, token: int, generation: int, asset: str, image: QImage) -> None:
         if token != self._token:
             return  # another cache's thumbnail
-        self._running.discard(asset)
+        pixels = self._running.pop(asset, 0)
         if not image.isNull():
+            self._made_at[asset] = pixels
             pixmap = QPixmap.fromImage(image)
             pixmap.setDevicePixelRatio(self.device_pixel_ratio)
             self._pixmaps[asset] = pixmap
             self._pixmaps.move_to_end(asset)
             while len(self._pixmaps) > self.capacity:
-                self._pixmaps.popitem(last=False)
+                self._made_at.pop(self._pixmaps.popitem(last=False)[0], None)
         elif generation == self._generation:
             self._failed.add(asset)
         # else: a failure from the previous project's source; the repaint asks again.
