@@ -1,6 +1,7 @@
 """Where Atelier keeps things. Honours the XDG variables (platformdirs), so tests and users can
 redirect every location through the environment."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -29,6 +30,17 @@ def cache_dir() -> Path:
 def models_dir() -> Path:
     """The user's own model folder, scanned first."""
     return data_dir() / "models"
+
+
+def hf_hub_cache() -> Path:
+    """The Hugging Face hub cache, found the way huggingface_hub finds it (without importing it)."""
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
+    if os.environ.get("HF_HOME"):
+        return Path(os.environ["HF_HOME"]).expanduser() / "hub"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "huggingface" / "hub"
 
 
 def resource_path(*parts: str) -> Path:

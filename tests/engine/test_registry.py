@@ -26,7 +26,7 @@ def test_finds_models_folder_extra_folder_and_hf_cache(user_home, sd15_dir, sdxl
     shutil.copytree(sd15_dir, paths.models_dir() / "my-sd15")
     comfy = tmp_path / "ComfyUI" / "models"
     shutil.copytree(sdxl_dir, comfy / "diffusers" / "my-sdxl")
-    snapshot = tiny_models.build_hf_cache_model(registry.hf_hub_cache(), "atelier-test/tiny-sd15", tiny_models.build_sd15)
+    snapshot = tiny_models.build_hf_cache_model(paths.hf_hub_cache(), "atelier-test/tiny-sd15", tiny_models.build_sd15)
 
     result = registry.scan([str(comfy)])
 
@@ -41,7 +41,7 @@ def test_finds_models_folder_extra_folder_and_hf_cache(user_home, sd15_dir, sdxl
 
 
 def test_hf_cache_follows_refs_main_to_its_snapshot(user_home):
-    snapshot = tiny_models.build_hf_cache_model(registry.hf_hub_cache(), "org/model", tiny_models.build_sd15)
+    snapshot = tiny_models.build_hf_cache_model(paths.hf_hub_cache(), "org/model", tiny_models.build_sd15)
     repo = snapshot.parents[1]
     # An older snapshot that refs/main does not point at must not be chosen.
     stale = repo / "snapshots" / ("0" * 40)
@@ -51,7 +51,7 @@ def test_hf_cache_follows_refs_main_to_its_snapshot(user_home):
 
 
 def test_size_on_disk_counts_the_weights_behind_cache_symlinks(user_home):
-    snapshot = tiny_models.build_hf_cache_model(registry.hf_hub_cache(), "org/model", tiny_models.build_sd15)
+    snapshot = tiny_models.build_hf_cache_model(paths.hf_hub_cache(), "org/model", tiny_models.build_sd15)
     blobs = sum(p.stat().st_size for p in (snapshot.parents[1] / "blobs").iterdir())
     [model] = registry.scan().models
     assert model.size_bytes == blobs > 1_000_000

@@ -94,10 +94,13 @@ def test_the_unsaved_question_says_what_would_be_lost(qtbot, window, user_home):
     box.deleteLater()
 
 
-def test_save_as_proposes_the_first_prompt_in_the_documents_folder(qtbot, window, user_home, monkeypatch):
-    documents = user_home / "Documents"
+def test_save_as_proposes_the_first_prompt_in_the_documents_folder(qtbot, window, user_home):
+    documents = user_home / "My Documents"
     documents.mkdir()
-    monkeypatch.setattr("atelier.ui.main_window.QStandardPaths.writableLocation", lambda _where: str(documents))
+    # Where the desktop says the documents folder is (Qt reads it from here on Linux).
+    config = user_home / "xdg_config_home"
+    config.mkdir(exist_ok=True)
+    (config / "user-dirs.dirs").write_text(f'XDG_DOCUMENTS_DIR="{documents}"\n')
     made(qtbot, window, 1, prompt="A lighthouse, on a cliff at dusk! oil painting")
     assert window.proposed_project_path() == documents / "A lighthouse on a cliff at.atelier"
     (documents / "A lighthouse on a cliff at.atelier").write_bytes(b"taken")

