@@ -26,6 +26,8 @@ screenshot: $(VENV)/.installed-dev
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_history_audio.py
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_queue.py
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_first_run.py
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_info.py
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_gallery.py
 
 system-deps:
 	@bash scripts/system-deps.sh

@@ -532,11 +532,11 @@ def test_dropped_hostile_images_are_refused_in_one_line_the_window_shows(qtbot, 
 
     import hostile_images
 
-    from atelier.ui.bridges import project as project_bridge
+    from atelier.core import transfer
 
     readers = []
-    read = project_bridge.import_images
-    monkeypatch.setattr(project_bridge, "import_images",
+    read = transfer.import_images
+    monkeypatch.setattr(transfer, "import_images",
                         lambda session, paths: (readers.append(threading.current_thread()), read(session, paths))[1])
     cases = {
         "bomb.png": (hostile_images.BOMB, "too large to import: 20000x20000 pixels"),

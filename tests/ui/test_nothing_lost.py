@@ -78,7 +78,7 @@ def test_the_unsaved_question_says_what_would_be_lost(qtbot, window, user_home):
     box = window.unsaved_question("closing")
     assert "2 images will be deleted" in box.informativeText()
     assert box.button(QMessageBox.StandardButton.Save).text() == "Save First..."
-    assert box.button(QMessageBox.StandardButton.Discard).text() == "Delete Them"
+    assert box.button(QMessageBox.StandardButton.Discard).text() == "Don't Save"
     box.deleteLater()
 
     saved_as(qtbot, window, user_home / "counted.atelier")

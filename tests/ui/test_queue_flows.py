@@ -81,3 +81,25 @@ def test_the_status_bar_never_keeps_a_state_that_is_over(qtbot, window):
     bar = window.panel.progress_bar
     assert (bar.format(), bar.value()) == ("Cancelled", 0)  # not left part full
     ends(queue_fake(window), JobState.DONE, ["Done in", "stored in the project"])
+
+
+def test_a_job_that_starts_the_engine_leaves_it_described_as_ready(qtbot, user_home, sd15_dir, monkeypatch):
+    """No warm-up ran (the artist was quicker): the job starts the engine, and the status bar
+    must not go on saying it was never started."""
+    import shutil
+
+    from window_driver import close_window, open_window
+
+    from atelier import paths
+    from atelier.ui.controllers.generation import GenerationController
+
+    monkeypatch.setattr(GenerationController, "warm", lambda self: None)
+    shutil.copytree(sd15_dir, paths.models_dir() / "tiny-sd15")
+    window = open_window(qtbot)
+    try:
+        assert window.engine_label.text() == "Engine: not started"
+        job = queue_fake(window)
+        qtbot.waitUntil(lambda: finished(job) and window.running_job is None, timeout=30_000)
+        assert window.engine_label.text() == "Engine ready"
+    finally:
+        close_window(qtbot, window)

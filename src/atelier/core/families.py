@@ -5,5 +5,14 @@
 NATIVE_SIDE = {"sd15": 512, "sd2": 768, "sdxl": 1024, "sd3": 1024, "flux": 1024, "pixart": 1024}
 
 
+# Which task each audio model family runs (image families run text to image, or image to image).
+AUDIO_TASKS = {
+    "stable-audio": "text-to-audio",
+    "musicgen": "music",
+    "musicgen-melody": "music",
+    "ace-step": "song",
+}
+
+
 def native_side(family: str) -> int | None:
     return NATIVE_SIDE.get(family.removesuffix("-inpaint"))

@@ -1,10 +1,15 @@
 """Jobs: a request on its way through the queue, and where it stands."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from .project import new_id
-from .tasks import Request
+
+if TYPE_CHECKING:  # only named here: the window's queue is made before any request type is loaded
+    from .tasks import Request
 
 
 class JobState(str, Enum):

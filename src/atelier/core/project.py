@@ -11,6 +11,7 @@ import typing
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 
+SUFFIX = ".atelier"  # a project file's name ends so (here, not with the format: the window needs no more)
 KINDS = ("image", "audio")
 
 

@@ -31,12 +31,11 @@ from pathlib import Path, PurePosixPath
 
 from .. import __version__
 from .errors import ProjectError
-from .project import Project
+from .project import SUFFIX, Project  # noqa: F401  (SUFFIX: the format's, re-exported)
 
 log = logging.getLogger(__name__)
 
 MIMETYPE = "application/x-atelier+zip"
-SUFFIX = ".atelier"
 FORMAT_VERSION = 2
 MIN_READER_VERSION = 2  # the oldest reader that understands what this version writes
 PROJECT_JSON = "project.json"

@@ -10,6 +10,7 @@ know keeps its request verbatim (``UnknownRequest``).
 from dataclasses import asdict, dataclass, field, fields
 
 from .errors import RequestError
+from .recipe_settings import SETTING_KEYS, settings_of  # noqa: F401  (re-exported)
 from .tasks import Request, UnknownRequest, request_from_dict
 
 RECIPE_SCHEMA = 2
@@ -139,23 +140,3 @@ def migrate_v1(data: dict) -> dict:
     request = {"task": "text-to-image", **{k: data.pop(k) for k in _V1_REQUEST if k in data}, "batch_size": 1}
     runtime = {k: data.pop(k) for k in _RUNTIME_FIELDS if k in data}
     return {"schema": 2, "request": request, "runtime": runtime, **data}
-
-
-# Settings a person reads about any output, whatever recorded it: a recipe of either schema,
-# or what an import recovered from another tool (flat keys, as schema 1).
-SETTING_KEYS = ("prompt", "negative_prompt", "seed", "steps", "guidance", "width", "height", "scheduler",
-                "strength", "seconds", "lyrics")
-
-
-def settings_of(recipe: dict | None) -> dict:
-    """The flat settings (prompt, seed, steps, size, ...) an output's stored recipe holds; only
-    the keys it has. Never raises: a damaged recipe gives what can be read of it."""
-    if not isinstance(recipe, dict):
-        return {}
-    request = recipe.get("request")
-    source = request if isinstance(request, dict) else recipe
-    found = {key: source[key] for key in SETTING_KEYS if key in source}
-    task = source.get("task") if isinstance(request, dict) else recipe.get("task")
-    if isinstance(task, str):
-        found["task"] = task
-    return found

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from ..core.edits import EDITS
 from ..core.project import Entry, Output
-from ..core.tasks import VARIATION_STRENGTHS
+from ..core.limits import VARIATION_STRENGTHS
 from .history.model import prompt_of, seed_of
 
 IMAGE = "image"

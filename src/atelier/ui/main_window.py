@@ -20,9 +20,8 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..core.errors import RequestError
-from ..core.project import Project
-from ..core.project_io import SUFFIX
-from ..core.recipe import settings_of
+from ..core.project import SUFFIX, Project
+from ..core.recipe_settings import settings_of
 from ..settings import Settings
 from .actions import OutputActions, output_actions
 from .bridges.project import ProjectThread
@@ -338,8 +337,10 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_model_missing(self, info) -> None:
         self.panel.mark_missing(info.id)
-        self.panel.set_message(f"{info.name} is no longer at {info.path}.", True,
-                               {"rescan": "Rescan models", "settings": "Model folders in Settings..."})
+        path, home = Path(info.path), Path.home()
+        where = f"~/{path.relative_to(home)}" if path.is_relative_to(home) else str(path)
+        self.panel.set_message(f"{info.name} is no longer at {where}", True,
+                               {"rescan": "Rescan", "settings": "Model folders..."})
 
     @Slot(str)
     def _on_message_link(self, name: str) -> None:
@@ -559,7 +560,7 @@ class MainWindow(QMainWindow):
         box.setStandardButtons(buttons.Save | buttons.Discard | buttons.Cancel)
         box.setDefaultButton(buttons.Save)
         box.button(buttons.Save).setText("Save First..." if path is None else "Save First")
-        box.button(buttons.Discard).setText("Delete Them" if path is None and loss else "Don't Save")
+        box.button(buttons.Discard).setText("Don't Save")
         return box
 
     def ask_recover(self, crashed) -> bool:

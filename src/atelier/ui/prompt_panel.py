@@ -28,21 +28,16 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.errors import RequestError
-from ..core.families import native_side
+from ..core.families import AUDIO_TASKS, native_side
+from ..core.limits import MAX_BATCH, MAX_SECONDS, MAX_SEED, MAX_SIDE, MAX_STEPS
 from ..core.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES, scheduler_spec
-from ..core.tasks import (AUDIO_TASKS, MAX_BATCH, MAX_SECONDS, MAX_SEED, MAX_SIDE, MAX_STEPS, AudioToAudioRequest,
-                          ImageToImageRequest, MusicRequest, Request, SongRequest, TextToAudioRequest,
-                          TextToImageRequest, request_class)
-from ..core.tasks.audio import SONG_LANGUAGES
 from .init_image_box import InitImage, InitImageBox
 from .size_picker import SizePicker
 from .widgets import MessageLine, named, spin_box
 
 _HISTORY_SHOWN = 30
-# The request each sound task makes: it takes the form's values its fields name.
-SOUND_REQUESTS = {cls.task: cls for cls in (TextToAudioRequest, MusicRequest, SongRequest)}
-# ... and with a sound to start from (Stable Audio).
-FROM_SOUND = {"text-to-audio": AudioToAudioRequest}
+# The tasks that make sounds; the panel shows their own fields (ui/sound_fields.py).
+SOUND_TASKS = frozenset(AUDIO_TASKS.values())
 # What the prompt box asks for, per task.
 _PROMPT_HINTS = {
     "text-to-audio": "Describe the sound ...  e.g. rain on a tin roof, 120 BPM drum loop  (Ctrl+Enter generates)",
@@ -188,7 +183,7 @@ class PromptPanel(QWidget):
         layout.addWidget(self.message_line)
 
     # ----- reading the form -----------------------------------------------------------------
-    def request(self) -> Request:
+    def request(self):
         """The form as an immutable request; RequestError names a bad field."""
         cls, values = self._form_values()
         return cls(**values)
@@ -200,18 +195,17 @@ class PromptPanel(QWidget):
         info = self.current_model()
         return {"task": cls.task, **values, "model_id": info.id if info is not None else None}
 
-    def _form_values(self) -> tuple[type[Request], dict]:
+    def _form_values(self) -> tuple[type, dict]:
         """The request class the form makes now, and the form's values for its fields."""
         values = self.common_values()
-        if self.task in SOUND_REQUESTS:
+        if self.task in SOUND_TASKS:
             values.update(self.sound_fields.values())
-            cls = FROM_SOUND.get(self.task, SOUND_REQUESTS[self.task]) if "init_audio" in values \
-                else SOUND_REQUESTS[self.task]
+            cls = _request_type(self.task, from_sound="init_audio" in values)
         elif self.init_image_box.current is not None:
             values.update(init_image=self.init_image_box.current.asset, strength=self.init_image_box.strength)
-            cls = ImageToImageRequest
+            cls = _request_type("image-to-image")
         else:
-            cls = TextToImageRequest
+            cls = _request_type("text-to-image")
         return cls, {field.name: values[field.name] for field in dataclasses.fields(cls) if field.name in values}
 
     def common_values(self) -> dict:
@@ -316,6 +310,8 @@ class PromptPanel(QWidget):
                 missed.append("model")
             else:
                 combo.setCurrentIndex(index)
+        from ..core.tasks import request_class
+
         source = request_class(settings.get("task") or "text-to-image")
         defaults = {f.name: f.default for f in dataclasses.fields(source)} if source is not None else {}
         setters = self._setters()
@@ -328,7 +324,7 @@ class PromptPanel(QWidget):
             if not applied and not (key in defaults and value == defaults[key]):
                 missed.append(_SETTING_NAMES.get(key, key.replace("_", " ")))
         # A setting left out is what its task does without it: no picture or sound to start from.
-        if self.task in SOUND_REQUESTS:
+        if self.task in SOUND_TASKS:
             if "init_audio" not in settings:
                 self.sound_fields.set_init_sound(None)
         elif "init_image" not in settings:
@@ -338,9 +334,10 @@ class PromptPanel(QWidget):
     def _setters(self) -> dict:
         """Per setting, what puts a value into the form's field for it on the current task;
         each returns False (or raises TypeError/ValueError) when the value does not fit."""
-        takes = {f.name for f in dataclasses.fields(SOUND_REQUESTS.get(self.task, ImageToImageRequest))}
+        sound = self.task in SOUND_TASKS
+        takes = {f.name for f in dataclasses.fields(_request_type(self.task if sound else "image-to-image"))}
         if self.task == "text-to-audio":
-            takes |= {f.name for f in dataclasses.fields(AudioToAudioRequest)}
+            takes |= {f.name for f in dataclasses.fields(_request_type(self.task, from_sound=True))}
         setters = {
             "prompt": lambda v: self.prompt_edit.setPlainText(_checked_text(v)),
             "negative_prompt": lambda v: self.negative_edit.setPlainText(_checked_text(v)),
@@ -355,6 +352,7 @@ class PromptPanel(QWidget):
             "init_image": self._restore_init_image,
         }
         if self.sound_fields is not None:
+            from ..core.tasks.audio import SONG_LANGUAGES
             from .sound_fields import KEYS, TIME_SIGNATURES, InitSound
 
             fields = self.sound_fields
@@ -373,7 +371,7 @@ class PromptPanel(QWidget):
 
     def _set_strength(self, value) -> None:
         value = _in_range(value, 0, 1, number=True)
-        if self.task in SOUND_REQUESTS:
+        if self.task in SOUND_TASKS:
             self.sound_fields.strength_spin.setValue(value)
         else:
             self.init_image_box.set_strength(value)
@@ -411,14 +409,17 @@ class PromptPanel(QWidget):
         self.generate_button.setText(f"Generate ({count} queued)" if count else "Generate")
 
     def set_message(self, text: str, error: bool = False, links: dict[str, str] | None = None) -> None:
-        """Show one line for the artist; ``links`` (name -> label) follow it as clickable
-        actions, reported by ``message_link_activated``."""
+        """Show one line for the artist. With ``links`` (name -> label), the text takes the first
+        line (shortened in its middle to fit; whole in the tooltip) and the links the second,
+        as clickable actions reported by ``message_link_activated``."""
         if links:
             import html  # only here: not needed for the first frame
 
+            shown = self.message_label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle,
+                                                                 self.message_label.width() - 4)
             actions = " · ".join(f'<a href="{name}">{html.escape(label)}</a>' for name, label in links.items())
             self.message_label.setTextFormat(Qt.TextFormat.RichText)
-            self.message_label.setText(f"{html.escape(text)}<br>{actions}")
+            self.message_label.setText(f"{html.escape(shown)}<br>{actions}")
         else:
             self.message_label.setTextFormat(Qt.TextFormat.PlainText)
             self.message_label.setText(text)
@@ -461,7 +462,7 @@ class PromptPanel(QWidget):
 
     def _show_task(self, task: str) -> None:
         """Show the fields ``task`` takes, with its own steps and guidance when it changes."""
-        sound = task in SOUND_REQUESTS
+        sound = task in SOUND_TASKS
         if sound and self.sound_fields is None:
             from .sound_fields import SoundFields
 
@@ -470,7 +471,7 @@ class PromptPanel(QWidget):
         if self.sound_fields is not None:
             self.sound_fields.setVisible(sound)
             self.sound_fields.show_task(task)
-        fields = dataclasses.fields(SOUND_REQUESTS.get(task, TextToImageRequest))
+        fields = dataclasses.fields(_request_type(task if sound else "text-to-image"))
         takes = {field.name for field in fields}
         self.negative_label.setVisible("negative_prompt" in takes)
         self.negative_edit.setVisible("negative_prompt" in takes)
@@ -542,3 +543,13 @@ def _in_range(value, low, high, number: bool = False):
     if not isinstance(value, kinds) or isinstance(value, bool) or not low <= value <= high:
         raise ValueError(f"{value!r} is not between {low} and {high}")
     return value
+
+
+def _request_type(task: str, from_sound: bool = False) -> type:
+    """The request class for ``task`` (for a Stable Audio form with a sound to start from, the
+    audio-to-audio one). Imported here: the request types are not needed for the first frame."""
+    from ..core import tasks
+
+    if from_sound and task == "text-to-audio":
+        return tasks.AudioToAudioRequest
+    return tasks.request_class(task)

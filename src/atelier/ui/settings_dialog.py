@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import paths
-from ..core.tasks import MAX_STEPS
+from ..core.limits import MAX_STEPS
 from ..settings import DEVICES, MEMORY_MODES, PRECISIONS, THEMES, Settings
 
 # (value stored in Settings, label shown); every tuple covers its whole enumeration.

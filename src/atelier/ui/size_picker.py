@@ -8,7 +8,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
 from ..core.families import native_side
-from ..core.tasks import MAX_SIDE
+from ..core.limits import MAX_SIDE
 from .widgets import named
 
 # Sizes each family was trained around (width, height); the first is its default.

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.tasks import MAX_SECONDS
+from ..core.limits import MAX_SECONDS
 from ..core.tasks.audio import SONG_LANGUAGES
 from .widgets import named
 

@@ -6,18 +6,23 @@ engine child process (``atelier.engine.host``), so neither torch's import nor a 
 hold this process's GIL. Only signals cross threads: the worker never touches a widget.
 """
 
+from __future__ import annotations
+
 import logging
 import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
 
 from ..core.errors import AtelierError, GenerationCancelled, ProjectError
-from ..core.recipe import Recipe
-from ..core.tasks import Request
+
+if TYPE_CHECKING:  # the request and recipe types load with the first job, not with the window
+    from ..core.recipe import Recipe
+    from ..core.tasks import Request
 
 log = logging.getLogger(__name__)
 

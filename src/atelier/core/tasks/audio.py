@@ -6,16 +6,10 @@ model's family picks the task (``AUDIO_TASKS``)."""
 from dataclasses import dataclass
 
 from ..errors import RequestError
+from ..families import AUDIO_TASKS  # noqa: F401  (re-exported)
 from .base import Request, register
 from .parts import Denoising, Duration, Prompt, Prompting, Seeding, _is_int, _is_number, check_input, check_strength
 
-# Which task each audio model family runs.
-AUDIO_TASKS = {
-    "stable-audio": "text-to-audio",
-    "musicgen": "music",
-    "musicgen-melody": "music",
-    "ace-step": "song",
-}
 MAX_LYRICS = 20_000  # characters: far past any song, short of a pasted book
 SONG_LANGUAGES = ("en", "zh", "ja", "ko", "es", "fr", "de", "it", "pt", "ru", "unknown")
 

@@ -2,10 +2,8 @@
 
 from dataclasses import dataclass
 
+from ..limits import VARIATION_STRENGTHS  # noqa: F401  (re-exported)
 from .base import Request, register
-
-# Variations redraw an image with new seeds; these strengths are what artists know from Fooocus.
-VARIATION_STRENGTHS = {"subtle": 0.5, "strong": 0.85}
 from .parts import InitImage, Prompting, Sampling, Size
 
 

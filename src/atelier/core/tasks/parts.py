@@ -5,13 +5,8 @@ task that has it, and recipes stay flat per task (what other tools and the histo
 from dataclasses import dataclass
 
 from ..errors import RequestError
+from ..limits import MAX_BATCH, MAX_SECONDS, MAX_SEED, MAX_SIDE, MAX_STEPS  # noqa: F401  (re-exported)
 from ..schedulers import DEFAULT_SCHEDULER, scheduler_spec
-
-MAX_SIDE = 4096
-MAX_STEPS = 500
-MAX_BATCH = 64
-MAX_SEED = 2**32 - 1
-MAX_SECONDS = 600.0  # ten minutes: the longest sound any task makes
 
 
 @dataclass(frozen=True, kw_only=True)

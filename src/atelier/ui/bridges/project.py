@@ -13,13 +13,14 @@ from ... import paths
 from ...core.atomic import atomic_write_bytes
 from ...core.edits import apply_edit
 from ...core.errors import AtelierError
-from ...core.metadata import convert_image
 from ...core.project import Entry
-from ...core.session import CrashedSession, ProjectSession, crashed_sessions, discard, recover
-from ...core.transfer import export_outputs, import_images
 from ..images import decode_image
 from ..init_image_box import InitImage
 from .project_changes import OutputAdded, OutputRemoved, OutputRestored, OutputsMerged, OutputUpdated
+
+# The session machinery (core.session, core.transfer, core.metadata: the .atelier format, recipes
+# and requests, zip files) is imported by the slots that use it, on the project thread: the
+# window's first frame does not wait for it.
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class ProjectWorker(QObject):
 
     def __init__(self):
         super().__init__()
-        self.session: ProjectSession | None = None
+        self.session = None  # the ProjectSession (core.session)
         self._entries: dict[str, Entry] = {}  # request token -> entry
         self._sources: dict[str, str] = {}  # request token -> the output its outputs were made from
         self._trash: dict = {}  # output id -> RemovedOutput, for undo
@@ -63,6 +64,7 @@ class ProjectWorker(QObject):
 
     @Slot(object)
     def start(self, reopen: Path | None = None) -> None:
+        from ...core.session import ProjectSession
         """The project ``reopen`` (the last one worked on) when it opens, else a fresh untitled
         one; then any crashed sessions worth offering back."""
         if reopen is not None:
@@ -87,6 +89,7 @@ class ProjectWorker(QObject):
         self._offer_crashed()
 
     def _offer_crashed(self) -> None:
+        from ...core.session import crashed_sessions
         try:
             found = crashed_sessions()
         except OSError as exc:
@@ -97,18 +100,26 @@ class ProjectWorker(QObject):
 
     @Slot()
     def new(self) -> None:
+        from ...core.session import ProjectSession
+
         self._replace(ProjectSession.create)
 
     @Slot(object)
     def open(self, path: Path) -> None:
+        from ...core.session import ProjectSession
+
         self._replace(lambda: ProjectSession.open(path))
 
     @Slot(object)
-    def recover(self, crashed: CrashedSession) -> None:
+    def recover(self, crashed) -> None:
+        from ...core.session import recover
+
         self._replace(lambda: recover(crashed), keep_current=self._current_has_work())
 
     @Slot(object)
-    def discard_crashed(self, crashed: CrashedSession) -> None:
+    def discard_crashed(self, crashed) -> None:
+        from ...core.session import discard
+
         discard(crashed)
 
     @Slot(str, object, object, object)
@@ -176,6 +187,8 @@ class ProjectWorker(QObject):
         """Images dropped or opened from elsewhere join the history with what their metadata
         tells; the files are read here, never on the UI thread. Each file on its own: one that
         cannot be imported says why in one line (``failed``), and the others still come in."""
+        from ...core.transfer import import_images
+
         for path in files:
             if self.session is None:
                 return
@@ -213,6 +226,8 @@ class ProjectWorker(QObject):
     @Slot(str, object)
     def save_output_as(self, output_id: str, path: Path) -> None:
         """Write one image as PNG (byte for byte, chunks kept), JPEG or WebP (recipe in EXIF)."""
+        from ...core.metadata import convert_image
+
         output = self.session.project.find_output(output_id) if self.session else None
         if output is None:
             return
@@ -345,6 +360,8 @@ class ProjectWorker(QObject):
 
     @Slot(object, object)
     def export(self, output_ids: list, folder: Path) -> None:
+        from ...core.transfer import export_outputs
+
         if self.session is None:
             return
         try:
@@ -394,7 +411,7 @@ class ProjectWorker(QObject):
             return
         self._install(session, keep_current)
 
-    def _install(self, session: ProjectSession, keep_current: bool = False) -> None:
+    def _install(self, session, keep_current: bool = False) -> None:
         old = self.session
         if old is not None and not keep_current and not old.dirty:
             old.close()  # nothing unsaved in it; anything unsaved stays recoverable

@@ -11,8 +11,8 @@ from ... import paths
 from ...core.errors import RequestError
 from ...core.jobs import Job, JobState
 from ...core.queue import JobQueue
-from ...core.recipe import Recipe, settings_of
-from ...core.tasks import AUDIO_TASKS, ImageToImageRequest
+from ...core.families import AUDIO_TASKS
+from ...core.recipe_settings import settings_of
 from ..bridges.project_changes import OutputAdded
 from ..queue import QueueModel
 from ..widgets import FrameLimiter
@@ -103,6 +103,7 @@ class GenerationController(QObject):
         linked to its source in the history."""
         from ...core.families import native_side
         from ...core.init_image import fit_size  # numpy and Pillow: not at the window's start
+        from ...core.tasks import ImageToImageRequest
 
         found = self.project.find(source_id)
         if found is None:
@@ -127,6 +128,8 @@ class GenerationController(QObject):
 
     def reproduce(self, output_id: str) -> None:
         """Queue the output's recipe again; when it is done, say whether the pixels match."""
+        from ...core.recipe import Recipe  # with the first job, not with the window
+
         found = self.project.find(output_id)
         if found is None:
             return
@@ -320,6 +323,8 @@ class GenerationController(QObject):
     @Slot()
     def _on_job_done(self) -> None:
         job = self.running_job
+        if not self._showing_model and self.engine.worker.engine_pid is not None:
+            self.engine_described.emit("Engine ready")  # a job started it (no warm-up said so)
         if job is not None and not job.state.finished:
             self._finish_job(JobState.DONE)
         if job is not None and job.state is JobState.FAILED:

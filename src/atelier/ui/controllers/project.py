@@ -10,8 +10,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QImage, QUndoStack
 
 from ...core.autosave import AutosaveClock
-from ...core.project import Entry, Output, Project, new_id
-from ...core.project_io import SUFFIX
+from ...core.project import SUFFIX, Entry, Output, Project, new_id
 from ..bridges.project import ProjectThread
 from ..bridges.project_changes import (
     OutputAdded,

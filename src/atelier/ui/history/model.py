@@ -5,8 +5,7 @@ the view keeps its scroll position and selection."""
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt
 
 from ...core.project import Entry, Output
-from ...core.recipe import settings_of
-from ...core.tasks import request_class
+from ...core.recipe_settings import settings_of
 from .thumbnails import thumbnail_asset
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1  # "entry" (a group header) or "output"
@@ -84,6 +83,8 @@ def task_note(output: Output) -> str:
             parts.append(f"\u201c{line}\u201d")
         return ", ".join(parts)
     task = task or "text-to-image"
+    from ...core.tasks import request_class  # here: the request types are not needed for the first frame
+
     if request_class(task) is None:
         return f"made by a newer Atelier ({task})"
     if task == "image-to-image":

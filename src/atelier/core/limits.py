@@ -1,0 +1,11 @@
+"""The numbers requests are held to, and the presets the window offers, without the request
+types themselves: the window needs these to draw its form, and importing the request types
+(core/tasks, a few dozen dataclasses) costs its start about 10 ms."""
+
+MAX_SIDE = 4096
+MAX_STEPS = 500
+MAX_BATCH = 64
+MAX_SEED = 2**32 - 1
+MAX_SECONDS = 600.0  # ten minutes: the longest sound any task makes
+# Variations redraw an image with new seeds at these strengths (what artists know from Fooocus).
+VARIATION_STRENGTHS = {"subtle": 0.5, "strong": 0.85}
