@@ -45,6 +45,20 @@ def open_window_on_tiny_model(more_models=None):
     return app, window
 
 
+def fill(panel, prompt: str, seed: int, steps: int = 4, size: tuple[int, int] = (256, 256)) -> None:
+    """Fill the prompt panel for a quick generation with the tiny model."""
+    panel.prompt_edit.setPlainText(prompt)
+    panel.steps_spin.setValue(steps)
+    panel.width_spin.setValue(size[0])
+    panel.height_spin.setValue(size[1])
+    panel.seed_spin.setValue(seed)
+
+
+def stored(window) -> int:
+    """How many outputs the window's project holds."""
+    return sum(len(e.outputs) for e in window.project.entries)
+
+
 def save_and_quit(app, window, name: str) -> None:
     """Save the window's picture as docs/NAME (or the path given on the command line), close."""
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / name
@@ -74,20 +88,15 @@ def main() -> int:
             QTimer.singleShot(100, generate)
             return
         for prompt, seed, count in reversed(PROMPTS):
-            window.panel.prompt_edit.setPlainText(prompt)
+            fill(window.panel, prompt, seed)
             window.panel.negative_edit.setPlainText("blurry, low quality")
-            window.panel.steps_spin.setValue(4)
-            window.panel.width_spin.setValue(256)
-            window.panel.height_spin.setValue(256)
-            window.panel.seed_spin.setValue(seed)
             window.panel.batch_spin.setValue(count)
             window.start_generation()
         QTimer.singleShot(100, wait_for_image)
 
     def wait_for_image():
         # Polled on the GUI thread: a lambda on the worker's signal would run on the worker thread.
-        stored = sum(len(e.outputs) for e in window.project.entries)
-        if window.running_job is not None or stored < sum(count for _p, _s, count in PROMPTS):
+        if window.running_job is not None or stored(window) < sum(count for _p, _s, count in PROMPTS):
             QTimer.singleShot(100, wait_for_image)
             return
         QTimer.singleShot(800, lambda: save_and_quit(app, window, "screenshot.png"))  # thumbnails arrive first

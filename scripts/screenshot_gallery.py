@@ -6,7 +6,7 @@ Run under Xvfb; a folder given on the command line takes the pictures instead of
 import sys
 from pathlib import Path
 
-from screenshot import ROOT, open_window_on_tiny_model, run, save_and_quit
+from screenshot import ROOT, fill, open_window_on_tiny_model, run, save_and_quit, stored
 
 REQUESTS = [("a lighthouse on a cliff at dusk", 42, 3), ("a red fox in fresh snow", 7, 4)]
 
@@ -21,9 +21,6 @@ def main() -> int:
     panel, history = window.panel, window.history
     state = {"stage": "generate"}
 
-    def stored() -> int:
-        return sum(len(e.outputs) for e in window.project.entries)
-
     def step():
         """One stage at a time, polled on the GUI thread."""
         stage, idle = state["stage"], window.running_job is None
@@ -31,15 +28,11 @@ def main() -> int:
             pass
         elif stage == "generate":
             for prompt, seed, count in REQUESTS:
-                panel.prompt_edit.setPlainText(prompt)
-                panel.steps_spin.setValue(3)
-                panel.width_spin.setValue(128)
-                panel.height_spin.setValue(128)
-                panel.seed_spin.setValue(seed)
+                fill(panel, prompt, seed, steps=3, size=(128, 128))
                 panel.batch_spin.setValue(count)
                 window.start_generation()
             state["stage"] = "delete"
-        elif stage == "delete" and idle and stored() == sum(count for _p, _s, count in REQUESTS):
+        elif stage == "delete" and idle and stored(window) == sum(count for _p, _s, count in REQUESTS):
             history.set_thumbnail_size(104)
             newest = window.project.entries[-1].outputs
             history.select_output(newest[1].id)

@@ -3,7 +3,7 @@ as the init image with its strength slider. Run by `make screenshot` (under Xvfb
 
 import sys
 
-from screenshot import open_window_on_tiny_model, run, save_and_quit
+from screenshot import fill, open_window_on_tiny_model, run, save_and_quit, stored
 
 
 def main() -> int:
@@ -12,9 +12,6 @@ def main() -> int:
     app, window = open_window_on_tiny_model()
     panel = window.panel
     state = {"stage": "generate"}
-
-    def stored() -> int:
-        return sum(len(e.outputs) for e in window.project.entries)
 
     def source_id() -> str:
         return window.project.entries[0].outputs[0].id
@@ -25,18 +22,14 @@ def main() -> int:
         if not panel.model_combo.isEnabled():
             pass
         elif stage == "generate":
-            panel.prompt_edit.setPlainText("a lighthouse on a cliff at dusk, oil painting")
-            panel.steps_spin.setValue(4)
-            panel.width_spin.setValue(256)
-            panel.height_spin.setValue(192)
-            panel.seed_spin.setValue(42)
+            fill(panel, "a lighthouse on a cliff at dusk, oil painting", 42, size=(256, 192))
             window.start_generation()
             state["stage"] = "vary"
-        elif stage == "vary" and stored() >= 1 and idle:
+        elif stage == "vary" and stored(window) >= 1 and idle:
             panel.batch_spin.setValue(2)
             window.vary(0.5, source_id())
             state["stage"] = "use"
-        elif stage == "use" and stored() >= 3 and idle:
+        elif stage == "use" and stored(window) >= 3 and idle:
             window.use_as_init_image(source_id())
             state["stage"] = "strength"
         elif stage == "strength" and panel.init_image_box.current is not None:

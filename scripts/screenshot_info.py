@@ -4,7 +4,7 @@ Run under Xvfb, as the other screenshot scripts."""
 
 import sys
 
-from screenshot import open_window_on_tiny_model, run, save_and_quit
+from screenshot import fill, open_window_on_tiny_model, run, save_and_quit, stored
 
 
 def main() -> int:
@@ -14,23 +14,16 @@ def main() -> int:
     panel = window.panel
     state = {"stage": "generate"}
 
-    def stored() -> int:
-        return sum(len(e.outputs) for e in window.project.entries)
-
     def step():
         """One stage at a time, polled on the GUI thread."""
         stage, idle = state["stage"], window.running_job is None
         if not panel.model_combo.isEnabled():
             pass
         elif stage == "generate":
-            panel.prompt_edit.setPlainText("a lighthouse on a cliff at dusk, oil painting, warm light")
-            panel.steps_spin.setValue(4)
-            panel.width_spin.setValue(256)
-            panel.height_spin.setValue(192)
-            panel.seed_spin.setValue(42)
+            fill(panel, "a lighthouse on a cliff at dusk, oil painting, warm light", 42, size=(256, 192))
             window.start_generation()
             state["stage"] = "use"
-        elif stage == "use" and stored() >= 1 and idle:
+        elif stage == "use" and stored(window) >= 1 and idle:
             window.use_as_init_image(window.project.entries[0].outputs[0].id)
             state["stage"] = "again"
         elif stage == "again" and panel.init_image_box.current is not None:
@@ -41,7 +34,7 @@ def main() -> int:
             panel.seed_spin.setValue(1234)
             window.start_generation()
             state["stage"] = "show"
-        elif stage == "show" and stored() >= 2 and idle:
+        elif stage == "show" and stored(window) >= 2 and idle:
             window.show_info()
             state["stage"] = "thumbnails"
         elif stage == "thumbnails":

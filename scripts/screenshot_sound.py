@@ -5,7 +5,7 @@ region. Run by `make screenshot` (under Xvfb)."""
 import sys
 from pathlib import Path
 
-from screenshot import open_window_on_tiny_model, run, save_and_quit
+from screenshot import open_window_on_tiny_model, run, save_and_quit, stored
 
 JOBS = (  # model, prompt, seconds, and what else the form needs; the last one is left in the player
     ("tiny-stable-audio", "rain on a tin roof, distant thunder", 0.5, {}),
@@ -35,7 +35,6 @@ def main() -> int:
         combo.setCurrentIndex(next(i for i in range(combo.count()) if combo.itemData(i).name == name))
 
     def step():
-        stored = sum(len(e.outputs) for e in window.project.entries)
         if panel.model_combo.count() < 4:
             pass
         elif not state["queued"]:
@@ -49,7 +48,7 @@ def main() -> int:
                     panel.steps_spin.setValue(4)
                 window.start_generation()
             state["queued"] = True
-        elif stored >= len(JOBS) and window.running_job is None and window.player is not None \
+        elif stored(window) >= len(JOBS) and window.running_job is None and window.player is not None \
                 and window.player.buffer is not None and window.player.view.peaks is not None:
             window.player.set_loop_region((2.0, 5.0))
             window.player.seek(3.1)

@@ -63,12 +63,18 @@ def in_view(window, row: int) -> bool:
     return view.viewport().rect().contains(view.visualRect(view.model().index(row, 0)))
 
 
-def test_a_new_result_is_selected_and_scrolled_into_view_with_its_header(qtbot, window):
+def scrolling_history(qtbot, window, first_seed: int):
+    """Six requests of three images, more than the history shows at once: its scroll bar."""
     for number in range(6):
-        make(qtbot, window, count=3, seed=100 + 10 * number, prompt=f"request {number}")
-    history = window.history
-    bar = history.list_view.verticalScrollBar()
+        make(qtbot, window, count=3, seed=first_seed + 10 * number, prompt=f"request {number}")
+    bar = window.history.list_view.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.maximum() > 0)
+    return bar
+
+
+def test_a_new_result_is_selected_and_scrolled_into_view_with_its_header(qtbot, window):
+    history = window.history
+    bar = scrolling_history(qtbot, window, 100)
     bar.setValue(bar.maximum())  # the artist looks at the oldest ones, at the bottom
     assert not in_view(window, 0)
 
@@ -173,11 +179,8 @@ def test_space_held_shows_the_previous_image_and_says_which(qtbot, window):
 
 
 def test_deleting_keeps_the_scroll_position(qtbot, window):
-    for number in range(6):
-        make(qtbot, window, count=3, seed=200 + 10 * number, prompt=f"request {number}")
     history = window.history
-    bar = history.list_view.verticalScrollBar()
-    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    bar = scrolling_history(qtbot, window, 200)
     bar.setValue(bar.maximum() // 2)
     viewport = history.list_view.viewport().rect()
     # A tile wholly in view, with tiles after it.

@@ -10,7 +10,8 @@ from PySide6.QtGui import QFontMetrics
 from test_queue_flows import finished, queue_fake, stored
 
 from atelier import paths
-from atelier.core.jobs import JobState
+from atelier.core.jobs import Job, JobState
+from atelier.core.tasks import FakeRequest
 from atelier.ui.queue import QueueView
 from atelier.ui.queue_delegate import CANCEL, CHIPS, RETRY
 from atelier.ui.theme import contrast_ratio
@@ -234,3 +235,14 @@ def test_rows_fit_a_narrow_dock_without_cutting_or_covering_text(qtbot, window):
     narrow.close()
     window.generation.cancel_all()
     qtbot.waitUntil(lambda: finished(running, waiting) and window.running_job is None, timeout=30_000)
+
+
+def test_a_model_name_that_fits_its_line_is_never_cut(qtbot, window):
+    delegate, font = window.queue.list.itemDelegate(), window.queue.list.font()
+    # "tiny-ace-step" was cut to "tiny-ace-st…" at 321 px: its width is a fraction of a pixel more
+    # than its rounded advance.
+    for name in ("tiny-ace-step", "tiny-musicgen", "tiny-sd15", "stable-audio-open-1.0"):
+        job = Job(FakeRequest(prompt="a prompt"), "model-id", name)
+        for width in range(300, 700):  # wide enough for the model beside the state, at every pixel
+            row = delegate.layout(QRect(0, 0, width, 80), job, font)
+            assert [words for _r, words, kind in row.lines if kind == "dim"] == [name], (name, width)

@@ -13,7 +13,6 @@ from PySide6.QtGui import QGuiApplication, QImage, QPixmap
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -29,7 +28,7 @@ from ..core.project import Entry, Output
 from .history.thumbnails import decode_thumbnail, is_audio_asset
 from .images import decode_image
 from .init_image_box import InitImage
-from .widgets import named
+from .widgets import button_grid, named
 
 log = logging.getLogger(__name__)
 
@@ -149,11 +148,7 @@ class InfoPane(QWidget):
         self._note_timer.setInterval(4000)
         self._note_timer.timeout.connect(self.note_label.clear)
 
-        buttons = QGridLayout()
-        buttons.addWidget(self.use_prompt_button, 0, 0)
-        buttons.addWidget(self.use_seed_button, 0, 1)
-        buttons.addWidget(self.use_all_button, 1, 0)
-        buttons.addWidget(self.copy_button, 1, 1)
+        buttons = button_grid(self.use_prompt_button, self.use_seed_button, self.use_all_button, self.copy_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.scroll, 1)

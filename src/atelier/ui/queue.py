@@ -6,12 +6,12 @@ retried; its buttons are enabled only when there is something for them to do.
 """
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, Signal, Slot
-from PySide6.QtWidgets import QAbstractItemView, QGridLayout, QListView, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QListView, QPushButton, QVBoxLayout, QWidget
 
 from ..core.jobs import Job
 from ..core.queue import JobQueue
 from .queue_delegate import JOB_ROLE, JobDelegate, chip_text
-from .widgets import own_viewport
+from .widgets import button_grid, own_viewport
 
 JOB_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -135,12 +135,7 @@ class QueueView(QWidget):
                                          self._retry_selected)
         self.clear_button = self._button("Clear finished", "clearQueueButton", "Remove finished jobs from the list",
                                          self.model.clear_finished)
-        # Two by two: the dock is often narrow.
-        buttons = QGridLayout()
-        buttons.addWidget(self.cancel_button, 0, 0)
-        buttons.addWidget(self.cancel_all_button, 0, 1)
-        buttons.addWidget(self.retry_button, 1, 0)
-        buttons.addWidget(self.clear_button, 1, 1)
+        buttons = button_grid(self.cancel_button, self.cancel_all_button, self.retry_button, self.clear_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.list)

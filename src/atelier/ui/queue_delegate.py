@@ -134,7 +134,8 @@ class JobDelegate(QStyledItemDelegate):
             line = QRect(inner.left(), top, inner.width(), fm.height())
             detail_width = fm.horizontalAdvance(" ".join(part for part in (where, eta) if part))
             room = inner.width() - detail_width - 3 * GAP if detail_width else inner.width()
-            model_width = min(fm.horizontalAdvance(model), max(room, int(inner.width() * 0.4)))
+            # (+2: elidedText measures glyphs to fractions of a pixel, and cut a name that just fit.)
+            model_width = min(fm.horizontalAdvance(model) + 2, max(room, int(inner.width() * 0.4)))
             self._model_line(row, fm, QRect(line.left(), top, model_width, line.height()), job)
             self._detail_line(row, fm, line, where, eta, model_width + GAP * 2)
         top += fm.height() + 4

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import (QAbstractScrollArea, QApplication, QDockWidget, QFrame, QLabel, QMainWindow,
+from PySide6.QtWidgets import (QAbstractScrollArea, QApplication, QDockWidget, QFrame, QGridLayout, QLabel, QMainWindow,
                                QScrollArea, QSpinBox, QWidget)
 
 from .theme import error_color
@@ -118,6 +118,14 @@ class DockWidths(QObject):
             docked = [dock for dock in self._grows if dock.isVisible() and not dock.isFloating()]
             self._window.resizeDocks(docked, [self._widths[dock] for dock in docked], Qt.Orientation.Horizontal)
         return False
+
+
+def button_grid(*buttons: QWidget, columns: int = 2) -> QGridLayout:
+    """Buttons in rows of ``columns``, in reading order: a narrow dock still shows each whole."""
+    grid = QGridLayout()
+    for index, button in enumerate(buttons):
+        grid.addWidget(button, *divmod(index, columns))
+    return grid
 
 
 def own_viewport(area: QAbstractScrollArea) -> QWidget:
