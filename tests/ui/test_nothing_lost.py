@@ -120,3 +120,21 @@ def test_open_recent_lists_name_and_folder_newest_first_and_drops_gone_files(qtb
     assert texts[0].startswith("newer  \u2014  ") and texts[0].endswith("/b")
     assert texts[1].startswith("older  \u2014  ") and texts[1].endswith("/a")
     assert str(user_home / "deleted.atelier") not in Settings.load().recent_projects
+
+
+def test_no_autosave_starts_behind_a_save_already_asked_for(qtbot, window, user_home):
+    """A save takes every change made before it: an autosave due a moment later would save
+    again, and its plain "Saved" would hide what the first said (outputs taken in, say)."""
+    import time
+
+    saved_as(qtbot, window, user_home / "once.atelier")
+    made(qtbot, window, 1)
+    clock = window.project_controller.autosave
+    assert clock.due(time.monotonic() + 3)  # the new output is waiting for a save
+    saves = []
+    window.projects.worker.saved.connect(saves.append)
+    window.save_project()
+    assert not clock.due(time.monotonic() + 3)  # at once, before the save has ended
+    qtbot.waitUntil(lambda: len(saves) == 1, timeout=10_000)
+    qtbot.wait(2500)  # past the autosave's quiet moment: still one save
+    assert len(saves) == 1

@@ -100,6 +100,9 @@ class ProjectController(QObject):
         """Save to ``path`` (given the project suffix), or to the file it came from when None."""
         if path is not None and Path(path).suffix != SUFFIX:
             path = Path(path).with_name(Path(path).name + SUFFIX)
+        # This save takes every change made so far: no autosave is due behind it (one started
+        # while it runs would save again, and its "Saved" would hide what this one said).
+        self.autosave.saved()
         self.bridge.request_save.emit(None if path is None else Path(path))
 
     def discard(self) -> None:
@@ -114,7 +117,6 @@ class ProjectController(QObject):
 
     def autosave_if_due(self) -> None:
         if self.path is not None and self.autosave.due(time.monotonic()):
-            self.autosave.saved()
             self.save()
 
     # ----- outputs -----------------------------------------------------------------------------
