@@ -375,3 +375,14 @@ def test_fit_size_refuses_nonsense():
         fit_size(0, 10, 512)
     with pytest.raises(ValueError):
         fit_size(10, 10, 4)
+
+
+def test_generative_fill_keeps_a_pictures_transparency_with_its_colours_as_stored():
+    pixels = np.random.default_rng(3).integers(0, 256, (12, 10, 4), dtype=np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(pixels, "RGBA").save(out, format="PNG")
+    kept = prepare_init_image(out.getvalue(), "see-through.png", keep_alpha=True)
+    with Image.open(io.BytesIO(kept.png)) as again:
+        assert again.mode == "RGBA" and np.array_equal(np.asarray(again), pixels)
+    assert kept.notes == ("transparency kept",)
+    assert prepare_init_image(out.getvalue(), "see-through.png").notes == ("transparent areas filled with white",)

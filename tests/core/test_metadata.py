@@ -180,3 +180,17 @@ def test_read_recipe_on_malformed_chunk_is_none_and_warns(tmp_path, caplog, garb
     with caplog.at_level(logging.WARNING, logger="atelier.core.metadata"):
         assert read_recipe(path) is None
     assert "unreadable" in caplog.text
+
+
+def test_an_inpaint_recipe_writes_denoising_strength_and_mask_blur_as_a1111():
+    from atelier.core.tasks import InpaintRequest
+
+    asset = "assets/" + "ab" * 32 + ".png"
+    request = InpaintRequest(prompt="a red boat", seed=7, steps=20, guidance=6.0, width=1000, height=600,
+                             scheduler="Euler a", init_image=asset, mask="assets/" + "cd" * 32 + ".png",
+                             strength=0.75, grow=20, feather=12, blend=12)
+    assert a1111_parameters(make_recipe(request)) == (
+        "a red boat\n"
+        "Steps: 20, Sampler: Euler a, CFG scale: 6, Seed: 7, Size: 1000x600, Model hash: 31e35c80fc, "
+        f"Model: sd_xl_base_1.0, Denoising strength: 0.75, Mask blur: 12, Version: Atelier {__version__}"
+    )

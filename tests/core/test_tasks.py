@@ -9,6 +9,7 @@ from atelier.core.tasks import (
     AudioToAudioRequest,
     FakeRequest,
     ImageToImageRequest,
+    InpaintRequest,
     MusicRequest,
     SongRequest,
     TextToAudioRequest,
@@ -24,6 +25,9 @@ EXAMPLES = {
                                         width=640, height=384, scheduler="euler a", batch_size=2),
     "image-to-image": ImageToImageRequest(prompt="a cat", seed=9, steps=20, width=512, height=768,
                                           init_image=ASSET, strength=0.35),
+    "inpaint": InpaintRequest(prompt="a boat", seed=2, steps=20, width=1001, height=667, init_image=ASSET,
+                              mask="assets/" + "cd" * 32 + ".png", fill_mode="remove", grow=6, feather=0,
+                              colour_match=False, generation_side=768),
     "fake": FakeRequest(prompt="x", seed=1, steps=3, step_seconds=0.5, fail_at_step=2),
     "text-to-audio": TextToAudioRequest(prompt="rain on a tin roof", negative_prompt="music", seconds=12.5, steps=50,
                                         seed=4, batch_size=3),
@@ -118,3 +122,28 @@ def test_sound_requests_say_what_they_make_and_read():
 def test_a_bad_sound_field_is_named(request_class, changes, field):
     with pytest.raises(RequestError, match=f"^{field}"):
         request_class(**changes)
+
+
+def test_an_inpaint_request_carries_its_picture_and_mask_and_defaults_to_full_strength():
+    request = InpaintRequest(prompt="", width=100, height=61, init_image=ASSET, mask="assets/" + "cd" * 32 + ".png")
+    assert request.inputs == {"init_image": ASSET, "mask": "assets/" + "cd" * 32 + ".png"}
+    assert request.strength == 1.0 and request.fill_mode == "fill" and request.grow is None
+    assert request.steps_per_image == request.steps
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"mask": ""}, "mask '': must be a mask stored in the project; choose the mask again"),
+    ({"fill_mode": "smear"}, "fill mode 'smear': choose one of fill, expand, add, remove"),
+    ({"grow": -1}, "grow -1: must be between 0 and 256 pixels"),
+    ({"feather": 2.5}, "feather 2.5: must be between 0 and 256 pixels"),
+    ({"blend": 300}, "blend 300: must be between 0 and 256 pixels"),
+    ({"colour_match": "yes"}, "colour match 'yes': must be true or false"),
+    ({"generation_side": 100}, "generation side 100: must be a multiple of 8 between 64 and 4096"),
+    ({"width": 5000}, "width 5000: must be between 8 and 4096"),
+    ({"strength": 1.5}, "strength 1.5: must be between 0 and 1"),
+])
+def test_inpaint_fields_are_checked_in_one_line(change, message):
+    values = dict(width=64, height=64, init_image=ASSET, mask="assets/" + "cd" * 32 + ".png")
+    with pytest.raises(RequestError) as caught:
+        InpaintRequest(**{**values, **change})
+    assert str(caught.value) == message

@@ -17,6 +17,7 @@ from .. import __version__, paths
 from ..core.errors import AtelierError, ProjectError, RequestError
 from ..core.project_io import SUFFIX
 from ..core.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
+from ..core.limits import FILL_MODES
 from ..settings import DEVICES, Settings
 
 COMMANDS = ("generate", "models", "project", "audio", "install-desktop")
@@ -57,6 +58,21 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--strength", type=float, default=None,
                      help="with --init-image or --init-audio: how much to change it, 0 (not at all) to 1 (entirely); "
                           "default 0.6 for images, 0.5 for sound")
+    fill = gen.add_argument_group("generative fill (with --init-image)")
+    fill.add_argument("--mask", type=Path, help="repaint where this picture is white (any size: scaled to the image)")
+    fill.add_argument("--outpaint", type=_sides, metavar="L,T,R,B",
+                      help="extend the picture by these pixels on the left, top, right and bottom, and fill them")
+    fill.add_argument("--fill-mode", choices=FILL_MODES, default=None,
+                      help="what the painted area starts from: fill (a blur, default), expand (its edges "
+                           "continued; the default of --outpaint), add (neutral, for a new object), remove (its "
+                           "surroundings)")
+    fill.add_argument("--grow", type=int, default=None, help="pixels the repainted area reaches past the mask "
+                                                             "(default: in proportion to the mask)")
+    fill.add_argument("--feather", type=int, default=None, help="pixels over which the mask's edge is softened "
+                                                                "(default: in proportion to the mask)")
+    fill.add_argument("--generation-side", type=int, default=None,
+                      help="the side of the square area the masked region is generated at, its aspect kept "
+                           "(default: the model's native side, e.g. 512 for SD1.5, 1024 for SDXL)")
     sound = gen.add_argument_group("sound (audio models)")
     sound.add_argument("--seconds", type=float, default=None,
                        help="length of the sound (default 10, songs 60; cut to what the model makes)")
@@ -145,6 +161,17 @@ def _size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def _sides(text: str) -> tuple[int, int, int, int]:
+    try:
+        sides = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        sides = ()
+    if len(sides) != 4 or min(sides) < 0 or not any(sides):
+        raise argparse.ArgumentTypeError(f"outpaint {text!r}: write the pixels to add as LEFT,TOP,RIGHT,BOTTOM, "
+                                         "e.g. 0,0,256,0")
+    return sides
+
+
 def _models(args) -> int:
     from ..engine import registry
 
@@ -207,16 +234,24 @@ def _generate(args) -> int:
     if info.kind == "audio":
         from .sound import sound_request
 
+        if args.mask is not None or args.outpaint is not None:
+            raise RequestError(f"--{'mask' if args.mask is not None else 'outpaint'}: is for image models; "
+                               f"{args.model} makes sound")
         request = sound_request(args, info, inputs)
     else:
         from ..engine.loader import require_text_to_image
 
         require_text_to_image(info)  # here, before the engine starts or the project is touched
         _refuse_sound_options(args)
-        init = _init_image(args.init_image) if args.init_image is not None else None
-        request = _request(args, info, init)
-        if init is not None:
-            inputs[request.init_image] = init.png
+        if _fill_asked(args):
+            from .fill import fill_request
+
+            request = fill_request(args, info, inputs)
+        else:
+            init = _init_image(args.init_image) if args.init_image is not None else None
+            request = _request(args, info, init)
+            if init is not None:
+                inputs[request.init_image] = init.png
     targets = _output_paths(args.out, request.images, request.kind) if args.out is not None else None
     if args.project is not None:
         _check_project_path(args.project)
@@ -267,6 +302,17 @@ def _write_output(path: Path, artifact) -> None:
     write_audio(path, samples, rate)
 
 
+def _fill_asked(args) -> bool:
+    """Whether the arguments ask for generative fill; RequestError for its options used alone."""
+    if args.mask is None and args.outpaint is None:
+        given = [name for name in ("fill_mode", "grow", "feather", "generation_side") if getattr(args, name) is not None]
+        if given:
+            raise RequestError(f"--{given[0].replace('_', '-')}: is for generative fill; add --mask FILE or "
+                               "--outpaint L,T,R,B")
+        return False
+    return True
+
+
 def _refuse_sound_options(args) -> None:
     from .sound import SOUND_ONLY
 
@@ -275,14 +321,14 @@ def _refuse_sound_options(args) -> None:
         raise RequestError(f"--{given[0].replace('_', '-')}: is for audio models; {args.model} makes images")
 
 
-def _init_image(path: Path):
+def _init_image(path: Path, keep_alpha: bool = False):
     from ..core.init_image import prepare_init_image
 
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise RequestError(f"--init-image {path}: cannot be read ({exc.strerror or exc}); check the path") from exc
-    prepared = prepare_init_image(data, path.name)
+    prepared = prepare_init_image(data, path.name, keep_alpha)
     for note in prepared.notes:
         print(f"atelier: note: --init-image {_printable(path.name)}: {note}", file=sys.stderr)
     return prepared

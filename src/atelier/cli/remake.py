@@ -1,7 +1,7 @@
 """``atelier generate --from``: make an output again from its recipe and say whether the pixels
 are identical. The recipe comes from an image's metadata or from a project; the model is found
 by the recipe's path, then by fingerprint among the models on this machine; inputs (an init
-image) come from the project, or from ``--init-image`` for a bare PNG."""
+image, a mask) come from the project, or from ``--init-image`` and ``--mask`` for a bare PNG."""
 
 import hashlib
 import io
@@ -13,6 +13,10 @@ from ..core.errors import ModelError, ProjectError, RequestError
 from ..core.project_io import SUFFIX, asset_name
 from ..core.recipe import Recipe
 from ..settings import Settings
+
+
+# The input roles a picture on the command line can supply to --from: its option, and its name.
+_OPTIONS = {"init_image": ("init_image", "an init image"), "mask": ("mask", "a mask")}
 
 
 @dataclass(frozen=True)
@@ -32,14 +36,17 @@ def remake(args) -> int:
     original = _original(args.source)
     request = original.recipe.to_request()
     inputs = dict(original.inputs)
-    missing = sorted(set(request.inputs.values()) - set(inputs))
-    if missing and args.init_image is not None:
-        inputs[missing[0]] = _supplied_input(args.init_image, missing[0])
-        missing = missing[1:]
+    for role, name in request.inputs.items():
+        given = getattr(args, role, None) if role in _OPTIONS else None
+        if name not in inputs and given is not None:
+            inputs[name] = _supplied_input(given, name, role)
+    missing = [(role, name) for role, name in request.inputs.items() if name not in inputs]
     if missing:
+        role, name = missing[0]
+        option, noun = _OPTIONS.get(role, (role, f"its {role.replace('_', ' ')}"))
         raise RequestError(
-            f"{original.label} was made from an init image ({missing[0]}) that the image itself does not hold; "
-            "pass that picture with --init-image FILE, or use --from PROJECT.atelier:OUTPUT_ID")
+            f"{original.label} was made from {noun} ({name}) that the image itself does not hold; "
+            f"pass that picture with --{option.replace('_', '-')} FILE, or use --from PROJECT.atelier:OUTPUT_ID")
     if args.out is not None:
         _output_paths(args.out, 1)
     if args.project is not None:
@@ -105,22 +112,28 @@ def _from_project(path: Path, output_id: str) -> Original:
         return Original(f"{path.name}:{output.id[:8]}", recipe, archive.read(output.asset), inputs)
 
 
-def _supplied_input(path: Path, wanted: str) -> bytes:
+def _supplied_input(path: Path, wanted: str, role: str) -> bytes:
     """The picture given for input ``wanted``: accepted when it is that very file, or when
-    preparing it as an init image gives those bytes (a picture chosen from disk)."""
+    preparing it as the CLI does gives those bytes (a picture chosen from disk)."""
     from ..core.init_image import prepare_init_image
+    from ..core.mask_file import prepare_mask
 
+    option = "--" + _OPTIONS[role][0].replace("_", "-")
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise RequestError(f"--init-image {path}: cannot be read ({exc.strerror or exc}); check the path") from exc
+        raise RequestError(f"{option} {path}: cannot be read ({exc.strerror or exc}); check the path") from exc
     suffix = wanted.rsplit(".", 1)[-1]
     if asset_name(hashlib.sha256(data).hexdigest(), suffix) == wanted:
         return data
-    prepared = prepare_init_image(data, path.name).png
-    if asset_name(hashlib.sha256(prepared).hexdigest(), suffix) == wanted:
-        return prepared
-    raise RequestError(f"--init-image {path}: is not the picture this output was made from ({wanted}); "
+    # An init image is stored flat, or with its transparency for generative fill.
+    preparations = [lambda: prepare_mask(data, path.name).png] if role == "mask" else \
+        [lambda: prepare_init_image(data, path.name).png, lambda: prepare_init_image(data, path.name, True).png]
+    for prepare in preparations:
+        prepared = prepare()
+        if asset_name(hashlib.sha256(prepared).hexdigest(), suffix) == wanted:
+            return prepared
+    raise RequestError(f"{option} {path}: is not the picture this output was made from ({wanted}); "
                        "find that picture, or use --from PROJECT.atelier:OUTPUT_ID")
 
 

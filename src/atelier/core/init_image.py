@@ -32,11 +32,13 @@ MIN_SIDE = 8
 _FORMATS = "choose a PNG, JPEG or WebP picture"
 _SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
 _ALPHA = ("RGBA", "LA", "PA", "RGBa", "La")
+_FILLED_WHITE = "transparent areas filled with white"
 
 
 @dataclass(frozen=True)
 class PreparedImage:
-    """An init image ready to store: ``png`` is 8-bit RGB with no metadata chunks."""
+    """An init image ready to store: ``png`` is 8-bit RGB (RGBA where transparency is kept)
+    with no metadata chunks."""
 
     png: bytes
     width: int
@@ -44,10 +46,16 @@ class PreparedImage:
     notes: tuple[str, ...] = ()  # one short line per conversion done, for a person
 
 
-def prepare_init_image(data: bytes, name: str) -> PreparedImage:
+def prepare_init_image(data: bytes, name: str, keep_alpha: bool = False) -> PreparedImage:
     """``data`` (the bytes of the file ``name``) as an upright 8-bit RGB PNG (``rgb_picture``'s
-    pixels, and nothing else: no ICC profile, EXIF, DPI or text)."""
+    pixels, and nothing else: no ICC profile, EXIF, DPI or text). With ``keep_alpha``, a
+    picture with transparent pixels is kept as RGBA, its colours as stored (generative fill
+    keeps them outside the mask)."""
     picture, notes = rgb_picture(data, name)
+    transparent = transparent_picture(data, name) if keep_alpha else None
+    if transparent is not None:
+        picture = transparent
+        notes = tuple(note for note in notes if note != _FILLED_WHITE) + ("transparency kept",)
     out = io.BytesIO()
     picture.save(out, format="PNG", compress_level=6)
     return PreparedImage(out.getvalue(), picture.width, picture.height, notes)
@@ -76,6 +84,22 @@ def rgb_picture(data: bytes, name: str):
             raise _refused(name, f"cannot be read as an image ({_one_line(exc)})") from None
     # A fresh image carries none of the file's info, only its pixels.
     return Image.frombytes("RGB", rgb.size, rgb.tobytes()), tuple(notes)
+
+
+def transparent_picture(data: bytes, name: str):
+    """``data`` as an upright 8-bit RGBA Pillow image, its colours as stored (not flattened),
+    when it has transparent pixels; None when it is opaque. Call it after ``rgb_picture``
+    accepted ``data``: it refuses the same files."""
+    from PIL import Image
+
+    image = _open(data, name, [])
+    with image:
+        if image.mode not in _ALPHA and "transparency" not in image.info:
+            return None
+        rgba = _upright(image, []).convert("RGBA")
+    if rgba.getextrema()[3][0] == 255:
+        return None
+    return Image.frombytes("RGBA", rgba.size, rgba.tobytes())
 
 
 def fit_size(width: int, height: int, native: int | None) -> tuple[int, int]:
@@ -139,7 +163,7 @@ def to_rgb8(image, notes: list[str]):
     if image.mode in _ALPHA or "transparency" in image.info:
         rgba = image.convert("RGBA")  # also applies a palette's or a colour key's transparency
         if rgba.getextrema()[3][0] < 255:
-            notes.append("transparent areas filled with white")
+            notes.append(_FILLED_WHITE)
             white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
             rgba = Image.alpha_composite(white, rgba)
         return rgba.convert("RGB")

@@ -58,6 +58,8 @@ def a1111_parameters(recipe: Recipe) -> str:
         "Model hash": recipe.model.fingerprint[:10] or None,
         "Model": recipe.model.name or None,
         "Denoising strength": _number(getattr(request, "strength", None)),
+        # A1111's inpainting "Mask blur" is the softening of the mask's edge: the feather.
+        "Mask blur": getattr(request, "feather", None),
         "Version": f"Atelier {__version__}",
     }
     settings = ", ".join(f"{k}: {_quote(v)}" for k, v in pairs.items() if v is not None)

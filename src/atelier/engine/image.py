@@ -36,10 +36,12 @@ def seeds(request: Request) -> list[int]:
     return [(base + index) % (MAX_SEED + 1) for index in range(request.batch_size)]
 
 
-def diffuse(ctx, loaded: LoadedModel, pipe, request: Request, pipe_arguments: dict) -> None:
+def diffuse(ctx, loaded: LoadedModel, pipe, request: Request, pipe_arguments: dict, finish=None) -> None:
     """Make each output of ``request`` with ``pipe`` (the base pipeline or one derived from it)
     and report it as an Artifact. ``pipe_arguments`` are the task's own call arguments (size,
-    init image and strength, ...), added to the prompt, sampling and step callback.
+    init image and strength, ...), added to the prompt, sampling and step callback. ``finish``,
+    when given, turns each decoded picture into the output (inpainting puts it back into the
+    whole picture).
 
     With ``ctx.options.preview_every`` = N > 0 every Nth step also sends a cheap latent Preview
     (on a GPU, the preview of an earlier step, so that the GPU never waits for it). A prompt
@@ -95,7 +97,8 @@ def diffuse(ctx, loaded: LoadedModel, pipe, request: Request, pipe_arguments: di
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise GenerationError(f"generation failed with {loaded.info.id}: {reason}") from exc
         recipe = image_recipe(loaded, pipe, request, seed, index, versions)
-        ctx.emit(image_artifact(output.images[0], recipe))
+        image = output.images[0]
+        ctx.emit(image_artifact(finish(image) if finish is not None else image, recipe))
 
 
 def image_artifact(image, recipe: Recipe) -> Artifact:

@@ -98,6 +98,18 @@ def require_text_to_image(info: ModelInfo) -> None:
         )
 
 
+def require_inpainting(info: ModelInfo) -> None:
+    """Refuse, before any loading, a model that cannot repaint part of a picture, naming the
+    families that can."""
+    from ..core.families import INPAINT_FAMILIES
+
+    require_text_to_image(info)
+    if info.family not in INPAINT_FAMILIES:
+        names = ", ".join(INPAINT_FAMILIES.values())
+        raise ModelError(f"{info.id}: {info.family} models cannot inpaint; choose a model of one of these "
+                         f"families: {names}")
+
+
 MEMORY_MODES = ("normal", "vae-tiling", "cpu-offload")
 _PRECISIONS = {"auto": None, "fp32": "float32", "fp16": "float16", "bf16": "bfloat16"}
 

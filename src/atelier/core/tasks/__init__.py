@@ -4,11 +4,11 @@
 from .audio import AUDIO_TASKS, AudioToAudioRequest, MusicRequest, SongRequest, TextToAudioRequest
 from .base import Request, UnknownRequest, register, request_class, request_from_dict, task_names
 from .fake import FakeRequest
-from .image import VARIATION_STRENGTHS, ImageToImageRequest, TextToImageRequest
+from .image import FILL_MODES, VARIATION_STRENGTHS, ImageToImageRequest, InpaintRequest, TextToImageRequest
 from .parts import MAX_BATCH, MAX_SECONDS, MAX_SEED, MAX_SIDE, MAX_STEPS
 
 __all__ = [
-    "AUDIO_TASKS", "MAX_BATCH", "MAX_SECONDS", "MAX_SEED", "MAX_SIDE", "MAX_STEPS", "VARIATION_STRENGTHS",
-    "AudioToAudioRequest", "FakeRequest", "ImageToImageRequest", "MusicRequest", "Request", "SongRequest", "TextToAudioRequest",
+    "AUDIO_TASKS", "FILL_MODES", "MAX_BATCH", "MAX_SECONDS", "MAX_SEED", "MAX_SIDE", "MAX_STEPS", "VARIATION_STRENGTHS",
+    "AudioToAudioRequest", "FakeRequest", "ImageToImageRequest", "InpaintRequest", "MusicRequest", "Request", "SongRequest", "TextToAudioRequest",
     "TextToImageRequest", "UnknownRequest", "register", "request_class", "request_from_dict", "task_names",
 ]

@@ -13,6 +13,7 @@ from ...core.errors import RequestError
 _MODULES = {
     "text-to-image": "text_to_image",
     "image-to-image": "image_to_image",
+    "inpaint": "inpaint",
     "text-to-audio": "text_to_audio",
     "audio-to-audio": "audio_to_audio",
     "music": "music",

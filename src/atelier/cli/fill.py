@@ -1,0 +1,83 @@
+"""``atelier generate --init-image IMG --mask MASK`` (repaint where the mask is white) and
+``--init-image IMG --outpaint L,T,R,B`` (extend the picture and fill the new area): both are
+the inpaint task, with the picture and its mask stored as the job's inputs by hash."""
+
+import hashlib
+import sys
+from pathlib import Path
+
+from ..core.errors import RequestError
+from ..core.limits import MAX_SIDE
+
+
+def fill_request(args, info, inputs: dict[str, bytes]):
+    """The inpaint request for ``args``; the picture and the mask are added to ``inputs``.
+    RequestError, in one line, for what cannot be done, before any model is loaded."""
+    from ..core.project_io import asset_name
+    from ..core.tasks import InpaintRequest
+    from ..engine.loader import require_inpainting
+    from . import _init_image
+
+    require_inpainting(info)
+    if args.init_image is None:
+        option = "--mask" if args.mask is not None else "--outpaint"
+        raise RequestError(f"{option}: needs the picture to paint in; add --init-image FILE")
+    if args.mask is not None and args.outpaint is not None:
+        raise RequestError("--mask and --outpaint: choose one (--outpaint makes its own mask)")
+    if args.size is not None:
+        raise RequestError("--size: generative fill keeps the picture's size (use --outpaint to extend it)")
+    init = _init_image(args.init_image, keep_alpha=True)
+    if args.outpaint is not None:
+        picture, mask, fill_mode = _outpainted(init, args.outpaint)
+    else:
+        picture, mask, fill_mode = init.png, _mask(args.mask), "fill"
+    height, width = mask.raster.shape if args.outpaint is not None else (init.height, init.width)
+    names = {}
+    for role, data in (("init_image", picture), ("mask", mask.png)):
+        names[role] = asset_name(hashlib.sha256(data).hexdigest(), "png")
+        inputs[names[role]] = data
+    given = {name: getattr(args, name) for name in ("steps", "guidance", "strength", "grow", "feather",
+                                                    "generation_side") if getattr(args, name) is not None}
+    fill_mode = args.fill_mode or fill_mode
+    return InpaintRequest(prompt=args.prompt, negative_prompt=args.negative, seed=args.seed, scheduler=args.scheduler,
+                          batch_size=args.batch, width=width, height=height, fill_mode=fill_mode, **names, **given)
+
+
+def _mask(path: Path):
+    from ..core.mask_file import prepare_mask, require_painted
+    from . import _printable
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RequestError(f"--mask {path}: cannot be read ({exc.strerror or exc}); check the path") from exc
+    mask = prepare_mask(data, path.name)
+    for note in mask.notes:
+        print(f"atelier: note: --mask {_printable(path.name)}: {note}", file=sys.stderr)
+    require_painted(mask.raster)
+    return mask
+
+
+def _outpainted(init, sides: tuple[int, int, int, int]):
+    """(the picture extended by ``sides``, its new area pre-filled from the edge; the mask of
+    the new area; the fill mode that continues the edge)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from ..core.inpaint import extend
+    from ..core.mask_file import PreparedMask, mask_png
+
+    left, top, right, bottom = sides
+    width, height = init.width + left + right, init.height + top + bottom
+    if max(width, height) > MAX_SIDE:
+        raise RequestError(f"--outpaint {left},{top},{right},{bottom}: the picture would be {width}x{height}, "
+                           f"past the largest side ({MAX_SIDE}); add fewer pixels")
+    with Image.open(io.BytesIO(init.png)) as picture:
+        pixels = np.asarray(picture)
+        mode = picture.mode
+    extended, mask = extend(pixels, left, top, right, bottom)
+    out = io.BytesIO()
+    Image.fromarray(extended, mode).save(out, format="PNG", compress_level=6)
+    return out.getvalue(), PreparedMask(mask_png(mask), mask), "expand"
