@@ -28,6 +28,7 @@ screenshot: $(VENV)/.installed-dev
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_first_run.py
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_info.py
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_gallery.py
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_mask.py
 
 system-deps:
 	@bash scripts/system-deps.sh

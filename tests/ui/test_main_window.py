@@ -482,6 +482,8 @@ def test_reproduce_remakes_the_same_pixels(qtbot, window):
     assert window.generation.reproductions == {output_id: True}
     assert window.panel.message_label.text() == "Reproduced exactly: every pixel matches."
     assert sum(len(e.outputs) for e in window.project.entries) == 1  # remakes are not new history
+    # The comparison (project thread) may be told before the engine's job-done: wait for both.
+    qtbot.waitUntil(lambda: window.running_job is None, timeout=10_000)
     assert window.queue.model.jobs[-1].state is JobState.DONE
 
 

@@ -102,6 +102,7 @@ class CanvasView(QGraphicsView):
         # Made when first shown: a label with a style sheet costs the window's start 2 ms.
         self._zoom_label: QLabel | None = None
         self._compare_label: QLabel | None = None
+        self.mask_layer = None  # the MaskLayer (ui/mask_layer.py), made when a mask tool is first picked
         self._update_description()
 
     @property
@@ -140,6 +141,25 @@ class CanvasView(QGraphicsView):
         if self._compare_label is not None:
             self._compare_label.hide()
         self._display(image)
+        if self.mask_layer is not None:
+            self.mask_layer.image_shown(self.image_size())
+
+    def add_mask_layer(self, undo_stack):
+        """The mask layer painted over this view (made once; its changes go on ``undo_stack``)."""
+        if self.mask_layer is None:
+            from .mask_layer import MaskLayer  # numpy: not at the window's start
+
+            self.mask_layer = MaskLayer(self, undo_stack)
+        return self.mask_layer
+
+    def _mask_tool(self) -> str | None:
+        return self.mask_layer.tool if self.mask_layer is not None else None
+
+    def _restore_cursor(self) -> None:
+        if self.mask_layer is not None:
+            self.mask_layer.update_cursor()  # the tool's cursor, or none
+        else:
+            self.viewport().unsetCursor()
 
     def compare_with(self, image: QImage, caption: str) -> None:
         """Show ``image`` in place of the shown one (at the same zoom and place when it is the
@@ -363,6 +383,8 @@ class CanvasView(QGraphicsView):
             return mime is not None and mime.hasImage()
         if event.modifiers() & ~_MODIFIERS_ALLOWED:
             return False
+        if event.key() in (Qt.Key.Key_BracketLeft, Qt.Key.Key_BracketRight):
+            return self._mask_tool() in ("brush", "eraser")  # the brush size
         return event.key() in (
             Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Minus,
             Qt.Key.Key_0, Qt.Key.Key_F, Qt.Key.Key_1, Qt.Key.Key_Space,
@@ -383,6 +405,8 @@ class CanvasView(QGraphicsView):
             self.fit()
         elif key == Qt.Key.Key_1:
             self.actual_size()
+        elif key in (Qt.Key.Key_BracketLeft, Qt.Key.Key_BracketRight):
+            self.mask_layer.grow_brush(1 if key == Qt.Key.Key_BracketRight else -1)
         elif key == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space_held = True
             if self._pan_from is None:
@@ -393,7 +417,7 @@ class CanvasView(QGraphicsView):
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space_held = False
             if self._pan_from is None:
-                self.viewport().unsetCursor()
+                self._restore_cursor()
             event.accept()
             return
         super().keyReleaseEvent(event)
@@ -402,7 +426,7 @@ class CanvasView(QGraphicsView):
         # The space release may go to another widget; don't leave the canvas stuck in pan mode.
         self._space_held = False
         if self._pan_from is None:
-            self.viewport().unsetCursor()
+            self._restore_cursor()
         super().focusOutEvent(event)
 
     # ----- panning: middle-drag, or space + left-drag -----------------------------------------
@@ -412,6 +436,11 @@ class CanvasView(QGraphicsView):
             self._pan_from = event.position().toPoint()
             self._pan_button = button
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        if button == Qt.MouseButton.LeftButton and self._mask_tool() is not None:
+            alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)  # Alt: take away from the mask
+            self.mask_layer.press(self._image_point(event), erase=alt)
             event.accept()
             return
         super().mousePressEvent(event)
@@ -424,6 +453,10 @@ class CanvasView(QGraphicsView):
             self._scroll_by(-delta.x(), -delta.y())  # the image follows the hand
             event.accept()
             return
+        if self.mask_layer is not None and self.mask_layer.busy:
+            self.mask_layer.move(self._image_point(event))
+            event.accept()
+            return
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event) -> None:
@@ -433,10 +466,18 @@ class CanvasView(QGraphicsView):
             if self._space_held:
                 self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
             else:
-                self.viewport().unsetCursor()
+                self._restore_cursor()
+            event.accept()
+            return
+        if event.button() == Qt.MouseButton.LeftButton and self.mask_layer is not None and self.mask_layer.busy:
+            self.mask_layer.release(self._image_point(event))
             event.accept()
             return
         super().mouseReleaseEvent(event)
+
+    def _image_point(self, event) -> QPointF:
+        """Where a mouse event is on the image, in image pixels (fractions kept at high zoom)."""
+        return self.viewportTransform().inverted()[0].map(event.position())
 
     # ----- drag and drop ----------------------------------------------------------------------
     # Not passed on to QGraphicsView: its handlers hand drags to the scene, whose items take

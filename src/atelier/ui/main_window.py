@@ -30,6 +30,7 @@ from .controllers.generation import GenerationController
 from .controllers.project import ProjectController
 from .history import HistoryView
 from .history.model import seed_of
+from .mask_tools import MaskTools
 from .prompt_panel import PromptPanel
 from .queue import QueueView
 from .theme import apply_theme
@@ -221,7 +222,7 @@ class MainWindow(QMainWindow):
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         undo.setObjectName("undoAction")
         redo = self.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        redo.setShortcuts(QKeySequence.StandardKey.Redo)  # every binding: Ctrl+Y and Ctrl+Shift+Z on Linux
         redo.setObjectName("redoAction")
         edit_menu.addActions([undo, redo])
         edit_menu.addSeparator()
@@ -231,11 +232,13 @@ class MainWindow(QMainWindow):
                      self.open_settings)
         self._action(edit_menu, "Rescan &Models", "rescanModelsAction", QKeySequence(Qt.Key.Key_F5),
                      self.rescan_models)
-        image_menu = self.menuBar().addMenu("&Image")
+        self.image_menu = image_menu = self.menuBar().addMenu("&Image")
         image_menu.setObjectName("imageMenu")
         # The canvas's right-click menu is the Image menu: both act on the image it shows.
         self.canvas.addActions(self.output_actions.add_to_menu(image_menu, "image", self))
         self.canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        image_menu.addSeparator()
+        self.mask_tools = MaskTools(self, image_menu)  # the mask layer and its tool row: when first used
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.prompt_dock.toggleViewAction())
         view_menu.addAction(self.history_dock.toggleViewAction())
@@ -299,6 +302,8 @@ class MainWindow(QMainWindow):
         if info is None:
             self._show_message("Choose a model first.", error=True)
             return
+        if self._generate_with_mask(info):
+            return
         try:
             request = self.panel.request()
         except RequestError as exc:
@@ -306,6 +311,40 @@ class MainWindow(QMainWindow):
             return
         self.panel.remember_prompt(request.prompt)
         self.generation.queue(request, info)
+
+    def _generate_with_mask(self, info) -> bool:
+        """With a mask painted (and shown) over a stored picture, Generate repaints only the masked
+        area of that picture (an inpaint linked to it in the history); False when there is none."""
+        layer, source_id = self.canvas.mask_layer, self.project_controller.current_output_id
+        if layer is None or not (layer.painted and layer.visible) or source_id is None or self.canvas.comparing:
+            return False
+        found = self.project_controller.find(source_id)
+        if found is None or found[1].kind != "image":
+            return False
+        values, fill_mode = self.panel.common_values(), self.mask_tools.fill_mode
+        raster = layer.document.raster.copy()  # as it is now: painting on goes into the next one
+
+        def queue(image, mask: str) -> None:
+            from ..core.tasks import InpaintRequest
+
+            if (image.width, image.height) != (raster.shape[1], raster.shape[0]):
+                self._show_message("The picture changed size under its mask; paint the mask again.", error=True)
+                return
+            fields = {key: values[key] for key in ("prompt", "negative_prompt", "seed", "steps", "guidance",
+                                                   "scheduler", "batch_size")}
+            try:
+                request = InpaintRequest(**fields, init_image=image.asset, mask=mask, width=image.width,
+                                         height=image.height, fill_mode=fill_mode,
+                                         generation_side=self.mask_tools.generation_side)
+            except RequestError as exc:
+                self._show_message(str(exc), error=True)
+                return
+            self.panel.remember_prompt(request.prompt)
+            self.generation.queue(request, info, source=source_id)
+
+        self.project_controller.store_mask(raster, lambda mask: self.project_controller.prepare_init_image(
+            lambda image: queue(image, mask), output_id=source_id))
+        return True
 
     @Slot()
     def _after_first_frame(self) -> None:

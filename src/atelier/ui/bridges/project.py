@@ -53,6 +53,7 @@ class ProjectWorker(QObject):
     compared = Signal(str, bool, str)  # output id, pixels (samples) identical, how they compare
     exported = Signal(int, object)  # files written, folder
     init_image_ready = Signal(str, object)  # purpose, InitImage: a picture stored and ready to start from
+    mask_stored = Signal(str, str)  # purpose, the asset of a painted mask stored as a job's input
 
     def __init__(self):
         super().__init__()
@@ -166,6 +167,17 @@ class ProjectWorker(QObject):
             return
         thumbnail = image.scaled(128, 128, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
         self.init_image_ready.emit(purpose, InitImage(asset, image.width(), image.height(), label, thumbnail))
+
+    @Slot(str, object)
+    def store_mask(self, purpose: str, raster) -> None:
+        """Store a mask painted in the window (a uint8 raster) as a greyscale PNG input of the
+        project, here: encoding a large one would stall the window. ``mask_stored`` answers."""
+        from ...core.mask_file import mask_png
+
+        if self.session is not None:
+            asset = self.session.store_input(mask_png(raster), "png")
+            self._set_dirty()
+            self.mask_stored.emit(purpose, asset)
 
     @Slot(str, str, bytes, str, object, object)
     def store_output(self, token: str, kind: str, data: bytes, suffix: str, recipe: dict, peaks) -> None:
@@ -441,6 +453,7 @@ class ProjectThread(QObject):
     request_discard_crashed = Signal(object)
     request_begin = Signal(str, object, object, object)  # token, request, model, source output id
     request_init_image = Signal(str, object, object)  # purpose, output id or None, path or None
+    request_store_mask = Signal(str, object)  # purpose, uint8 raster
     request_store = Signal(str, str, bytes, str, object, object)  # token, kind, file, suffix, recipe, peaks
     request_mark = Signal(str, object)
     request_save = Signal(object)
@@ -474,6 +487,7 @@ class ProjectThread(QObject):
             (self.request_save_sound, w.save_sound_as),
             (self.request_edit, w.edit_image), (self.request_delete, w.delete_output),
             (self.request_undelete, w.undelete_output), (self.request_init_image, w.prepare_init_image),
+            (self.request_store_mask, w.store_mask),
         ):
             signal.connect(slot)
 

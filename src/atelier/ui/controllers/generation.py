@@ -89,9 +89,10 @@ class GenerationController(QObject):
         if not self.closing:
             self.engine.warm()
 
-    def queue(self, request, info) -> None:
-        """Queue ``request`` (an immutable snapshot) on model ``info``; it runs when its turn comes."""
-        self.queue_model.add(Job(request, info.id, info.name), info)
+    def queue(self, request, info, source: str | None = None) -> None:
+        """Queue ``request`` (an immutable snapshot) on model ``info``; it runs when its turn comes.
+        ``source``: the output it was made from (an inpaint's picture), to link it to in the history."""
+        self.queue_model.add(Job(request, info.id, info.name, source=source), info)
         self.message.emit("", False)
         self._dispatch()
 

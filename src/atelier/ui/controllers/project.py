@@ -54,7 +54,7 @@ class ProjectController(QObject):
         self.undo_stack = QUndoStack(self)
         self.autosave = AutosaveClock(interval=float(autosave_seconds))
         self._edits: dict[str, Callable[[str], None]] = {}  # token -> told the edited output's id
-        self._init_images: dict[str, Callable] = {}  # token -> told the InitImage once it is ready
+        self._init_images: dict[str, Callable] = {}  # token -> told the InitImage (a mask's asset) once ready
         self._merged_message = ""  # what the next "Saved" says about outputs taken in from elsewhere
         self._unsaved_outputs: list[str] = []  # kinds of the outputs added since the last save or open
         self._unsaved_changes = 0  # marks, edits and deletions since then
@@ -64,6 +64,7 @@ class ProjectController(QObject):
         worker.saved.connect(self._on_saved)
         worker.dirty_changed.connect(self._on_dirty_changed)
         worker.init_image_ready.connect(self._on_init_image_ready)
+        worker.mask_stored.connect(self._on_init_image_ready)  # the same: a token's callback, told the asset
         for theirs, ours in ((worker.crashed_found, self.crashed_found), (worker.failed, self.failed),
                              (worker.unavailable, self.unavailable), (worker.closed, self.closed),
                              (worker.asset_loaded, self.image_loaded), (worker.compared, self.compared),
@@ -219,6 +220,13 @@ class ProjectController(QObject):
         token = new_id()
         self._init_images[token] = then
         self.bridge.request_init_image.emit(token, output_id, None if path is None else Path(path))
+
+    def store_mask(self, raster, then: Callable[[str], None]) -> None:
+        """Store a painted mask (a uint8 raster, not changed after) as an input of the project,
+        on the project thread; ``then(asset)`` once it is."""
+        token = new_id()
+        self._init_images[token] = then
+        self.bridge.request_store_mask.emit(token, raster)
 
     @Slot(str, object)
     def _on_init_image_ready(self, token: str, image) -> None:
