@@ -43,6 +43,14 @@ def hf_hub_cache() -> Path:
     return base / "huggingface" / "hub"
 
 
+def shown(path: Path) -> str:
+    """A path as a person reads it: "~/Pictures/work" under the home folder, else whole."""
+    path, home = Path(path), Path.home()
+    if path == home:
+        return "~"
+    return f"~/{path.relative_to(home)}" if path.is_relative_to(home) else str(path)
+
+
 def resource_path(*parts: str) -> Path:
     """A file under ``resources/``, from the source tree or from a frozen bundle."""
     if getattr(sys, "frozen", False):

@@ -16,7 +16,8 @@ from test_history import Assets
 from atelier.core.project import Entry, Output, Project
 from atelier.ui.history import THUMB, Colours, HistoryView, decode_thumbnail
 from atelier.ui.history.delegate import PAD, HistoryDelegate
-from atelier.ui.history.model import first_lyric_line, format_duration, task_note
+from atelier.core.durations import clock_time
+from atelier.ui.history.model import first_lyric_line, task_note
 from atelier.ui.history.thumbnails import WAVE_BODY, WAVE_PEAK, decode_waveform
 
 START = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -216,8 +217,8 @@ def test_a_damaged_sound_shows_the_failed_placeholder(qtbot, view):
 # ----- what a tile says --------------------------------------------------------------------------
 @pytest.mark.parametrize("seconds, text", [(12.5, "0:12.5"), (2.0, "0:02.0"), (0.04, "0:00.0"), (59.96, "1:00"),
                                            (125.0, "2:05"), (600.0, "10:00"), (3725.0, "1:02:05")])
-def test_format_duration(seconds, text):
-    assert format_duration(seconds) == text
+def test_clock_time(seconds, text):
+    assert clock_time(seconds) == text
 
 
 def test_each_audio_tile_says_what_it_is_and_how_long(qtbot, view, monkeypatch):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .durations import sound_length
 from .errors import AtelierError
 from .project import Entry, Output
 from .recipe import ModelRef, Recipe, settings_of
@@ -174,7 +175,7 @@ def _value(key: str, value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if key == "seconds" and isinstance(value, (int, float)):
-        return _duration(float(value))
+        return sound_length(float(value))
     if key == "bpm" and isinstance(value, int):
         return f"{value} BPM"
     if isinstance(value, float):
@@ -182,14 +183,6 @@ def _value(key: str, value) -> str:
     if isinstance(value, (dict, list)):
         return ""  # structure (another tool's graph) is nothing to read in a row
     return str(value)
-
-
-def _duration(seconds: float) -> str:
-    """12.5 s under a minute, 2:05 from a minute on."""
-    if seconds < 60:
-        return f"{seconds:g} s"
-    minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes}:{secs:02d}"
 
 
 def _when(created: str) -> str:

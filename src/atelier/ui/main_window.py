@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import __version__
+from .. import __version__, paths
 from ..core.errors import RequestError
 from ..core.project import SUFFIX, Project
 from ..core.recipe_settings import settings_of
@@ -363,7 +363,6 @@ class MainWindow(QMainWindow):
         self._watch_model_folders()  # a folder made since (the models folder itself) is watched now
 
     def _watch_model_folders(self) -> None:
-        from .. import paths
         from .folder_watch import ModelFolderWatch
 
         if self.folder_watch is None:
@@ -376,9 +375,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_model_missing(self, info) -> None:
         self.panel.mark_missing(info.id)
-        path, home = Path(info.path), Path.home()
-        where = f"~/{path.relative_to(home)}" if path.is_relative_to(home) else str(path)
-        self.panel.set_message(f"{info.name} is no longer at {where}", True,
+        self.panel.set_message(f"{info.name} is no longer at {paths.shown(info.path)}", True,
                                {"rescan": "Rescan", "settings": "Model folders..."})
 
     @Slot(str)
@@ -652,11 +649,9 @@ class MainWindow(QMainWindow):
         if present != self.settings.recent_projects:
             self.settings.recent_projects = present
             self._save_settings()
-        home = Path.home()
         for recent in present:
             path = Path(recent)
-            folder = f"~/{path.parent.relative_to(home)}" if path.parent.is_relative_to(home) else str(path.parent)
-            action = self.recent_menu.addAction(f"{path.stem}  \u2014  {folder.removesuffix('/.')}")
+            action = self.recent_menu.addAction(f"{path.stem}  \u2014  {paths.shown(path.parent)}")
             action.setData(recent)
             action.setToolTip(recent)
             action.triggered.connect(self._open_recent)

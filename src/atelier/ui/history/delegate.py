@@ -9,9 +9,10 @@ from PySide6.QtCore import QModelIndex, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QListView, QStyledItemDelegate
 
+from ...core.durations import clock_time
 from ...core.project import Entry, Output
 from ..theme import mix
-from .model import COUNT_ROLE, ENTRY_ROLE, KIND_ROLE, OUTPUT_ROLE, audio_label, format_duration, seconds_of
+from .model import COUNT_ROLE, ENTRY_ROLE, KIND_ROLE, OUTPUT_ROLE, audio_label, seconds_of
 from .thumbnails import THUMB, WAVE_MARGIN, ThumbnailCache, thumbnail_asset
 
 PAD = 6  # tile padding around the thumbnail
@@ -232,7 +233,7 @@ class HistoryDelegate(QStyledItemDelegate):
             hidden_at.setY(label.bottom() + 3)
             seconds = seconds_of(output)
             if seconds is not None:
-                self._paint_pill(painter, box.bottomRight() + QPointF(-4, -4), format_duration(seconds), option.font,
+                self._paint_pill(painter, box.bottomRight() + QPointF(-4, -4), clock_time(seconds), option.font,
                                  anchor=Qt.Corner.BottomRightCorner)
         if output.hidden:
             self._paint_pill(painter, hidden_at, "Hidden", option.font)

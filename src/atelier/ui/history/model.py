@@ -5,6 +5,7 @@ the view keeps its scroll position and selection."""
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt
 
 from ...core.project import Entry, Output
+from ...core.durations import sound_length
 from ...core.recipe_settings import settings_of
 from .thumbnails import thumbnail_asset
 
@@ -42,18 +43,6 @@ def seconds_of(output: Output) -> float | None:
     return None
 
 
-def format_duration(seconds: float) -> str:
-    """0:12.5 under a minute (tenths count in a short sound), 2:05 from a minute on."""
-    if seconds < 60:
-        tenths = round(seconds * 10)
-        if tenths < 600:
-            return f"0:{tenths // 10:02d}.{tenths % 10}"
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 def lyrics_of(output: Output) -> str:
     lyrics = settings_of(output.recipe).get("lyrics")
     return lyrics if isinstance(lyrics, str) else ""
@@ -77,7 +66,7 @@ def task_note(output: Output) -> str:
         parts = [AUDIO_LABELS.get(task, "Sound").lower()]
         seconds = seconds_of(output)
         if seconds is not None:
-            parts.append(f"{seconds:g} s" if seconds < 60 else format_duration(seconds))
+            parts.append(sound_length(seconds))
         line = first_lyric_line(lyrics_of(output)) if task == "song" else ""
         if line:
             parts.append(f"\u201c{line}\u201d")
