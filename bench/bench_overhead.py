@@ -13,7 +13,13 @@ the verdict is on the median of the per-pair ratios B/A.
 (stored in its project), strength 0.5, against ``AutoPipelineForImage2Image.from_pipe`` of the
 raw pipeline called with the same prepared picture.
 
-    python bench/bench_overhead.py tiny|mid|img2img [--quick]
+``inpaint`` is generative fill with a tiny SD1.5 inpainting checkpoint (9-channel UNet): a 64x64
+picture imported into the window's project, a rectangle painted on its mask, Generate; against
+the model's own inpainting pipeline called with the very arguments the engine's inpaint task
+gives it for that request (captured once from the task itself, so both sides run the same
+computation).
+
+    python bench/bench_overhead.py tiny|mid|img2img|inpaint [--quick]
 """
 
 from __future__ import annotations
@@ -31,8 +37,11 @@ CONFIGS = {
     "mid": ("a photo of a cat", 3, (256, 256), 1.0, 7, 2, 1.02),
     # 16 steps at strength 0.5: 8 are run, as many as tiny's text-to-image.
     "img2img": ("a photo of a cat", 16, (64, 64), 7.0, 15, 3, 1.03),
+    "inpaint": ("a photo of a cat", 8, (64, 64), 7.0, 15, 3, 1.03),
 }
 STRENGTH = 0.5
+PAINTED = (16, 16, 48, 48)  # inpaint: the mask's rectangle (left, top, right, bottom)
+FILL_SIDE = 64  # inpaint: the side the masked area is generated at (the window's mask_tools.generation_side)
 SEED = 1234
 
 
@@ -44,16 +53,20 @@ def main() -> None:
         pairs = quick_pairs
         if which == "mid":
             steps = 1
-    folder = common.mid_model() if which == "mid" else common.tiny_model()
+    if which == "inpaint":
+        folder = common.tiny_model(common.TINY_INPAINT, inpaint=True)
+    else:
+        folder = common.mid_model() if which == "mid" else common.tiny_model()
     installed = common.install_model(folder)
-    init = _init_picture(size) if which == "img2img" else None
+    init = _init_picture(size) if which in ("img2img", "inpaint") else None
+    mask = _mask_raster(size) if which == "inpaint" else None
 
     app = common.qapp()  # noqa: F841  (kept alive)
 
     # 1. Raw side: the same folder the app will find, loaded the way the app loads it, in a
     #    spawned child process as the app's engine is.
     started = time.perf_counter()
-    raw = RawSide(installed, prompt, steps, size, guidance, init)
+    raw = RawSide(installed, prompt, steps, size, guidance, init, mask)
     device, dtype = raw.device, raw.dtype
     log(f"{which}: raw load {time.perf_counter() - started:.1f} s on {device}/{dtype}")
     raw_call = raw.call
@@ -66,7 +79,10 @@ def main() -> None:
     if index < 0:
         raise SystemExit(f"the window did not list {installed.name}")
     combo.setCurrentIndex(index)
-    if init is not None:
+    source_id = None
+    if mask is not None:
+        source_id = _picture_with_mask(win, init, mask)
+    elif init is not None:
         _set_init_image(win, init)
     common.fill(win, prompt=prompt, steps=steps, size=size, seed=SEED, guidance=guidance)
     from PySide6.QtCore import QEventLoop, QTimer
@@ -86,6 +102,8 @@ def main() -> None:
 
     def app_call():
         common.wait_until(lambda: win.running_job is None, timeout=600)
+        if source_id is not None:
+            _show(win, source_id)  # each fill repaints the same picture, not the previous fill
         common.fill(win, prompt=prompt, steps=steps, size=size, seed=SEED, guidance=guidance)
         mark["target"], mark["t"] = common.output_count(win) + 1, None
         t0 = time.perf_counter()
@@ -121,7 +139,7 @@ def main() -> None:
         ratios.append(a / r)
         log(f"{which}: pair {i + 1}/{pairs}: raw {r:.3f} s, app {a:.3f} s, ratio {a / r:.3f}")
 
-    identical = _same_pixels(win, raw_image)
+    identical = _same_pixels(win, raw_image if mask is None else raw.engine_image)
     common.close_window(win)
     raw.close()
     ratio = common.median(ratios)
@@ -135,8 +153,12 @@ def main() -> None:
         "app_image_identical_to_raw": identical,
         "raw_torch_threads": raw.torch_threads,
     }
+    if mask is not None:  # the app composites into the picture; the raw call makes the box alone
+        details["app_image_identical_to_the_in_process_engine"] = details.pop("app_image_identical_to_raw")
+        details["raw_image_identical_to_the_engine_call"] = _same_images(raw_image, raw.engine_generated)
     label = {"tiny": "tiny model", "mid": "mid-size SD1.5 UNet, 256x256",
-             "img2img": f"image to image, tiny model, strength {STRENGTH}"}[which]
+             "img2img": f"image to image, tiny model, strength {STRENGTH}",
+             "inpaint": "generative fill, tiny SD1.5 inpainting checkpoint"}[which]
     common.emit([common.row(
         f"generation overhead ({label})",
         f"{ratio:.3f}x app/raw (median of {pairs}; raw {details['median_raw_s']:.2f} s)",
@@ -147,19 +169,28 @@ def main() -> None:
 
 class RawSide:
     """The raw pipeline in a spawned child process; ``call()`` times one generation there and
-    returns (seconds, the image)."""
+    returns (seconds, the image). With a ``mask``, ``engine_image`` is what the engine's inpaint
+    task made in that process from the same request (the whole picture, composited), and
+    ``engine_generated`` what the pipeline made for it (what the raw call makes)."""
 
-    def __init__(self, folder, prompt, steps, size, guidance, init=None):
+    def __init__(self, folder, prompt, steps, size, guidance, init=None, mask=None):
         import multiprocessing
 
         context = multiprocessing.get_context("spawn")
         self._conn, child_end = context.Pipe()
         self._process = context.Process(target=_serve_raw,
-                                        args=(child_end, str(folder), prompt, steps, size, guidance, init),
+                                        args=(child_end, str(folder), prompt, steps, size, guidance, init, mask),
                                         name="bench-raw", daemon=True)
         self._process.start()
         child_end.close()
-        self.device, self.dtype, self.torch_threads = self._conn.recv()
+        self.device, self.dtype, self.torch_threads, engine_pngs = self._conn.recv()
+        self.engine_image = self.engine_generated = None
+        if engine_pngs is not None:
+            import io
+
+            from PIL import Image
+
+            self.engine_image, self.engine_generated = (Image.open(io.BytesIO(png)) for png in engine_pngs)
 
     def call(self):
         import io
@@ -175,9 +206,10 @@ class RawSide:
         self._process.join(30)
 
 
-def _serve_raw(conn, folder, prompt, steps, size, guidance, init=None) -> None:
+def _serve_raw(conn, folder, prompt, steps, size, guidance, init=None, mask=None) -> None:
     """The child: load as the app's engine loads, then time each call asked for (image to
-    image when ``init``, the prepared picture's PNG, is given)."""
+    image when ``init``, the prepared picture's PNG, is given; inpainting when ``mask``, the
+    painted raster, is given too)."""
     import io
     from pathlib import Path
 
@@ -191,20 +223,24 @@ def _serve_raw(conn, folder, prompt, steps, size, guidance, init=None) -> None:
     info = inspect_folder(Path(folder))
     device = pick_device("auto")
     dtype = pick_dtype(device)
-    pipe = load_pipeline(info, device, dtype).pipe
+    loaded = load_pipeline(info, device, dtype)
+    pipe = loaded.pipe
     # The sampler the window uses by default, built from the model's shipped config as the
     # engine builds it, so both sides run the very same computation.
     spec = scheduler_spec(DEFAULT_SCHEDULER)
     if spec.class_name:
         pipe.scheduler = getattr(diffusers, spec.class_name).from_config(pipe.scheduler.config, **spec.options)
     arguments = {"width": size[0], "height": size[1]}
-    if init is not None:
+    engine_pngs = None
+    if mask is not None:
+        pipe, arguments, engine_pngs = _inpaint_call(loaded, prompt, steps, size, guidance, init, mask)
+    elif init is not None:
         from PIL import Image
 
         pipe = diffusers.AutoPipelineForImage2Image.from_pipe(pipe)
         pipe.set_progress_bar_config(disable=True)
         arguments = {"image": Image.open(io.BytesIO(init)).convert("RGB"), "strength": STRENGTH}
-    conn.send((device, dtype, torch.get_num_threads()))
+    conn.send((device, dtype, torch.get_num_threads(), engine_pngs))
     while conn.recv() == "call":
         t0 = time.perf_counter()
         with torch.inference_mode():
@@ -217,6 +253,119 @@ def _serve_raw(conn, folder, prompt, steps, size, guidance, init=None) -> None:
         encoded = io.BytesIO()
         out.images[0].save(encoded, format="PNG")  # after the clock: the app's PNG is its own cost
         conn.send((elapsed, encoded.getvalue()))
+
+
+def _inpaint_call(loaded, prompt, steps, size, guidance, picture: bytes, mask):
+    """(the model's inpainting pipeline, the task's own arguments to it, (the engine's finished
+    image, the pipeline's image in that run) as PNG) for the request the window makes: the
+    engine's inpaint task runs once on it in this process with the pipeline's call recorded
+    (and not run), then once for real."""
+    import hashlib
+
+    from atelier.core.mask_file import mask_png
+    from atelier.core.project_io import asset_name
+    from atelier.core.schedulers import DEFAULT_SCHEDULER
+    from atelier.core.tasks import InpaintRequest
+    from atelier.engine.events import Artifact, EngineOptions
+    from atelier.engine.loader import PipelineCache
+    from atelier.engine.runner import EngineJob, InProcessRunner
+
+    inputs = {asset_name(hashlib.sha256(data).hexdigest(), "png"): data for data in (picture, mask_png(mask))}
+    picture_name, mask_name = inputs
+    request = InpaintRequest(prompt=prompt, seed=SEED, steps=steps, guidance=guidance, scheduler=DEFAULT_SCHEDULER,
+                             width=size[0], height=size[1], init_image=picture_name, mask=mask_name,
+                             generation_side=FILL_SIDE)
+    job = EngineJob(loaded.info, request, inputs)
+    cache = PipelineCache()
+    cache.add(loaded)
+    runner, made = InProcessRunner(cache), []
+
+    def run_task() -> None:
+        runner.run(job, EngineOptions(device=loaded.device),
+                   lambda event: made.append(event.data) if isinstance(event, Artifact) else None)
+
+    pipe = loaded.pipeline_for("AutoPipelineForInpainting")
+    pipe_class, recorded = type(pipe), {}
+    real_call = pipe_class.__call__
+
+    def record(_self, **arguments):
+        recorded.update(arguments)
+        raise RuntimeError("recorded")
+
+    def keep(self, **arguments):
+        output = real_call(self, **arguments)
+        generated.append(output.images[0])
+        return output
+
+    generated = []  # what the pipeline made for the engine, before it is put into the picture
+    for call in (record, keep):
+        pipe_class.__call__ = call
+        try:
+            run_task()
+        except Exception:
+            if not recorded:
+                raise
+        finally:
+            pipe_class.__call__ = real_call
+    # The raw call gives its own prompt, sampling and generator, and no step callback.
+    for name in ("prompt", "negative_prompt", "num_inference_steps", "guidance_scale", "num_images_per_prompt",
+                 "generator", "callback_on_step_end", "output_type"):
+        recorded.pop(name, None)
+    common.log(f"inpaint: raw call arguments {sorted(recorded)}")
+    return pipe, recorded, (made[0], _png(generated[0]))
+
+
+def _png(image) -> bytes:
+    import io
+
+    encoded = io.BytesIO()
+    image.save(encoded, format="PNG")
+    return encoded.getvalue()
+
+
+def _mask_raster(size):
+    import numpy as np
+
+    raster = np.zeros((size[1], size[0]), np.uint8)
+    left, top, right, bottom = PAINTED
+    raster[top:bottom, left:right] = 255
+    return raster
+
+
+def _picture_with_mask(win, picture: bytes, mask) -> str:
+    """Import the picture into the window's project as an artist would, show it and paint the
+    mask over it (the rectangle tool's layer); the picture's output id."""
+    import tempfile
+    from pathlib import Path
+
+    from PySide6.QtGui import QAction
+
+    from atelier.core.mask import Box
+
+    path = Path(tempfile.mkdtemp(prefix="atelier-bench-")) / "picture.png"
+    path.write_bytes(picture)
+    win.project_controller.import_files([path])
+    common.wait_until(lambda: common.output_count(win) == 1, timeout=60)
+    [(_entry, source)] = list(win.project.outputs())
+    _show(win, source.id)
+    win.image_menu.aboutToShow.emit()  # the Mask submenu is made when the Image menu first opens
+    win.findChild(QAction, "maskRectAction").trigger()
+    layer = win.canvas.mask_layer
+    document = layer.ensure_document()
+    layer.show_change(document, document.fill_rect(Box(*PAINTED)))
+    if not (document.raster == mask).all():
+        raise SystemExit("the painted mask is not the one the raw side uses")
+    win.mask_tools.generation_side = FILL_SIDE
+    return source.id
+
+
+def _show(win, output_id: str) -> None:
+    """Show the output on the canvas, untimed: its decoding and painting, and the fill review
+    bar going away, are over before the next job's clock starts."""
+    if win.project_controller.current_output_id != output_id or win.canvas.image_size() is None:
+        win.project_controller.show_output(output_id)
+        common.wait_until(lambda: win.canvas.image_size() is not None, timeout=60)
+        common.spin(0.2)
 
 
 def _init_picture(size) -> bytes:
@@ -251,16 +400,19 @@ def _same_pixels(win, raw_image):
     try:
         import io
 
-        import numpy as np
         from PIL import Image
 
-        png = win.last_output.data
-        with Image.open(io.BytesIO(png)) as stored:
-            a = np.asarray(stored.convert("RGB"))
-        b = np.asarray(raw_image.convert("RGB"))
-        return bool(a.shape == b.shape and (a == b).all())
+        with Image.open(io.BytesIO(win.last_output.data)) as stored:
+            return _same_images(stored, raw_image)
     except Exception:  # the window's internals may change; this is only a sanity note
         return None
+
+
+def _same_images(a, b) -> bool:
+    import numpy as np
+
+    a, b = np.asarray(a.convert("RGB")), np.asarray(b.convert("RGB"))
+    return bool(a.shape == b.shape and (a == b).all())
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Build the shared benchmark models into $ATELIER_BENCH_MODELS: ``tiny`` (two tiny SD1.5-layout
-pipelines, different seeds), ``mid`` (the real SD1.5 UNet config, random weights) and ``audio``
-(a Stable Audio pipeline with a larger DiT, random weights).
+pipelines, different seeds, and a tiny SD1.5 inpainting checkpoint), ``mid`` (the real SD1.5
+UNet config, random weights) and ``audio`` (a Stable Audio pipeline with a larger DiT, random
+weights).
 
     python bench/build_models.py tiny [mid] [audio]
 """
@@ -18,6 +19,7 @@ def main() -> None:
     if "tiny" in wanted:
         common.tiny_model(common.TINY, seed=0)
         common.tiny_model(common.TINY_B, seed=1)
+        common.tiny_model(common.TINY_INPAINT, inpaint=True)
     if "mid" in wanted:
         common.mid_model()
     if "audio" in wanted:

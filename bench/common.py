@@ -118,17 +118,19 @@ def quick() -> bool:
 # ----- models -----------------------------------------------------------------------------------
 TINY = "tiny-sd15"
 TINY_B = "tiny-sd15-b"
+TINY_INPAINT = "tiny-sd15-inpainting"
 MID = "mid-sd15"
 AUDIO = "bench-stable-audio"
 
 
-def tiny_model(name: str = TINY, seed: int = 0) -> Path:
-    """A tiny random SD1.5-layout pipeline folder (tests/tiny_models.py), built once."""
+def tiny_model(name: str = TINY, seed: int = 0, inpaint: bool = False) -> Path:
+    """A tiny random SD1.5-layout pipeline folder (tests/tiny_models.py), built once; ``inpaint``:
+    an inpainting checkpoint (9-channel UNet)."""
     folder = models_root() / name
     if not (folder / "model_index.json").is_file():
         import tiny_models
 
-        tiny_models.build_sd15(folder, seed=seed)
+        tiny_models.build_sd15(folder, seed=seed, inpaint=inpaint)
     return folder
 
 

@@ -37,6 +37,7 @@ BENCHMARKS = [
     ("overhead-tiny", ["bench_overhead.py", "tiny"], 300),
     ("overhead-mid", ["bench_overhead.py", "mid"], 900),
     ("overhead-img2img", ["bench_overhead.py", "img2img"], 300),
+    ("overhead-inpaint", ["bench_overhead.py", "inpaint"], 300),
     ("overhead-audio", ["bench_sound.py", "overhead"], 300),
     ("previews", ["bench_previews.py"], 300),
     ("cache", ["bench_cache.py"], 240),
@@ -45,6 +46,7 @@ BENCHMARKS = [
     ("scan", ["bench_scan.py"], 240),
     ("audio-waveform", ["bench_sound.py", "waveform"], 180),
     ("audio-playback", ["bench_sound.py", "playback"], 300),
+    ("painting", ["bench_painting.py"], 240),
 ]
 
 

@@ -104,6 +104,10 @@ def _clip_text_config(tokenizer, **extra):
     )
 
 
+# An inpainting UNet reads the noisy latents (4), the mask (1) and the masked picture's latents (4).
+_INPAINT_CHANNELS = 9
+
+
 def _vae():
     from diffusers import AutoencoderKL
 
@@ -120,9 +124,12 @@ def _vae():
     )
 
 
-def build_sd15(folder: Path, seed: int = 0) -> Path:
-    """Save a tiny StableDiffusionPipeline (SD 1.5 layout) to ``folder``; return it."""
-    from diffusers import PNDMScheduler, StableDiffusionPipeline, UNet2DConditionModel
+def build_sd15(folder: Path, seed: int = 0, inpaint: bool = False) -> Path:
+    """Save a tiny StableDiffusionPipeline (SD 1.5 layout) to ``folder``; return it. ``inpaint``:
+    an inpainting checkpoint instead (a StableDiffusionInpaintPipeline whose UNet also reads the
+    mask and the masked picture's latents: 9 input channels)."""
+    import diffusers
+    from diffusers import PNDMScheduler, UNet2DConditionModel
     from transformers import CLIPTextModel
 
     torch.manual_seed(seed)
@@ -130,7 +137,7 @@ def build_sd15(folder: Path, seed: int = 0) -> Path:
         block_out_channels=(32, 64),
         layers_per_block=1,
         sample_size=32,
-        in_channels=4,
+        in_channels=_INPAINT_CHANNELS if inpaint else 4,
         out_channels=4,
         down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
         up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
@@ -138,7 +145,8 @@ def build_sd15(folder: Path, seed: int = 0) -> Path:
         norm_num_groups=32,
     )
     tokenizer = _clip_tokenizer()
-    pipe = StableDiffusionPipeline(
+    pipeline_class = diffusers.StableDiffusionInpaintPipeline if inpaint else diffusers.StableDiffusionPipeline
+    pipe = pipeline_class(
         vae=_vae(),
         text_encoder=CLIPTextModel(_clip_text_config(tokenizer)),
         tokenizer=tokenizer,
@@ -154,9 +162,11 @@ def build_sd15(folder: Path, seed: int = 0) -> Path:
     return folder
 
 
-def build_sdxl(folder: Path, seed: int = 0) -> Path:
-    """Save a tiny StableDiffusionXLPipeline (two text encoders) to ``folder``; return it."""
-    from diffusers import EulerDiscreteScheduler, StableDiffusionXLPipeline, UNet2DConditionModel
+def build_sdxl(folder: Path, seed: int = 0, inpaint: bool = False) -> Path:
+    """Save a tiny StableDiffusionXLPipeline (two text encoders) to ``folder``; return it.
+    ``inpaint``: a StableDiffusionXLInpaintPipeline with a 9-channel UNet instead."""
+    import diffusers
+    from diffusers import EulerDiscreteScheduler, UNet2DConditionModel
     from transformers import CLIPTextModel, CLIPTextModelWithProjection
 
     torch.manual_seed(seed)
@@ -170,7 +180,7 @@ def build_sdxl(folder: Path, seed: int = 0) -> Path:
         block_out_channels=(32, 64),
         layers_per_block=1,
         sample_size=32,
-        in_channels=4,
+        in_channels=_INPAINT_CHANNELS if inpaint else 4,
         out_channels=4,
         down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
         up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
@@ -186,7 +196,8 @@ def build_sdxl(folder: Path, seed: int = 0) -> Path:
         transformer_layers_per_block=(1, 2),
         norm_num_groups=1,
     )
-    pipe = StableDiffusionXLPipeline(
+    pipeline_class = diffusers.StableDiffusionXLInpaintPipeline if inpaint else diffusers.StableDiffusionXLPipeline
+    pipe = pipeline_class(
         vae=_vae(),
         text_encoder=text_encoder,
         text_encoder_2=text_encoder_2,

@@ -289,6 +289,8 @@ def test_a1111_text_with_multiline_prompts_and_quoted_values(tmp_path):
         "sampler_original": "DPM++ 2M",
         "schedule_original": "Karras",
         "model": {"name": "dreamshaperXL_v21TurboDPMSDE", "hash": "4496b36d48"},
+        "loras": [{"name": "add_detail", "weight": 0.6, "hash": "7c6bad76eb54"},
+                  {"name": "blossom_style", "weight": 0.8, "hash": "1a2b3c4d5e6f"}],
         "raw": A1111_TEXT,
     }
 
@@ -395,6 +397,8 @@ def test_comfyui_default_graph(tmp_path):
         "model": {"name": "v1-5-pruned-emaonly.safetensors"},
         "raw": prompt_text,
         "raw_workflow": workflow_text,
+        "seed_note": "Seed 156680208700286 is outside the 32-bit seeds (0 to 4294967295) Atelier uses, "
+                     "so it cannot be reused as is",
     }
 
 
@@ -448,10 +452,15 @@ def test_comfyui_values_through_helper_nodes(tmp_path):
     assert info["prompt"] == "a lighthouse, 灯台"
 
 
-def test_comfyui_workflow_only_is_tool_and_raw(tmp_path):
+def test_comfyui_workflow_only_gives_its_widget_values_and_raw(tmp_path):
+    # With no API graph, the UI graph's widgets are read; this trimmed one holds the sampler's.
     workflow_text = json.dumps(COMFYUI_WORKFLOW)
     path = png_with(tmp_path, {"workflow": workflow_text})
-    assert read_generation_info(path) == {"tool": "comfyui", "raw": workflow_text}
+    info = read_generation_info(path)
+    assert {key: info.get(key) for key in ("tool", "seed", "steps", "guidance", "scheduler", "raw")} == {
+        "tool": "comfyui", "seed": 156680208700286, "steps": 25, "guidance": 7.5, "scheduler": "DPM++ 2M Karras",
+        "raw": workflow_text}
+    assert "prompt" not in info  # its text encoders were trimmed away
 
 
 def test_comfyui_graph_without_sampler_is_tool_and_raw(tmp_path):
@@ -664,7 +673,7 @@ NODE = st.fixed_dictionaries(
 )
 def test_any_chunk_content_never_raises(tmp_path, key, payload):
     info = read_generation_info(png_with(tmp_path, {key: payload}))
-    assert info is None or info["tool"] in {"a1111", "comfyui", "invokeai", "atelier"}
+    assert info is None or info["tool"] in {"a1111", "comfyui", "invokeai", "atelier", "fooocus", "swarmui"}
     assert info is None or info["raw"] == payload
 
 

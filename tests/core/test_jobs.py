@@ -4,7 +4,7 @@ import pytest
 
 from atelier.core.errors import RequestError
 from atelier.core.jobs import Job, JobState
-from atelier.core.tasks import TextToImageRequest
+from atelier.core.tasks import InpaintRequest, TextToImageRequest
 
 
 def job(**request) -> Job:
@@ -63,6 +63,10 @@ def test_labels_tell_reproductions_and_variations_from_plain_requests():
     remake = Job(TextToImageRequest(prompt="a cat", seed=42), "m", "Model", reproduce_of="output-1")
     assert remake.label == "Reproduce · seed 42"
     assert Job(TextToImageRequest(prompt="a cat", batch_size=3), "m", "Model", source="o").label == "3 variations"
+    asset = "assets/" + "0" * 64 + ".png"
+    fill = InpaintRequest(prompt="a boat", init_image=asset, mask=asset)
+    assert Job(fill, "m", "Model", source="o").label == "Generative fill"
+    assert Job(fill.replace(batch_size=2), "m", "Model", source="o").label == "Generative fill · 2 images"
 
 
 @pytest.mark.parametrize("state", [JobState.CANCELLED, JobState.FAILED])

@@ -133,7 +133,7 @@ def test_an_inpaint_request_carries_its_picture_and_mask_and_defaults_to_full_st
 
 @pytest.mark.parametrize("change, message", [
     ({"mask": ""}, "mask '': must be a mask stored in the project; choose the mask again"),
-    ({"fill_mode": "smear"}, "fill mode 'smear': choose one of fill, expand, add, remove"),
+    ({"fill_mode": "smear"}, "fill mode 'smear': choose one of fill, expand, add, remove, replace"),
     ({"grow": -1}, "grow -1: must be between 0 and 256 pixels"),
     ({"feather": 2.5}, "feather 2.5: must be between 0 and 256 pixels"),
     ({"blend": 300}, "blend 300: must be between 0 and 256 pixels"),

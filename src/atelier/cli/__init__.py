@@ -65,11 +65,22 @@ def build_parser() -> argparse.ArgumentParser:
     fill.add_argument("--fill-mode", choices=FILL_MODES, default=None,
                       help="what the painted area starts from: fill (a blur, default), expand (its edges "
                            "continued; the default of --outpaint), add (neutral, for a new object), remove (its "
-                           "surroundings)")
+                           "surroundings), replace (the mask is the subject to keep; everything else, the "
+                           "background, is repainted)")
     fill.add_argument("--grow", type=int, default=None, help="pixels the repainted area reaches past the mask "
                                                              "(default: in proportion to the mask)")
     fill.add_argument("--feather", type=int, default=None, help="pixels over which the mask's edge is softened "
                                                                 "(default: in proportion to the mask)")
+    fill.add_argument("--blend", type=int, default=None,
+                      help="pixels inside the mask's edge over which the result fades into the original (default: "
+                           "in proportion to the mask, up to 25; 4 with --fill-mode replace)")
+    fill.add_argument("--padding", type=int, default=None,
+                      help="pixels of the picture around the mask the model sees (less: more detail in a small "
+                           "area; more: a better fit with the scene; default: a sixteenth of the picture or half "
+                           "the mask, at least 512 px)")
+    fill.add_argument("--no-colour-match", dest="colour_match", action="store_false", default=None,
+                      help="keep the generated colours as they come (default: shifted to match the surroundings "
+                           "at the seam)")
     fill.add_argument("--generation-side", type=int, default=None,
                       help="the side of the square area the masked region is generated at, its aspect kept "
                            "(default: the model's native side, e.g. 512 for SD1.5, 1024 for SDXL)")
@@ -239,11 +250,13 @@ def _generate(args) -> int:
                                f"{args.model} makes sound")
         request = sound_request(args, info, inputs)
     else:
-        from ..engine.loader import require_text_to_image
+        from ..engine.loader import require_inpainting, require_text_to_image
 
-        require_text_to_image(info)  # here, before the engine starts or the project is touched
+        fill = _fill_asked(args)
+        # Here, before the engine starts or the project is touched; an inpainting model only fills.
+        (require_inpainting if fill else require_text_to_image)(info)
         _refuse_sound_options(args)
-        if _fill_asked(args):
+        if fill:
             from .fill import fill_request
 
             request = fill_request(args, info, inputs)
@@ -305,10 +318,11 @@ def _write_output(path: Path, artifact) -> None:
 def _fill_asked(args) -> bool:
     """Whether the arguments ask for generative fill; RequestError for its options used alone."""
     if args.mask is None and args.outpaint is None:
-        given = [name for name in ("fill_mode", "grow", "feather", "generation_side") if getattr(args, name) is not None]
+        from .fill import FILL_OPTIONS
+
+        given = [option for name, option in FILL_OPTIONS.items() if getattr(args, name) is not None]
         if given:
-            raise RequestError(f"--{given[0].replace('_', '-')}: is for generative fill; add --mask FILE or "
-                               "--outpaint L,T,R,B")
+            raise RequestError(f"{given[0]}: is for generative fill; add --mask FILE or --outpaint L,T,R,B")
         return False
     return True
 

@@ -9,10 +9,15 @@ from pathlib import Path
 from ..core.errors import RequestError
 from ..core.limits import MAX_SIDE
 
+# The options that only generative fill takes (argparse name: the option as typed).
+FILL_OPTIONS = {"fill_mode": "--fill-mode", "grow": "--grow", "feather": "--feather", "blend": "--blend",
+                "padding": "--padding", "colour_match": "--no-colour-match", "generation_side": "--generation-side"}
+
 
 def fill_request(args, info, inputs: dict[str, bytes]):
     """The inpaint request for ``args``; the picture and the mask are added to ``inputs``.
     RequestError, in one line, for what cannot be done, before any model is loaded."""
+    from ..core.inpaint import repainted
     from ..core.project_io import asset_name
     from ..core.tasks import InpaintRequest
     from ..engine.loader import require_inpainting
@@ -26,6 +31,9 @@ def fill_request(args, info, inputs: dict[str, bytes]):
         raise RequestError("--mask and --outpaint: choose one (--outpaint makes its own mask)")
     if args.size is not None:
         raise RequestError("--size: generative fill keeps the picture's size (use --outpaint to extend it)")
+    if args.outpaint is not None and args.fill_mode == "replace":
+        raise RequestError("--fill-mode replace: keeps the subject a --mask marks; --outpaint has none "
+                           "(leave --fill-mode out, or use --mask)")
     init = _init_image(args.init_image, keep_alpha=True)
     if args.outpaint is not None:
         picture, mask, fill_mode = _outpainted(init, args.outpaint)
@@ -36,15 +44,16 @@ def fill_request(args, info, inputs: dict[str, bytes]):
     for role, data in (("init_image", picture), ("mask", mask.png)):
         names[role] = asset_name(hashlib.sha256(data).hexdigest(), "png")
         inputs[names[role]] = data
-    given = {name: getattr(args, name) for name in ("steps", "guidance", "strength", "grow", "feather",
-                                                    "generation_side") if getattr(args, name) is not None}
+    given = {name: getattr(args, name) for name in ("steps", "guidance", "strength", *FILL_OPTIONS)
+             if name != "fill_mode" and getattr(args, name) is not None}
     fill_mode = args.fill_mode or fill_mode
+    repainted(mask.raster, fill_mode)  # nothing to repaint: said now, before the model loads
     return InpaintRequest(prompt=args.prompt, negative_prompt=args.negative, seed=args.seed, scheduler=args.scheduler,
                           batch_size=args.batch, width=width, height=height, fill_mode=fill_mode, **names, **given)
 
 
 def _mask(path: Path):
-    from ..core.mask_file import prepare_mask, require_painted
+    from ..core.mask_file import prepare_mask
     from . import _printable
 
     try:
@@ -54,7 +63,6 @@ def _mask(path: Path):
     mask = prepare_mask(data, path.name)
     for note in mask.notes:
         print(f"atelier: note: --mask {_printable(path.name)}: {note}", file=sys.stderr)
-    require_painted(mask.raster)
     return mask
 
 

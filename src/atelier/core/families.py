@@ -9,6 +9,11 @@ NATIVE_SIDE = {"sd15": 512, "sd2": 768, "sdxl": 1024, "sd3": 1024, "flux": 1024,
 # artists know them by: what a refusal to inpaint with another model lists.
 INPAINT_FAMILIES = {"sd15": "SD1.5", "sd2": "SD2", "sdxl": "SDXL", "sd3": "SD3", "flux": "Flux"}
 
+# Dedicated inpainting checkpoints whose UNet also reads the mask and the masked picture (9 input
+# channels): diffusers' inpainting pipelines run them as they are.
+INPAINT_CHECKPOINT_FAMILIES = frozenset({"sd15-inpaint", "sd2-inpaint", "sdxl-inpaint"})
+INPAINT_CHECKPOINTS = "SD1.5/SD2/SDXL inpainting checkpoints"  # how a refusal names them
+
 
 # Which task each audio model family runs (image families run text to image, or image to image).
 AUDIO_TASKS = {

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import RequestError
 from .mask import Box
 
 MIN_CONTEXT = 512  # a context box is at least this, or the image, on each side
@@ -36,12 +37,37 @@ def default_edges(bounds: Box) -> Edges:
     return Edges(grow=4 + feather // 2, feather=feather, blend=min(25, feather))
 
 
-def context_box(bounds: Box, width: int, height: int, minimum: int = MIN_CONTEXT) -> Box:
+def repainted(mask: np.ndarray, fill_mode: str) -> np.ndarray:
+    """What generative fill repaints for a painted ``mask``: the mask itself, or in ``replace``
+    (the mask marks the subject to keep) everything else. RequestError, one line, when that is
+    nothing."""
+    from .mask_file import EMPTY_MASK  # the file reader and the project types behind it: only when asked
+
+    if fill_mode != "replace":
+        if not mask.any():
+            raise RequestError(EMPTY_MASK)
+        return mask
+    if not mask.any():
+        raise RequestError("the mask is empty: paint the subject to keep (Replace background repaints the rest)")
+    background = 255 - mask
+    if not background.any():
+        raise RequestError("the mask covers the whole picture: nothing is left to repaint "
+                           "(in Replace background it marks the subject to keep)")
+    return background
+
+
+def context_box(bounds: Box, width: int, height: int, minimum: int = MIN_CONTEXT,
+                padding: int | None = None) -> Box:
     """The part of a ``width`` x ``height`` image to generate on for a mask within ``bounds``:
     the mask with a margin of a sixteenth of the image's longer side or half the mask's, made
     roughly square and at least ``minimum`` on each side where the image allows, and kept
     inside the image. (A small mask gets the surroundings it needs to fit in, and is not
-    generated at a few dozen pixels.)"""
+    generated at a few dozen pixels.) With ``padding`` the margin is that many pixels on each
+    side, as asked: no square, no minimum (a small box is generated at the model's size, in
+    more detail)."""
+    if padding is not None:
+        return Box(bounds.left - padding, bounds.top - padding, bounds.right + padding,
+                   bounds.bottom + padding).clipped(width, height)
     pad = max(max(width, height) / 16, max(bounds.width, bounds.height) / 2)
     side_w = bounds.width + 2 * pad
     side_h = bounds.height + 2 * pad

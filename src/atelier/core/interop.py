@@ -1,7 +1,7 @@
 """Read the prompt and settings that other tools (and Atelier) leave inside image files.
 
-Artists bring images made in AUTOMATIC1111, ComfyUI or InvokeAI into Atelier to make something
-like them again. Each tool stores its settings its own way; this module turns each into one
+Artists bring images made in AUTOMATIC1111 (and Forge, SD.Next), ComfyUI, InvokeAI (2.x and
+later), NovelAI, Fooocus or SwarmUI into Atelier to make something like them again. Each tool stores its settings its own way; this module turns each into one
 "recipe-like" dict the UI can show and copy into the generation form.
 
 Reading is forgiving: metadata we do not understand (an unknown tool, a damaged chunk, odd
@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PIL import Image
 
+from .limits import MAX_SEED
 from .metadata import ATELIER_KEY, PARAMETERS_KEY, recipe_from_text
 from .schedulers import SCHEDULERS
 
@@ -36,8 +37,13 @@ log = logging.getLogger(__name__)
 INVOKEAI_KEY = "invokeai_metadata"
 COMFYUI_PROMPT_KEY = "prompt"
 COMFYUI_WORKFLOW_KEY = "workflow"
+INVOKEAI_LEGACY_KEY = "sd-metadata"  # InvokeAI 2.x, with its command line in DREAM_KEY
+DREAM_KEY = "Dream"
+NOVELAI_KEY = "Comment"  # with the prompt again in "Description" and "NovelAI" in "Software"
+NOVELAI_PROMPT_KEY = "Description"
 # The texts read here; any other (XMP, a tool's private notes) is never parsed.
-METADATA_KEYS = (ATELIER_KEY, INVOKEAI_KEY, COMFYUI_PROMPT_KEY, COMFYUI_WORKFLOW_KEY, PARAMETERS_KEY)
+METADATA_KEYS = (ATELIER_KEY, INVOKEAI_KEY, COMFYUI_PROMPT_KEY, COMFYUI_WORKFLOW_KEY, PARAMETERS_KEY,
+                 INVOKEAI_LEGACY_KEY, DREAM_KEY, NOVELAI_KEY, NOVELAI_PROMPT_KEY)
 
 MAX_METADATA_TEXT = 1024 * 1024
 """The longest metadata text (characters) that is parsed; a longer one is left out, with a note.
@@ -64,6 +70,8 @@ _A1111_NEGATIVE_START = "Negative prompt: "
 # "Automatic" means "the sampler's own schedule", which A1111 writes out by name when it is not
 # the plain one; for our purposes it is the same as no Schedule type at all.
 _A1111_DEFAULT_SCHEDULES = {"", "Automatic"}
+# A LoRA (or LyCORIS) named in a prompt; a second number (the text encoder's weight) may follow.
+_A1111_LORA = re.compile(r"<(?:lora|lyco):(?P<name>[^:<>]+)(?::(?P<weight>[^:<>]*))?(?::[^<>]*)?>")
 
 # ComfyUI's sampler and scheduler ids, as A1111's Sampler and Schedule type, so one table
 # (schedulers.py) decides which of our samplers is the same. Others have no equal here.
@@ -85,6 +93,23 @@ _COMFYUI_LITERAL_INPUTS = ("value", "seed", "noise_seed", "int", "float", "strin
 _COMFYUI_CONDITIONING_INPUTS = ("conditioning", "conditioning_1", "conditioning_to")
 _COMFYUI_CHECKPOINT_INPUTS = ("ckpt_name", "unet_name")
 _COMFYUI_MAX_HOPS = 4
+# Model patches (LoRAs above all) can be stacked deep; a cycle still ends here.
+_COMFYUI_MAX_MODEL_HOPS = 32
+# The UI graph's ``widgets_values`` by position, for the nodes whose values are read; None
+# is the "control after generate" choice the UI puts after a seed.
+_COMFYUI_WIDGETS = {
+    "KSampler": ("seed", None, "steps", "cfg", "sampler_name", "scheduler", "denoise"),
+    "KSamplerAdvanced": ("add_noise", "noise_seed", None, "steps", "cfg", "sampler_name", "scheduler"),
+    "CLIPTextEncode": ("text",),
+    "CLIPTextEncodeSDXL": ("width", "height", "crop_w", "crop_h", "target_width", "target_height", "text_g", "text_l"),
+    "EmptyLatentImage": ("width", "height", "batch_size"),
+    "EmptySD3LatentImage": ("width", "height", "batch_size"),
+    "CheckpointLoaderSimple": ("ckpt_name",),
+    "UNETLoader": ("unet_name",),
+    "LoraLoader": ("lora_name", "strength_model", "strength_clip"),
+    "LoraLoaderModelOnly": ("lora_name", "strength_model"),
+    "PrimitiveNode": ("value",),  # the UI's own literal, linked to a widget turned into an input
+}
 
 # InvokeAI's scheduler ids (``_k`` = Karras sigmas) mapped straight to our names.
 _INVOKEAI_SCHEDULERS = {
@@ -111,38 +136,48 @@ class MetadataLimitError(ValueError):
 
 
 def read_generation_info(path_or_image, notes: list[str] | None = None) -> dict | None:
-    """The prompt and settings stored in an image by Atelier, InvokeAI, ComfyUI or A1111.
+    """The prompt and settings stored in an image by Atelier or another tool.
 
     Returns a recipe-like dict, or None when the image carries no metadata we understand.
-    Keys, each present only when known: ``tool`` ("atelier", "invokeai", "comfyui", "a1111"),
-    ``prompt``, ``negative_prompt``, ``seed``, ``steps``, ``guidance``, ``width``, ``height``,
-    ``scheduler`` (our sampler name, only when the tool's sampler is one we have),
-    ``sampler_original`` and ``schedule_original`` (the tool's own words, so nothing is
-    hidden when we have no equal), ``model`` ({"name", "hash"}), and ``raw`` (the chunk text
-    the values came from; ComfyUI adds ``raw_workflow``, the UI graph, to reopen it there).
+    Keys, each present only when known: ``tool`` ("atelier", "invokeai", "comfyui", "novelai",
+    "swarmui", "fooocus", "a1111"), ``prompt``, ``negative_prompt``, ``seed`` (as written,
+    which can be past our 32-bit seeds: then ``seed_note`` says so, for a person),
+    ``steps``, ``guidance``, ``width``, ``height``, ``scheduler`` (our sampler name, only
+    when the tool's sampler is one we have), ``sampler_original`` and ``schedule_original``
+    (the tool's own words, so nothing is hidden when we have no equal), ``model`` ({"name",
+    "hash"}), ``loras`` ([{"name", "weight", "hash"}], each part when known), and ``raw``
+    (the text the values came from; ComfyUI adds ``raw_workflow``, the UI graph, to reopen
+    it there).
 
     For Atelier's own chunk the dict is the full ``Recipe.to_dict()`` plus ``tool`` and ``raw``.
     When several tools' chunks are present (an image edited in turn by several tools, or ours,
-    which carry A1111 text too) the most complete wins: atelier > invokeai > comfyui > a1111.
+    which carry A1111 text too) the most complete wins, in ``_READERS`` order. Only when no
+    text gave anything are the pixels read for text hidden in their lowest bits
+    (``stealth_info``).
 
     Never raises for absent, unknown or malformed metadata, except ``MetadataLimitError``
-    for metadata no tool writes (see the module's docstring). A text left out for its length
-    is named in ``notes``, a list the caller passes to hear of it. Opening the file itself can
-    raise whatever Pillow raises (missing file, not an image).
+    for metadata no tool writes (see the module's docstring). What was left out, and why, is
+    said in one line each in ``notes``, a list the caller passes to hear of it. Opening the
+    file itself can raise whatever Pillow raises (missing file, not an image).
     """
     from PIL import Image
 
+    notes = notes if notes is not None else []
     if isinstance(path_or_image, Image.Image):
-        return generation_info_from_chunks(_chunks(path_or_image), notes)
+        return _read_image(path_or_image, notes)
     with Image.open(path_or_image) as image:
-        return generation_info_from_chunks(_chunks(image), notes)
+        return _read_image(image, notes)
+
+
+def _read_image(image: Image.Image, notes: list[str]) -> dict | None:
+    info = generation_info_from_chunks(_chunks(image, notes), notes)
+    return info if info is not None else hidden_generation_info(image, notes)
 
 
 def generation_info_from_chunks(chunks: dict[str, str], notes: list[str] | None = None) -> dict | None:
     """``read_generation_info`` from text metadata already read (``png_text_chunks``)."""
     chunks = _readable(chunks, notes if notes is not None else [])
-    for tool, reader in (("Atelier", _from_atelier), ("InvokeAI", _from_invokeai),
-                         ("ComfyUI", _from_comfyui), ("A1111", _from_a1111)):
+    for tool, reader in _READERS:
         try:
             info = reader(chunks)
         except RecursionError:  # json gives up past about 1000 levels, cleanly
@@ -150,8 +185,47 @@ def generation_info_from_chunks(chunks: dict[str, str], notes: list[str] | None 
         if info is not None:  # the first to understand its chunks wins; the rest fall through
             if _nesting(info) > MAX_NESTING:
                 raise MetadataLimitError(f"its {tool} metadata is nested more than {MAX_NESTING} levels deep")
-            return info
+            return _with_seed_note(info)
     return None
+
+
+def hidden_generation_info(image: Image.Image, notes: list[str] | None = None) -> dict | None:
+    """``read_generation_info`` from the text A1111's stealth-pnginfo extension or NovelAI hid
+    in the pixels' lowest bits. It decodes pixels: call it only when the text chunks gave
+    nothing. Damaged pixel data, like a damaged payload, is a note, never an exception."""
+    from .stealth_info import hidden_text
+
+    notes = notes if notes is not None else []
+    try:
+        text = hidden_text(image, notes)
+    except MemoryError:
+        raise
+    except Exception as error:  # Pillow raises many kinds for damaged pixel data
+        notes.append(f"its pixels could not be read for hidden metadata ({_first_line(error)})")
+        return None
+    if text is None:
+        return None
+    novelai = _json_object(text)
+    if novelai is not None and (NOVELAI_KEY in novelai or NOVELAI_PROMPT_KEY in novelai):
+        # NovelAI's text chunks as one object; a chunk may come as JSON rather than its text.
+        chunks = {key: value if isinstance(value, str) else json.dumps(value) for key, value in novelai.items()}
+    else:
+        chunks = {PARAMETERS_KEY: text}
+    return generation_info_from_chunks(chunks, notes)
+
+
+def _with_seed_note(info: dict) -> dict:
+    """``info``, saying so when its seed is past what Atelier's generator takes."""
+    seed = info.get("seed")
+    if isinstance(seed, int) and not 0 <= seed <= MAX_SEED:
+        info["seed_note"] = (f"Seed {seed} is outside the 32-bit seeds (0 to {MAX_SEED}) Atelier uses, "
+                             "so it cannot be reused as is")
+    return info
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:200] if text else type(error).__name__
 
 
 def png_text_chunks(data: bytes) -> dict[str, str]:
@@ -276,19 +350,27 @@ def _from_atelier(chunks: dict) -> dict | None:
 # --- where the text lives ---------------------------------------------------------------
 
 
-def _chunks(image: Image.Image) -> dict[str, str]:
+def _chunks(image: Image.Image, notes: list[str]) -> dict[str, str]:
     """Text metadata by key: PNG text chunks, else A1111 text kept in a JPEG/WebP.
 
-    PNG's ``.text`` also finds chunks written after the pixel data. JPEG and WebP have no
-    text chunks: A1111 puts its ``parameters`` in the EXIF UserComment, a few tools in the
-    JPEG comment.
+    PNG's ``.text`` also finds chunks written after the pixel data, by decoding the pixels;
+    when they are damaged, the chunks before them are still read. JPEG and WebP have no
+    text chunks: A1111, Fooocus and SwarmUI put their ``parameters`` in the EXIF
+    UserComment, a few tools in the JPEG comment.
     """
-    text = getattr(image, "text", None)
-    source = text if text is not None else image.info
+    try:
+        source = getattr(image, "text", None)
+    except MemoryError:
+        raise
+    except Exception as error:  # Pillow raises many kinds for damaged pixel data
+        notes.append(f"its pixel data is damaged ({_first_line(error)}), so only the metadata before it was read")
+        source = None
+    if source is None:
+        source = image.info
     chunks = {key: value for key, value in source.items() if isinstance(value, str)}
     if PARAMETERS_KEY not in chunks:
         for candidate in (_exif_user_comment(image), _jpeg_comment(image)):
-            if candidate and _A1111_SETTINGS_START in candidate:
+            if candidate and (_A1111_SETTINGS_START in candidate or _parameters_json_tool(candidate)):
                 chunks[PARAMETERS_KEY] = candidate
                 break
     return chunks
@@ -297,7 +379,9 @@ def _chunks(image: Image.Image) -> dict[str, str]:
 def _exif_user_comment(image: Image.Image) -> str | None:
     """EXIF UserComment as text; its first 8 bytes name the encoding (EXIF 2.3, 4.6.5)."""
     try:
-        value = image.getexif().get_ifd(_EXIF_IFD).get(_EXIF_USER_COMMENT)
+        exif = image.getexif()
+        # Fooocus writes it in the first IFD, where EXIF has no UserComment; others in the Exif IFD.
+        value = exif.get_ifd(_EXIF_IFD).get(_EXIF_USER_COMMENT) or exif.get(_EXIF_USER_COMMENT)
     except Exception as error:  # Pillow's EXIF parser raises many kinds on bad data
         log.debug("ignoring unreadable EXIF: %s", error)
         return None
@@ -347,15 +431,37 @@ def _from_a1111(chunks: dict) -> dict | None:
         return {"tool": "a1111", "prompt": raw.strip(), "raw": raw}
     prompt, negative = _a1111_prompts(lines[:settings_at])
     settings = _a1111_settings(lines[settings_at])
+    # Fooocus writes this form too, when set to; Forge and SD.Next are A1111 underneath.
+    tool = "fooocus" if str(settings.get("Version", "")).startswith("Fooocus") else "a1111"
     return _compact(
         {
-            "tool": "a1111",
+            "tool": tool,
             "prompt": prompt,
             "negative_prompt": negative,
             **_a1111_values(settings),
+            "loras": _a1111_loras(prompt, settings.get("Lora hashes")) or None,
             "raw": raw,
         }
     )
+
+
+def _a1111_loras(prompt: str, hashes) -> list[dict]:
+    """The LoRAs an A1111 prompt calls (``<lora:name:weight>``, a LyCORIS as ``<lyco:...>``),
+    each with its hash from the ``Lora hashes`` setting ("name: hash, name: hash")."""
+    by_name = {}
+    if isinstance(hashes, str):
+        for pair in hashes.split(","):
+            name, _, value = pair.rpartition(":")
+            if name.strip() and value.strip():
+                by_name[name.strip()] = value.strip()
+    loras = []
+    for match in _A1111_LORA.finditer(prompt):
+        name = match["name"].strip()
+        weight = _as_float(match["weight"]) if match["weight"] is not None else 1.0
+        loras.append(_compact({"name": name, "weight": weight, "hash": by_name.pop(name, None)}))
+    # Hashes of LoRAs the prompt does not name (an extension added them): still the artist's.
+    loras += [{"name": name, "hash": value} for name, value in by_name.items()]
+    return loras
 
 
 def _a1111_pairs(line: str):
@@ -489,6 +595,262 @@ def _invokeai_model(model) -> dict | None:
     return _model(model.get("name") or model.get("model_name"), model.get("hash"))
 
 
+# InvokeAI 2.x's sampler ids (the k-diffusion ones start ``k_``) as our names.
+_INVOKEAI_LEGACY_SAMPLERS = {
+    "ddim": "DDIM",
+    "plms": "PNDM",
+    "k_lms": "LMS",
+    "k_euler": "Euler",
+    "k_euler_a": "Euler a",
+    "k_heun": "Heun",
+}
+# The Dream command line: the quoted prompt, then switches such as ``-s 50`` (or ``-s50``).
+_DREAM = re.compile(r'\s*"(?P<prompt>.*)"(?P<switches>[^"]*)', re.DOTALL)
+_DREAM_SWITCH = re.compile(r"(?:^|\s)-(?P<key>[A-Za-z])\s*(?!-[A-Za-z])(?P<value>\S+)?")
+# InvokeAI 2.x's negative prompt: the parts of the prompt in square brackets.
+_INVOKEAI_NEGATIVE = re.compile(r"\[(.*?)\]", re.DOTALL)
+
+
+def _from_invokeai_legacy(chunks: dict) -> dict | None:
+    """InvokeAI 2.x: ``sd-metadata`` JSON (its ``image`` holds the values), else the ``Dream``
+    command line it wrote beside it (and alone, before 2.0)."""
+    raw = chunks.get(INVOKEAI_LEGACY_KEY)
+    data = _json_object(raw)
+    image = data.get("image") if data is not None else None
+    if isinstance(image, dict):
+        prompt, negative = _invokeai_legacy_prompts(_invokeai_weighted_prompt(image.get("prompt")))
+        sampler = _text(image.get("sampler"))
+        return _compact(
+            {
+                "tool": "invokeai",
+                "prompt": prompt,
+                "negative_prompt": negative,
+                "seed": _as_int(image.get("seed")),
+                "steps": _as_int(image.get("steps")),
+                "guidance": _as_float(image.get("cfg_scale")),
+                "width": _as_int(image.get("width")),
+                "height": _as_int(image.get("height")),
+                "scheduler": _INVOKEAI_LEGACY_SAMPLERS.get(sampler),
+                "sampler_original": sampler,
+                "model": _model(data.get("model_weights") or data.get("model_id"), data.get("model_hash")),
+                "raw": raw,
+            }
+        )
+    return _from_dream(chunks.get(DREAM_KEY))
+
+
+def _from_dream(raw) -> dict | None:
+    match = _DREAM.fullmatch(raw) if isinstance(raw, str) else None
+    if match is None:
+        return None
+    switches = {found["key"]: found["value"] for found in _DREAM_SWITCH.finditer(match["switches"])}
+    prompt, negative = _invokeai_legacy_prompts(match["prompt"])
+    sampler = switches.get("A")
+    return _compact(
+        {
+            "tool": "invokeai",
+            "prompt": prompt,
+            "negative_prompt": negative,
+            "seed": _as_int(switches.get("S")),
+            "steps": _as_int(switches.get("s")),
+            "guidance": _as_float(switches.get("C")),
+            "width": _as_int(switches.get("W")),
+            "height": _as_int(switches.get("H")),
+            "scheduler": _INVOKEAI_LEGACY_SAMPLERS.get(sampler),
+            "sampler_original": sampler,
+            "raw": raw,
+        }
+    )
+
+
+def _invokeai_weighted_prompt(prompt) -> str | None:
+    """InvokeAI 2.x's prompt list ([{"prompt", "weight"}]) as its gallery shows it: one
+    prompt as it is, a blend as ``text:weight`` pairs joined by spaces."""
+    if isinstance(prompt, str):
+        return prompt
+    if not isinstance(prompt, list):
+        return None
+    parts = [part for part in prompt if isinstance(part, dict) and isinstance(part.get("prompt"), str)]
+    if len(parts) == 1:
+        return parts[0]["prompt"]
+    return " ".join(f"{part['prompt']}:{_number_text(part.get('weight', 1))}" for part in parts) or None
+
+
+def _invokeai_legacy_prompts(text: str | None) -> tuple[str | None, str | None]:
+    """Prompt and negative prompt: InvokeAI 2.x wrote the negative in ``[brackets]``."""
+    if text is None:
+        return None, None
+    negatives = _INVOKEAI_NEGATIVE.findall(text)
+    if not negatives:
+        return text, None
+    return _INVOKEAI_NEGATIVE.sub("", text).strip(), " ".join(negatives)
+
+
+def _number_text(value) -> str:
+    """A JSON number as JavaScript writes it (``1``, not ``1.0``), as InvokeAI's gallery did."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# --- NovelAI -----------------------------------------------------------------------------
+
+# NovelAI's samplers and noise schedules as A1111's Sampler and Schedule type.
+_NOVELAI_SAMPLERS = {
+    "k_euler": "Euler",
+    "k_euler_ancestral": "Euler a",
+    "k_dpmpp_2m": "DPM++ 2M",
+    "k_lms": "LMS",
+    "k_heun": "Heun",
+    "ddim": "DDIM",
+    "ddim_v3": "DDIM",
+    "plms": "PLMS",
+}
+_NOVELAI_SCHEDULES = {"native": "", "karras": "Karras"}
+# NovelAI's Source: the model's name, then an 8-digit hex hash ("NovelAI Diffusion V3 C1E3AD0D").
+_NOVELAI_SOURCE = re.compile(r"(?P<name>.*?)\s+(?P<hash>[0-9A-Fa-f]{8})")
+
+
+def _from_novelai(chunks: dict) -> dict | None:
+    """NovelAI's ``Comment`` JSON (the settings; ``uc`` is the negative prompt), with the
+    prompt in ``Description`` too and "NovelAI" in ``Software``."""
+    raw = chunks.get(NOVELAI_KEY)
+    data = _json_object(raw)
+    if data is None or not (str(chunks.get("Software", "")).startswith("NovelAI") or "uc" in data):
+        return None
+    sampler = _text(data.get("sampler"))
+    schedule = _text(data.get("noise_schedule"))
+    a1111_sampler = _NOVELAI_SAMPLERS.get(sampler)
+    a1111_schedule = _NOVELAI_SCHEDULES.get(schedule or "native")
+    source = _NOVELAI_SOURCE.fullmatch(str(chunks.get("Source", "")))
+    return _compact(
+        {
+            "tool": "novelai",
+            "prompt": _text(data.get("prompt")) or _text(chunks.get(NOVELAI_PROMPT_KEY))
+            or _novelai_v4_caption(data.get("v4_prompt")),
+            "negative_prompt": _text(data.get("uc")) or _novelai_v4_caption(data.get("v4_negative_prompt")),
+            "seed": _as_int(data.get("seed")),
+            "steps": _as_int(data.get("steps")),
+            "guidance": _as_float(data.get("scale")),
+            "width": _as_int(data.get("width")),
+            "height": _as_int(data.get("height")),
+            "scheduler": _scheduler_for_a1111(a1111_sampler, a1111_schedule)
+            if a1111_sampler and a1111_schedule is not None else None,
+            "sampler_original": sampler,
+            "schedule_original": schedule,
+            "model": _model(source["name"], source["hash"]) if source else _model(chunks.get("Source"), None),
+            "raw": raw,
+        }
+    )
+
+
+def _novelai_v4_caption(prompt) -> str | None:
+    """NovelAI 4's structured prompt: ``{"caption": {"base_caption": text, ...}}``."""
+    caption = prompt.get("caption") if isinstance(prompt, dict) else None
+    return _text(caption.get("base_caption")) if isinstance(caption, dict) else None
+
+
+# --- SwarmUI and Fooocus (JSON in ``parameters``) ------------------------------------------
+
+_SWARMUI_KEY = "sui_image_params"
+# The keys only Fooocus's JSON has (its own scheme, and its older log's labels).
+_FOOOCUS_MARKS = ("base_model", "Base Model", "fooocus_v2_expansion", "Fooocus V2 Expansion")
+_FOOOCUS_RESOLUTION = re.compile(r"\(?\s*(\d+)\s*[,x×]\s*(\d+)\s*\)?")
+# Fooocus's older log writes each LoRA as "name : weight".
+_FOOOCUS_LORA_LABEL = re.compile(r"LoRA \d+")
+
+
+def _parameters_json_tool(text: str) -> str | None:
+    """"swarmui" or "fooocus" when ``text`` is that tool's JSON, else None."""
+    data = _json_object(text) if text.lstrip().startswith("{") else None
+    if data is None:
+        return None
+    if isinstance(data.get(_SWARMUI_KEY), dict):
+        return "swarmui"
+    return "fooocus" if any(mark in data for mark in _FOOOCUS_MARKS) else None
+
+
+def _from_swarmui(chunks: dict) -> dict | None:
+    """SwarmUI's ``{"sui_image_params": {...}}``; its sampler ids are ComfyUI's."""
+    raw = chunks.get(PARAMETERS_KEY)
+    if not isinstance(raw, str) or _parameters_json_tool(raw) != "swarmui":
+        return None
+    data = json.loads(raw)[_SWARMUI_KEY]
+    sampler, schedule = _text(data.get("sampler")), _text(data.get("scheduler"))
+    names, weights = data.get("loras"), data.get("loraweights")
+    loras = None
+    if isinstance(names, list):
+        weights = weights if isinstance(weights, list) else []
+        loras = [_compact({"name": name, "weight": _as_float(weights[index]) if index < len(weights) else None})
+                 for index, name in enumerate(names) if isinstance(name, str)] or None
+    return _compact(
+        {
+            "tool": "swarmui",
+            "prompt": _text(data.get("prompt")),
+            "negative_prompt": _text(data.get("negativeprompt")),
+            "seed": _as_int(data.get("seed")),
+            "steps": _as_int(data.get("steps")),
+            "guidance": _as_float(data.get("cfgscale")),
+            "width": _as_int(data.get("width")),
+            "height": _as_int(data.get("height")),
+            "scheduler": _scheduler_for_comfyui(sampler, schedule),
+            "sampler_original": sampler,
+            "schedule_original": schedule,
+            "model": _model(data.get("model"), None),
+            "loras": loras,
+            "raw": raw,
+        }
+    )
+
+
+def _from_fooocus(chunks: dict) -> dict | None:
+    """Fooocus's own JSON scheme (snake_case keys), or the labels of its older log."""
+    raw = chunks.get(PARAMETERS_KEY)
+    if not isinstance(raw, str) or _parameters_json_tool(raw) != "fooocus":
+        return None
+    data = json.loads(raw)
+
+    def value(*names):
+        return next((data[name] for name in names if name in data), None)
+
+    sampler, schedule = _text(value("sampler", "Sampler")), _text(value("scheduler", "Scheduler"))
+    resolution = _FOOOCUS_RESOLUTION.fullmatch(str(value("resolution", "Resolution") or "").strip())
+    return _compact(
+        {
+            "tool": "fooocus",
+            "prompt": _text(value("prompt", "Prompt")),
+            "negative_prompt": _text(value("negative_prompt", "Negative Prompt")),
+            "seed": _as_int(value("seed", "Seed")),  # a string: up to 64 bits
+            "steps": _as_int(value("steps", "Steps")),
+            "guidance": _as_float(value("guidance_scale", "Guidance Scale")),
+            "width": int(resolution[1]) if resolution else None,
+            "height": int(resolution[2]) if resolution else None,
+            # Fooocus runs ComfyUI's samplers; "_gpu" only says where its noise is made.
+            "scheduler": _scheduler_for_comfyui(sampler.removesuffix("_gpu") if sampler else None, schedule),
+            "sampler_original": sampler,
+            "schedule_original": schedule,
+            "model": _model(value("base_model", "Base Model"), value("base_model_hash")),
+            "loras": _fooocus_loras(data) or None,
+            "raw": raw,
+        }
+    )
+
+
+def _fooocus_loras(data: dict) -> list[dict]:
+    """``loras``: [[name, weight, hash]], or the older log's ``"LoRA 1": "name : weight"``."""
+    loras = []
+    for item in data.get("loras") if isinstance(data.get("loras"), list) else ():
+        if isinstance(item, list) and item and isinstance(item[0], str):
+            weight = _as_float(item[1]) if len(item) > 1 else None
+            model_hash = _text(item[2]) if len(item) > 2 else None
+            loras.append(_compact({"name": item[0], "weight": weight, "hash": model_hash}))
+    for key, item in data.items():
+        if _FOOOCUS_LORA_LABEL.fullmatch(key) and isinstance(item, str):
+            name, _, weight = item.rpartition(" : ")
+            loras.append(_compact({"name": name or item, "weight": _as_float(weight) if name else None}))
+    return loras
+
+
 # --- ComfyUI -----------------------------------------------------------------------------
 
 
@@ -496,14 +858,20 @@ def _from_comfyui(chunks: dict) -> dict | None:
     """ComfyUI's ``prompt`` chunk (the API graph, which holds the values) and ``workflow``.
 
     Settings come from walking the graph from its sampler node. A workflow alone (the UI
-    graph) still tells the tool and is kept whole, so the artist can reopen it in ComfyUI.
+    graph) is read as well as its known nodes allow, and kept whole, so the artist can reopen
+    it in ComfyUI.
     """
     raw_prompt = chunks.get(COMFYUI_PROMPT_KEY)
     raw_workflow = chunks.get(COMFYUI_WORKFLOW_KEY)
     graph = _comfyui_graph(raw_prompt)
     has_workflow = _is_comfyui_workflow(raw_workflow)
     if graph is None:
-        return {"tool": "comfyui", "raw": raw_workflow} if has_workflow else None
+        if not has_workflow:
+            return None
+        # Values from the UI graph only when there is no API graph: its widgets are placed
+        # by position, which only the node types named in _COMFYUI_WIDGETS tell.
+        return _compact({"tool": "comfyui", **_comfyui_settings(_comfyui_graph_of_workflow(raw_workflow)),
+                         "raw": raw_workflow})
     info = {"tool": "comfyui", **_comfyui_settings(graph), "raw": raw_prompt}
     if has_workflow:
         info["raw_workflow"] = raw_workflow
@@ -523,6 +891,33 @@ def _is_comfyui_workflow(raw) -> bool:
     """Whether ``raw`` is a ComfyUI UI graph (an object with a ``nodes`` list)."""
     data = _json_object(raw)
     return data is not None and isinstance(data.get("nodes"), list)
+
+
+def _comfyui_graph_of_workflow(raw: str) -> dict:
+    """The UI graph as an API graph (id -> {"class_type", "inputs"}): each link becomes
+    ``[source_id, output]`` and each known node's widget values become named inputs."""
+    workflow = json.loads(raw)
+    links = {}
+    for link in workflow.get("links") if isinstance(workflow.get("links"), list) else ():
+        if isinstance(link, dict):  # the newer frontend's form of [id, source, output, ...]
+            link = [link.get("id"), link.get("origin_id"), link.get("origin_slot")]
+        if isinstance(link, list) and len(link) >= 3 and isinstance(link[0], int) and isinstance(link[2], int):
+            links[link[0]] = [str(link[1]), link[2]]
+    graph = {}
+    for node in workflow["nodes"]:
+        if not isinstance(node, dict) or not isinstance(node.get("type"), str):
+            continue
+        inputs = {}
+        widgets = node.get("widgets_values")
+        for name, widget in zip(_COMFYUI_WIDGETS.get(node["type"], ()), widgets if isinstance(widgets, list) else ()):
+            if name:
+                inputs[name] = widget
+        for slot in node.get("inputs") if isinstance(node.get("inputs"), list) else ():
+            link = links.get(slot.get("link")) if isinstance(slot, dict) and isinstance(slot.get("link"), int) else None
+            if link is not None and isinstance(slot.get("name"), str):
+                inputs[slot["name"]] = link
+        graph[str(node.get("id"))] = {"class_type": node["type"], "inputs": inputs}
+    return graph
 
 
 def _is_comfyui_node(node) -> bool:
@@ -555,6 +950,7 @@ def _comfyui_settings(graph: dict) -> dict:
         "sampler_original": sampler_name,
         "schedule_original": schedule,
         "model": _comfyui_model(graph, inputs.get("model")),
+        "loras": _comfyui_loras(graph, inputs.get("model")) or None,
     }
 
 
@@ -637,7 +1033,23 @@ def _comfyui_size(graph: dict, link) -> tuple[int | None, int | None]:
     return (width, height) if width is not None and height is not None else (None, None)
 
 
-def _comfyui_model(graph: dict, link, hops: int = _COMFYUI_MAX_HOPS) -> dict | None:
+def _comfyui_loras(graph: dict, link) -> list[dict]:
+    """The LoRAs on the way from a sampler's model input to its checkpoint, nearest the
+    checkpoint first (the order they were applied in)."""
+    loras = []
+    for _ in range(_COMFYUI_MAX_MODEL_HOPS):
+        node, _output = _comfyui_target(graph, link)
+        if node is None:
+            break
+        inputs = node["inputs"]
+        name = _text(_comfyui_literal(graph, inputs.get("lora_name")))
+        if name:
+            loras.append(_compact({"name": name, "weight": _as_float(_comfyui_literal(graph, inputs.get("strength_model")))}))
+        link = inputs.get("model")
+    return loras[::-1]
+
+
+def _comfyui_model(graph: dict, link, hops: int = _COMFYUI_MAX_MODEL_HOPS) -> dict | None:
     """The checkpoint behind a model link, through LoRA and other model-patching nodes.
 
     The name is ComfyUI's file name as written (folder and extension included), since that
@@ -664,6 +1076,21 @@ def _scheduler_for_comfyui(sampler: str | None, schedule: str | None) -> str | N
 
 
 # --- small parsers -----------------------------------------------------------------------
+
+
+# Each reader with the tool it is named by in errors, most complete first: Atelier's own
+# recipe, then the tools' own chunks, then the JSON some put in ``parameters``, then the
+# A1111 text that many tools write besides their own.
+_READERS = (
+    ("Atelier", _from_atelier),
+    ("InvokeAI", _from_invokeai),
+    ("InvokeAI", _from_invokeai_legacy),
+    ("ComfyUI", _from_comfyui),
+    ("NovelAI", _from_novelai),
+    ("SwarmUI", _from_swarmui),
+    ("Fooocus", _from_fooocus),
+    ("A1111", _from_a1111),
+)
 
 
 def _json_object(raw) -> dict | None:

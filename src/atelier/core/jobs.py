@@ -79,12 +79,11 @@ class Job:
     @property
     def label(self) -> str:
         """What sets this job apart from a plain request, if anything: the output it remakes
-        (by its seed) or the variations it makes."""
+        (by its seed), or what it makes from another output (variations, a generative fill)."""
         if self.reproduce_of is not None:
             return f"Reproduce · seed {self.request.seed}"
         if self.source is not None:
-            count = self.request.images
-            return f"{count} variations" if count > 1 else "Variation"
+            return self.request.made_from_label
         return ""
 
     def progress(self) -> tuple[str, str]:

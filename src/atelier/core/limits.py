@@ -9,5 +9,6 @@ MAX_SEED = 2**32 - 1
 MAX_SECONDS = 600.0  # ten minutes: the longest sound any task makes
 # Variations redraw an image with new seeds at these strengths (what artists know from Fooocus).
 VARIATION_STRENGTHS = {"subtle": 0.5, "strong": 0.85}
-# What generative fill starts the painted area from (see tasks.InpaintRequest).
-FILL_MODES = ("fill", "expand", "add", "remove")
+# What generative fill starts the painted area from (see tasks.InpaintRequest); in "replace" the
+# mask marks the subject to keep and everything else is repainted.
+FILL_MODES = ("fill", "expand", "add", "remove", "replace")

@@ -208,12 +208,24 @@ class Stroke:
                   int(max(ys)) + reach + 1).clipped(document.width, document.height)
         if box.empty:
             return None
-        yy, xx = np.mgrid[box.top:box.bottom, box.left:box.right].astype(np.float32) + 0.5
         coverage = np.zeros((box.height, box.width), np.float32)
         for x, y in path:
+            # Each dab only over its own reach, from a row and a column of offsets (broadcast, not
+            # two full grids): a big brush's dab costs a few passes over its square, which keeps a
+            # 256 px brush on a 2048 px picture well inside a frame.
+            dab = Box(int(x) - reach, int(y) - reach, int(x) + reach + 1, int(y) + reach + 1).clipped(
+                document.width, document.height)
+            if dab.empty:
+                continue
+            across = np.arange(dab.left, dab.right, dtype=np.float32) + 0.5 - x
+            down = np.arange(dab.top, dab.bottom, dtype=np.float32) + 0.5 - y
+            level = np.hypot(across[None, :], down[:, None])
             # 1 inside the hard core, falling linearly to 0 at the radius.
-            np.maximum(coverage, np.clip((self._radius - np.hypot(xx - x, yy - y)) / self._soft, 0.0, 1.0),
-                       out=coverage)
+            np.subtract(self._radius, level, out=level)
+            level /= self._soft
+            np.clip(level, 0.0, 1.0, out=level)
+            under = coverage[dab.top - box.top:dab.bottom - box.top, dab.left - box.left:dab.right - box.left]
+            np.maximum(under, level, out=under)
         brush = np.round(coverage * 255).astype(np.uint8)
         region = document.raster[box.slices()]
         region[...] = np.minimum(region, 255 - brush) if self._erase else np.maximum(region, brush)

@@ -32,7 +32,8 @@ _TASKS = {
 }
 _INPUTS = {"init_image": "Init image", "init_audio": "Sound it started from", "melody": "Melody"}
 _KINDS = {"image": "Image", "audio": "Sound"}
-_TOOLS = {"a1111": "AUTOMATIC1111", "comfyui": "ComfyUI", "invokeai": "InvokeAI", "atelier": "Atelier"}
+_TOOLS = {"a1111": "AUTOMATIC1111", "comfyui": "ComfyUI", "invokeai": "InvokeAI", "atelier": "Atelier",
+          "novelai": "NovelAI", "fooocus": "Fooocus", "swarmui": "SwarmUI"}
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from .interop import (
     MetadataLimitError,
     describe_size,
     generation_info_from_chunks,
+    hidden_generation_info,
     png_text_chunks,
     read_generation_info,
 )
@@ -190,6 +191,8 @@ def read_image_for_import(path: Path) -> ImportedImage:
         try:
             if chunks is not None:
                 info = generation_info_from_chunks(chunks, notes)
+                if info is None:  # no text gave anything; the pixels' lowest bits may hide it
+                    info = hidden_generation_info(image, notes)
             else:
                 info = read_generation_info(image, notes)
         except MetadataLimitError as exc:

@@ -83,15 +83,26 @@ def pick_dtype(device: str) -> str:
     return "float32"
 
 
-def require_text_to_image(info: ModelInfo) -> None:
-    """Refuse, before any loading, a model that cannot make an image from a prompt (the base
-    every image task starts from)."""
+def require_image_model(info: ModelInfo) -> None:
+    """Refuse, before any loading, a model that makes no images, or a checkpoint Atelier has no
+    config to load with."""
     if info.kind != "image":
         raise ModelError(
             f"{info.id}: is an {info.kind} model ({info.pipeline}); choose an image model (see 'atelier models')"
         )
     if info.format == "single-file":
         single_file.require_config(info.path, info.family)
+
+
+def require_text_to_image(info: ModelInfo) -> None:
+    """Refuse, before any loading, a model that cannot make an image from a prompt (the base
+    text-to-image and image-to-image start from)."""
+    from ..core.families import INPAINT_CHECKPOINT_FAMILIES
+
+    require_image_model(info)
+    if info.family in INPAINT_CHECKPOINT_FAMILIES:
+        raise ModelError(f"{info.id}: is an inpainting model; paint a mask on a picture to use it (Image > Mask, "
+                         "or --init-image with --mask), or choose another model")
     if info.pipeline not in TEXT_TO_IMAGE:
         raise ModelError(
             f"{info.id}: {info.pipeline} cannot make an image from a prompt alone; choose a text-to-image model"
@@ -100,14 +111,21 @@ def require_text_to_image(info: ModelInfo) -> None:
 
 def require_inpainting(info: ModelInfo) -> None:
     """Refuse, before any loading, a model that cannot repaint part of a picture, naming the
-    families that can."""
-    from ..core.families import INPAINT_FAMILIES
+    families that can: a base model whose pipeline diffusers turns into an inpainting one, or
+    an inpainting checkpoint its inpainting pipeline runs natively."""
+    from ..core.families import INPAINT_CHECKPOINT_FAMILIES, INPAINT_CHECKPOINTS, INPAINT_FAMILIES
 
+    require_image_model(info)
+    if info.family in INPAINT_CHECKPOINT_FAMILIES:
+        return
+    families = f"{', '.join(INPAINT_FAMILIES.values())}, or {INPAINT_CHECKPOINTS}"
+    if info.family.endswith("-inpaint"):  # SD3's and Flux Fill's own inpainting pipelines
+        raise ModelError(f"{info.id}: {info.pipeline} models cannot be used to inpaint yet; choose a model of one "
+                         f"of these families: {families}")
     require_text_to_image(info)
     if info.family not in INPAINT_FAMILIES:
-        names = ", ".join(INPAINT_FAMILIES.values())
         raise ModelError(f"{info.id}: {info.family} models cannot inpaint; choose a model of one of these "
-                         f"families: {names}")
+                         f"families: {families}")
 
 
 MEMORY_MODES = ("normal", "vae-tiling", "cpu-offload")

@@ -28,6 +28,7 @@ from .bridges.project import ProjectThread
 from .canvas import CanvasView
 from .controllers.generation import GenerationController
 from .controllers.project import ProjectController
+from .fill_review import FillReview
 from .history import HistoryView
 from .history.model import seed_of
 from .mask_tools import MaskTools
@@ -72,7 +73,7 @@ class MainWindow(QMainWindow):
             toggle_hidden=project.toggle_hidden, delete=project.delete_output, edit=project.edit_output,
             save_as=self.save_image_as_dialog, save_sound_as=self.save_sound_as_dialog,
             use_as_init_image=self.use_as_init_image, use_as_init_sound=self.use_as_init_sound, vary=self.vary,
-            show_info=self.show_info,
+            show_info=self.show_info, extend_canvas=self.extend_canvas,
         ), project.find, self)
 
         # 2. The layout.
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self.player = None  # the sound player (ui/audio), made when the first sound is shown
         self.player_dock: QDockWidget | None = None
         self.info_pane = None  # the Info pane (ui/info_pane.py), made when first shown
+        self.canvas_extension = None  # Extend Canvas (ui/canvas_extension.py), made when first used
         self.info_dock: QDockWidget | None = None
         self._build_menus()
         self.statusBar().showMessage("Looking for models ...")
@@ -115,7 +117,7 @@ class MainWindow(QMainWindow):
         self.panel.message_link_activated.connect(self._on_message_link)
         QShortcut(QKeySequence("Ctrl+Return"), self, self.start_generation)
         QShortcut(QKeySequence("Ctrl+Enter"), self, self.start_generation)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.generation.cancel_running)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._escape)
         self.queue.cancel_requested.connect(self.generation.cancel_job)
         self.queue.cancel_all_requested.connect(self.generation.cancel_all)
         self.queue.retry_requested.connect(self.generation.retry)
@@ -142,6 +144,7 @@ class MainWindow(QMainWindow):
         generation.job_started.connect(self.queue.reveal)
         generation.busy_changed.connect(self._update_buttons)
         self.engine.idle.connect(self._on_engine_idle)
+        self.fill_review = FillReview(self)  # Before/After, Keep, Discard over a fill result; its bar when first needed
 
         project.opened.connect(self._on_project_opened)
         project.changed.connect(self.history.apply_change)
@@ -302,6 +305,10 @@ class MainWindow(QMainWindow):
         if info is None:
             self._show_message("Choose a model first.", error=True)
             return
+        self.fill_review.show_after()  # a fill under review: the mask goes over the result, not the Before
+        if self.canvas_extension is not None and self.canvas_extension.active:
+            self.canvas_extension.extend()  # Generate fills the new area being set up
+            return
         if self._generate_with_mask(info):
             return
         try:
@@ -322,6 +329,7 @@ class MainWindow(QMainWindow):
         if found is None or found[1].kind != "image":
             return False
         values, fill_mode = self.panel.common_values(), self.mask_tools.fill_mode
+        advanced = self.mask_tools.advanced_values()  # grow, feather, blend, padding, colour match
         raster = layer.document.raster.copy()  # as it is now: painting on goes into the next one
 
         def queue(image, mask: str) -> None:
@@ -335,7 +343,7 @@ class MainWindow(QMainWindow):
             try:
                 request = InpaintRequest(**fields, init_image=image.asset, mask=mask, width=image.width,
                                          height=image.height, fill_mode=fill_mode,
-                                         generation_side=self.mask_tools.generation_side)
+                                         generation_side=self.mask_tools.generation_side, **advanced)
             except RequestError as exc:
                 self._show_message(str(exc), error=True)
                 return
@@ -345,6 +353,22 @@ class MainWindow(QMainWindow):
         self.project_controller.store_mask(raster, lambda mask: self.project_controller.prepare_init_image(
             lambda image: queue(image, mask), output_id=source_id))
         return True
+
+    @Slot()
+    def _escape(self) -> None:
+        """Esc leaves an extension being set up, else cancels the running job."""
+        if self.canvas_extension is not None and self.canvas_extension.active:
+            self.canvas_extension.leave()
+        else:
+            self.generation.cancel_running()
+
+    def extend_canvas(self, with_dialog: bool, output_id: str) -> None:
+        """Set up an extension of this picture's canvas: the dialog, or the handles on the canvas."""
+        if self.canvas_extension is None:
+            from .canvas_extension import CanvasExtension
+
+            self.canvas_extension = CanvasExtension(self)
+        self.canvas_extension.start(output_id, with_dialog)
 
     @Slot()
     def _after_first_frame(self) -> None:

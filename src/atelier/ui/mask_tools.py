@@ -1,10 +1,11 @@
 """How the artist reaches the mask layer: an "Image > Mask" submenu (cheap actions, made with the
-window) and a tool row over the canvas (brush size, hardness, fill mode), made the first time a
-mask tool or command is used."""
+window) and a tool row over the canvas (brush size, hardness, fill mode, the Advanced fill
+controls), made the first time a mask tool or command is used. While a painted mask is shown,
+the prompt panel's size fields say that generative fill keeps the picture's size."""
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QSpinBox, QToolBar
+from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QSpinBox, QToolBar, QToolButton
 
 from ..core.limits import FILL_MODES
 
@@ -18,7 +19,16 @@ _TOOLS = (
 )
 _COMMANDS = (("fill", "&Fill Mask", "maskFillAction"), ("clear", "&Clear Mask", "maskClearAction"),
              ("invert", "&Invert Mask", "maskInvertAction"))
-_FILL_MODE_NAMES = {"fill": "Fill", "expand": "Expand", "add": "Add object", "remove": "Remove object"}
+_FILL_MODE_NAMES = {"fill": "Fill", "expand": "Expand", "add": "Add object", "remove": "Remove object",
+                    "replace": "Replace background"}
+_FILL_MODE_TIPS = {
+    "fill": "Repaint the painted area, starting from a blur of what is there",
+    "expand": "Continue the picture into the painted area from its edges (for a canvas made larger)",
+    "add": "Paint something new into the painted area, starting from plain grey",
+    "remove": "Take away what is painted, starting from the colours around it (the prompt may stay empty)",
+    "replace": "Paint over the subject to keep: everything else, the background, is repainted",
+}
+_SIZE_CHECK_MS = 50  # painting changes the mask dab by dab: the size fields follow at most this often
 
 
 class MaskTools(QObject):
@@ -29,6 +39,8 @@ class MaskTools(QObject):
         self.window = window
         self.toolbar: QToolBar | None = None
         self.fill_mode_combo: QComboBox | None = None
+        self.advanced_panel = None  # the Advanced popup (fill_advanced.AdvancedFillPanel), made when first opened
+        self._advanced_action: QAction | None = None  # its button in the tool row
         # The side the masked area is generated at; None: the model's native side (what artists
         # want). Tests and benchmarks set a small one to stay quick on the CPU.
         self.generation_side: int | None = None
@@ -100,6 +112,23 @@ class MaskTools(QObject):
     def fill_mode(self) -> str:
         return self.fill_mode_combo.currentData() if self.fill_mode_combo is not None else "fill"
 
+    def advanced_values(self) -> dict:
+        """The Advanced controls as InpaintRequest fields: grow, feather, blend, padding (None:
+        automatic) and colour_match; their defaults before the popup is first opened."""
+        if self.advanced_panel is None:
+            return {"grow": None, "feather": None, "blend": None, "padding": None, "colour_match": True}
+        return self.advanced_panel.values()
+
+    def show_advanced(self) -> None:
+        """Open the Advanced popup under its button."""
+        if self.advanced_panel is None:
+            from .fill_advanced import AdvancedFillPanel
+
+            self.advanced_panel = AdvancedFillPanel(self.window)
+        button = self.toolbar.widgetForAction(self._advanced_action)
+        self.advanced_panel.move(button.mapToGlobal(button.rect().bottomLeft()))
+        self.advanced_panel.show()
+
     # ----- the tool row -------------------------------------------------------------------------------
     def _ensure_toolbar(self, layer) -> None:
         if self.toolbar is not None:
@@ -142,15 +171,46 @@ class MaskTools(QObject):
         self.fill_mode_combo = QComboBox()
         self.fill_mode_combo.setObjectName("maskFillModeCombo")
         self.fill_mode_combo.setAccessibleName("Fill mode")
-        self.fill_mode_combo.setToolTip("What the painted area starts from when Generate repaints it")
+        self.fill_mode_combo.setToolTip("What Generate does with the mask:\n" + "\n".join(
+            f"{_FILL_MODE_NAMES[mode]}: {_FILL_MODE_TIPS[mode].lower()}" for mode in FILL_MODES))
         for mode in FILL_MODES:
             self.fill_mode_combo.addItem(_FILL_MODE_NAMES.get(mode, mode.capitalize()), mode)
+            self.fill_mode_combo.setItemData(self.fill_mode_combo.count() - 1, _FILL_MODE_TIPS.get(mode),
+                                             Qt.ItemDataRole.ToolTipRole)
         bar.addWidget(QLabel(" Generate: "))
         bar.addWidget(self.fill_mode_combo)
+        advanced = QToolButton()
+        advanced.setObjectName("maskAdvancedButton")
+        advanced.setText("Advanced ▾")
+        advanced.setAccessibleName("Advanced fill settings")
+        advanced.setToolTip("How the repainted area's edge blends in, how much of the picture the model sees, "
+                            "colour match")
+        advanced.clicked.connect(self.show_advanced)
+        self._advanced_action = bar.addWidget(advanced)
         layer.tool_changed.connect(self._follow_tool)
+        # The size fields follow the mask: painted, undone, shown, hidden, or another picture.
+        self._size_check = QTimer(self)
+        self._size_check.setSingleShot(True)
+        self._size_check.setInterval(_SIZE_CHECK_MS)
+        self._size_check.timeout.connect(self._show_size_kept)
+        for signal in (layer.changed, layer.tool_changed, self._show.toggled,
+                       self.window.project_controller.current_changed):
+            signal.connect(self._size_changes)
         self.window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
         bar.show()  # a tool bar added to a window already shown stays hidden until told
         self.toolbar = bar
+
+    def _size_changes(self, *_args) -> None:
+        if not self._size_check.isActive():
+            self._size_check.start()
+
+    def _show_size_kept(self) -> None:
+        """The prompt panel's size fields are off while Generate repaints the shown picture at
+        its own size (the condition MainWindow._generate_with_mask acts on)."""
+        layer = self.window.canvas.mask_layer
+        kept = (layer is not None and layer.painted and layer.visible
+                and self.window.project_controller.current_output_id is not None)
+        self.window.panel.keep_picture_size((layer.document.width, layer.document.height) if kept else None)
 
     def _follow_tool(self, tool: str | None) -> None:
         name = next(name for t, _text, name in _TOOLS if t == tool)

@@ -237,6 +237,13 @@ class PromptPanel(QWidget):
         self.width_spin.setValue(width)
         self.height_spin.setValue(height)
 
+    def keep_picture_size(self, size: tuple[int, int] | None) -> None:
+        """While Generate repaints a masked picture (``size``: its width and height), the size
+        fields do nothing, and say so; None: they choose the size again."""
+        self.size_picker.setEnabled(size is None)
+        self.size_picker.setToolTip("" if size is None else
+                                    f"Generative fill keeps the picture's size ({size[0]}×{size[1]})")
+
     def start_from_sound(self, sound) -> bool:
         """Start the next request from ``sound`` (a sound_fields.InitSound), on a Stable Audio
         model: the one chosen, or the first listed. False when there is none."""

@@ -40,6 +40,11 @@ class Request:
         """The denoising steps each output takes (for progress and ETA)."""
         return getattr(self, "steps", 1)
 
+    @property
+    def made_from_label(self) -> str:
+        """What the queue calls a job that makes this from another output."""
+        return f"{self.images} variations" if self.images > 1 else "Variation"
+
     def to_dict(self) -> dict:
         return {"task": self.task, **dataclasses.asdict(self)}
 

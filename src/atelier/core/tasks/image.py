@@ -36,11 +36,14 @@ class InpaintRequest(InitImage, Sampling, Prompting, Request):
 
     ``fill_mode`` says what the painted area starts from: ``fill`` a blur of the picture,
     ``expand`` its edges continued (extending a canvas), ``add`` neutral grey (a new object),
-    ``remove`` its surroundings (the object gone). ``grow``/``feather`` widen and soften the
-    area the model repaints, ``blend`` the seam of the composite; None: in proportion to the
-    mask (core.inpaint.default_edges), the engine records what it used. ``generation_side``
-    is the side of the square area the masked region is generated at (its aspect kept); None:
-    the model's native side."""
+    ``remove`` its surroundings (the object gone); ``replace`` turns the mask around: it marks
+    the subject to keep, and everything else (the background) is repainted from neutral grey.
+    ``grow``/``feather`` widen and soften the area the model repaints, ``blend`` the seam of the
+    composite; None: in proportion to the mask (core.inpaint.default_edges), the engine records
+    what it used. ``padding`` is the margin of picture around the mask the model sees, in
+    pixels; None: the automatic context (core.inpaint.context_box), kept as None in the recipe
+    because that box is not one margin. ``generation_side`` is the side of the square area the
+    masked region is generated at (its aspect kept); None: the model's native side."""
 
     task = "inpaint"
     INPUTS = ("init_image", "mask")
@@ -55,6 +58,7 @@ class InpaintRequest(InitImage, Sampling, Prompting, Request):
     blend: int | None = None
     colour_match: bool = True
     generation_side: int | None = None
+    padding: int | None = None
 
     def _check_inpaint(self) -> None:
         for name in ("width", "height"):
@@ -68,11 +72,18 @@ class InpaintRequest(InitImage, Sampling, Prompting, Request):
             value = getattr(self, name)
             if value is not None and (not _is_int(value) or not 0 <= value <= 256):
                 raise RequestError(f"{name} {value}: must be between 0 and 256 pixels")
+        padding = self.padding
+        if padding is not None and (not _is_int(padding) or not 0 <= padding <= MAX_SIDE):
+            raise RequestError(f"padding {padding}: must be between 0 and {MAX_SIDE} pixels")
         if not isinstance(self.colour_match, bool):
             raise RequestError(f"colour match {self.colour_match!r}: must be true or false")
         side = self.generation_side
         if side is not None and (not _is_int(side) or side % 8 or not 64 <= side <= MAX_SIDE):
             raise RequestError(f"generation side {side}: must be a multiple of 8 between 64 and {MAX_SIDE}")
+
+    @property
+    def made_from_label(self) -> str:
+        return f"Generative fill · {self.images} images" if self.images > 1 else "Generative fill"
 
     @property
     def steps_per_image(self) -> int:

@@ -22,33 +22,40 @@ from ...core.inpaint import (
     denoise_mask,
     generation_size,
     match_colours,
+    repainted,
 )
 from ...core.mask import Box, painted_bounds
-from ...core.mask_file import read_mask, require_painted
+from ...core.mask_file import read_mask
 from ...core.tasks import InpaintRequest
 from ..events import Status
 from ..image import diffuse
 from ..loader import require_inpainting
 
-NEUTRAL = 127  # "add": a grey the model reads as nothing in particular
+NEUTRAL = 127  # "add", "replace": a grey the model reads as nothing in particular
+# "replace": the seam is the subject's outline, and a wider blend would leave a halo of the old
+# background around it (A1111's mask blur).
+REPLACE_BLEND = 4
 _FALLBACK_NATIVE = 512  # a family Atelier does not know the training size of
 
 
 def run(ctx, request: InpaintRequest) -> None:
     require_inpainting(ctx.job.info)
     colour, original = read_picture(ctx.input_bytes(request.init_image), request)
-    mask = read_request_mask(ctx, request)
-    require_painted(mask)
+    mask = repainted(read_request_mask(ctx, request), request.fill_mode)
     if request.steps_per_image == 0:
         raise RequestError(f"strength {request.strength} with {request.steps} steps runs no step; "
                            "raise the strength or the steps")
     bounds = painted_bounds(mask)
     edges = resolved_edges(request, bounds)
-    request = request.replace(grow=edges.grow, feather=edges.feather, blend=edges.blend)  # recorded as used
+    # A new background is meant to differ from the old one: matching its colours to the old
+    # picture's around the subject would pull it back.
+    colour_match = request.colour_match and request.fill_mode != "replace"
+    request = request.replace(grow=edges.grow, feather=edges.feather, blend=edges.blend,
+                              colour_match=colour_match)  # recorded as used
     height, width = mask.shape
     reach = edges.grow + edges.feather  # how far past the painted pixels the model repaints
     box = context_box(Box(bounds.left - reach, bounds.top - reach, bounds.right + reach,
-                          bounds.bottom + reach).clipped(width, height), width, height)
+                          bounds.bottom + reach).clipped(width, height), width, height, padding=request.padding)
 
     region, painted = colour[box.slices()], mask[box.slices()]
     denoise = denoise_mask(painted, edges)
@@ -109,6 +116,8 @@ def read_request_mask(ctx, request: InpaintRequest) -> np.ndarray:
 def resolved_edges(request: InpaintRequest, bounds: Box) -> Edges:
     """The request's grow, feather and blend, each one not given in proportion to the mask."""
     default = default_edges(bounds)
+    if request.fill_mode == "replace":
+        default = Edges(default.grow, default.feather, min(default.blend, REPLACE_BLEND))
     return Edges(
         grow=default.grow if request.grow is None else request.grow,
         feather=default.feather if request.feather is None else request.feather,
@@ -120,10 +129,12 @@ def prefill(region: np.ndarray, denoise: np.ndarray, fill_mode: str) -> np.ndarr
     """What the repainted area starts from (it matters below full strength, and to the model's
     reading of the surroundings): ``fill`` the picture blurred, ``expand`` the surrounding
     colours continued from the edge, ``add`` neutral grey, ``remove`` the surroundings' colours
-    smoothed over (the object's own gone)."""
+    smoothed over (the object's own gone), ``replace`` neutral grey too (the old background's
+    colours would pull the new one toward them, and the subject's would bleed into it; an
+    inpainting checkpoint sees the repainted area as this grey anyway)."""
     if fill_mode == "fill":
         filler = _blurred(region, max(8, min(region.shape[:2]) // 16))
-    elif fill_mode == "add":
+    elif fill_mode in ("add", "replace"):
         filler = np.full_like(region, NEUTRAL)
     else:
         filler = from_surroundings(region, denoise, smooth=fill_mode == "remove")

@@ -54,6 +54,7 @@ class ProjectWorker(QObject):
     exported = Signal(int, object)  # files written, folder
     init_image_ready = Signal(str, object)  # purpose, InitImage: a picture stored and ready to start from
     mask_stored = Signal(str, str)  # purpose, the asset of a painted mask stored as a job's input
+    extension_ready = Signal(str, object)  # purpose, core.extension.StoredExtension: a canvas extension's inputs
 
     def __init__(self):
         super().__init__()
@@ -178,6 +179,27 @@ class ProjectWorker(QObject):
             asset = self.session.store_input(mask_png(raster), "png")
             self._set_dirty()
             self.mask_stored.emit(purpose, asset)
+
+    @Slot(str, str, object)
+    def prepare_extension(self, purpose: str, output_id: str, sides) -> None:
+        """Extend an output's picture by ``sides`` (left, top, right, bottom), here: decoding,
+        pre-filling and encoding a large picture would stall the window. The extended picture
+        and the mask of its new area are stored as inputs; ``extension_ready`` answers with
+        ``purpose``, or ``failed`` says in one line why it cannot be done."""
+        from ...core.extension import StoredExtension, extended_picture
+
+        output = self.session.project.find_output(output_id) if self.session else None
+        if output is None or output.kind != "image":
+            return
+        try:
+            made = extended_picture(self.session.read_asset(output.asset), tuple(sides))
+            picture = self.session.store_input(made.png, "png")
+            mask = self.session.store_input(made.mask_png, "png")
+        except (OSError, AtelierError) as exc:
+            self.failed.emit(str(exc) if isinstance(exc, AtelierError) else f"could not extend the picture: {exc}")
+            return
+        self._set_dirty()
+        self.extension_ready.emit(purpose, StoredExtension(picture, mask, made.width, made.height))
 
     @Slot(str, str, bytes, str, object, object)
     def store_output(self, token: str, kind: str, data: bytes, suffix: str, recipe: dict, peaks) -> None:
@@ -454,6 +476,7 @@ class ProjectThread(QObject):
     request_begin = Signal(str, object, object, object)  # token, request, model, source output id
     request_init_image = Signal(str, object, object)  # purpose, output id or None, path or None
     request_store_mask = Signal(str, object)  # purpose, uint8 raster
+    request_extension = Signal(str, str, object)  # purpose, output id, sides (left, top, right, bottom)
     request_store = Signal(str, str, bytes, str, object, object)  # token, kind, file, suffix, recipe, peaks
     request_mark = Signal(str, object)
     request_save = Signal(object)
@@ -487,7 +510,7 @@ class ProjectThread(QObject):
             (self.request_save_sound, w.save_sound_as),
             (self.request_edit, w.edit_image), (self.request_delete, w.delete_output),
             (self.request_undelete, w.undelete_output), (self.request_init_image, w.prepare_init_image),
-            (self.request_store_mask, w.store_mask),
+            (self.request_store_mask, w.store_mask), (self.request_extension, w.prepare_extension),
         ):
             signal.connect(slot)
 

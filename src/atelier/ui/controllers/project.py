@@ -65,6 +65,7 @@ class ProjectController(QObject):
         worker.dirty_changed.connect(self._on_dirty_changed)
         worker.init_image_ready.connect(self._on_init_image_ready)
         worker.mask_stored.connect(self._on_init_image_ready)  # the same: a token's callback, told the asset
+        worker.extension_ready.connect(self._on_init_image_ready)  # and told the extension's inputs
         for theirs, ours in ((worker.crashed_found, self.crashed_found), (worker.failed, self.failed),
                              (worker.unavailable, self.unavailable), (worker.closed, self.closed),
                              (worker.asset_loaded, self.image_loaded), (worker.compared, self.compared),
@@ -227,6 +228,14 @@ class ProjectController(QObject):
         token = new_id()
         self._init_images[token] = then
         self.bridge.request_store_mask.emit(token, raster)
+
+    def prepare_extension(self, output_id: str, sides: tuple[int, int, int, int], then: Callable) -> None:
+        """Extend an output's picture by ``sides`` (left, top, right, bottom) and store it with the
+        mask of its new area, on the project thread; ``then(StoredExtension)`` once they are (one
+        past the largest side says so in one line instead, through ``failed``)."""
+        token = new_id()
+        self._init_images[token] = then
+        self.bridge.request_extension.emit(token, output_id, tuple(sides))
 
     @Slot(str, object)
     def _on_init_image_ready(self, token: str, image) -> None:
