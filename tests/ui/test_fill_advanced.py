@@ -85,16 +85,20 @@ def test_the_size_fields_stand_aside_while_a_painted_mask_is_shown(qtbot, window
     picture_on_canvas(qtbot, window)
     size = window.panel.size_picker
     assert size.isEnabled() and not size.toolTip()
+    size.set_size(512, 768)  # the artist's choice, shown again once the mask is out of the way
     action(window, "maskRectAction").trigger()
     assert size.isEnabled()  # a mask tool alone paints nothing yet
     drag(window, [(10, 10), (30, 30)])
     qtbot.waitUntil(lambda: size_kept(window))
     assert size.toolTip() == "Generative fill keeps the picture's size (64×64)"
+    assert (size.width_spin.value(), size.height_spin.value()) == (64, 64)  # the picture's, greyed out
+    assert window.panel.common_values()["width"] == 512  # what the form holds is unchanged
 
     show = action(window, "maskShowAction")
     show.trigger()  # hidden: Generate makes whole pictures again
     qtbot.waitUntil(lambda: not size_kept(window))
     assert not size.toolTip()
+    assert (size.width_spin.value(), size.height_spin.value()) == (512, 768)
     show.trigger()
     qtbot.waitUntil(lambda: size_kept(window))
 

@@ -233,14 +233,12 @@ class PromptPanel(QWidget):
 
         info = self.current_model()
         self.init_image_box.set_image(image)
-        width, height = fit_size(image.width, image.height, native_side(info.family) if info else 512)
-        self.width_spin.setValue(width)
-        self.height_spin.setValue(height)
+        self.size_picker.set_size(*fit_size(image.width, image.height, native_side(info.family) if info else 512))
 
     def keep_picture_size(self, size: tuple[int, int] | None) -> None:
         """While Generate repaints a masked picture (``size``: its width and height), the size
-        fields do nothing, and say so; None: they choose the size again."""
-        self.size_picker.setEnabled(size is None)
+        fields show that size greyed out, and say why; None: they choose the size again."""
+        self.size_picker.show_fixed(size)
         self.size_picker.setToolTip("" if size is None else
                                     f"Generative fill keeps the picture's size ({size[0]}×{size[1]})")
 
@@ -351,8 +349,8 @@ class PromptPanel(QWidget):
             "seed": lambda v: self.seed_spin.setValue(-1 if v is None else _in_range(v, 0, MAX_SEED)),
             "steps": lambda v: self.steps_spin.setValue(_in_range(v, 1, MAX_STEPS)),
             "guidance": lambda v: self.guidance_spin.setValue(float(_in_range(v, 0, 50, number=True))),
-            "width": lambda v: self.width_spin.setValue(_in_range(v, 8, MAX_SIDE)),
-            "height": lambda v: self.height_spin.setValue(_in_range(v, 8, MAX_SIDE)),
+            "width": lambda v: self.size_picker.set_side("width", _in_range(v, 8, MAX_SIDE)),
+            "height": lambda v: self.size_picker.set_side("height", _in_range(v, 8, MAX_SIDE)),
             "scheduler": lambda v: self.scheduler_combo.setCurrentText(scheduler_spec(_checked_text(v)).name),
             "batch_size": lambda v: self.batch_spin.setValue(_in_range(v, 1, MAX_BATCH)),
             "strength": self._set_strength,

@@ -98,6 +98,7 @@ class SizePicker(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.family: str | None = None  # whose presets are listed; None before the first model
+        self._chosen: tuple[int, int] | None = None  # the artist's size, while a picture's is shown
         self.combo = named(QComboBox(), "sizePresetCombo", "Size preset")
         self.combo.activated.connect(self._on_preset_chosen)
         self.width_spin = SideSpinBox("widthSpin", "Width")
@@ -122,13 +123,36 @@ class SizePicker(QWidget):
 
     def chosen_size(self) -> tuple[int, int]:
         """(width, height), a side still being typed included, snapped."""
+        if self._chosen is not None:
+            return self._chosen
         self.width_spin.interpretText()
         self.height_spin.interpretText()
         return self.width_spin.value(), self.height_spin.value()
 
     def set_size(self, width: int, height: int) -> None:
+        if self._chosen is not None:  # shown once the picture's size is no longer
+            self._chosen = (snap(width), snap(height))
+            return
         self.width_spin.setValue(width)
         self.height_spin.setValue(height)
+
+    def set_side(self, side: str, value: int) -> None:
+        """Set the "width" or the "height" alone."""
+        width, height = self.chosen_size()
+        self.set_size(value if side == "width" else width, value if side == "height" else height)
+
+    def show_fixed(self, size: tuple[int, int] | None) -> None:
+        """Show ``size`` (a picture's own, which the next request keeps) greyed out, the chosen
+        size kept aside for when it is None again."""
+        if size is None and self._chosen is not None:
+            chosen, self._chosen = self._chosen, None
+            self.set_size(*chosen)
+        elif size is not None:
+            if self._chosen is None:
+                self._chosen = self.chosen_size()
+            self.width_spin.setValue(size[0])
+            self.height_spin.setValue(size[1])
+        self.setEnabled(size is None)
 
     @Slot()
     def swap(self) -> None:
