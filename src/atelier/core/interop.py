@@ -618,24 +618,9 @@ def _from_invokeai_legacy(chunks: dict) -> dict | None:
     data = _json_object(raw)
     image = data.get("image") if data is not None else None
     if isinstance(image, dict):
-        prompt, negative = _invokeai_legacy_prompts(_invokeai_weighted_prompt(image.get("prompt")))
-        sampler = _text(image.get("sampler"))
-        return _compact(
-            {
-                "tool": "invokeai",
-                "prompt": prompt,
-                "negative_prompt": negative,
-                "seed": _as_int(image.get("seed")),
-                "steps": _as_int(image.get("steps")),
-                "guidance": _as_float(image.get("cfg_scale")),
-                "width": _as_int(image.get("width")),
-                "height": _as_int(image.get("height")),
-                "scheduler": _INVOKEAI_LEGACY_SAMPLERS.get(sampler),
-                "sampler_original": sampler,
-                "model": _model(data.get("model_weights") or data.get("model_id"), data.get("model_hash")),
-                "raw": raw,
-            }
-        )
+        settings = {key: image.get(key) for key in ("seed", "steps", "cfg_scale", "width", "height")}
+        return _invokeai_legacy(_invokeai_weighted_prompt(image.get("prompt")), settings, _text(image.get("sampler")),
+                                raw, _model(data.get("model_weights") or data.get("model_id"), data.get("model_hash")))
     return _from_dream(chunks.get(DREAM_KEY))
 
 
@@ -644,20 +629,28 @@ def _from_dream(raw) -> dict | None:
     if match is None:
         return None
     switches = {found["key"]: found["value"] for found in _DREAM_SWITCH.finditer(match["switches"])}
-    prompt, negative = _invokeai_legacy_prompts(match["prompt"])
-    sampler = switches.get("A")
+    settings = {key: switches.get(switch) for key, switch in (("seed", "S"), ("steps", "s"), ("cfg_scale", "C"),
+                                                               ("width", "W"), ("height", "H"))}
+    return _invokeai_legacy(match["prompt"], settings, switches.get("A"), raw)
+
+
+def _invokeai_legacy(prompt_text: str | None, settings: dict, sampler: str | None, raw: str, model=None) -> dict:
+    """The info of InvokeAI 2.x's two forms, from its prompt (the negative in brackets), its
+    settings by ``sd-metadata``'s names, and its sampler's own name."""
+    prompt, negative = _invokeai_legacy_prompts(prompt_text)
     return _compact(
         {
             "tool": "invokeai",
             "prompt": prompt,
             "negative_prompt": negative,
-            "seed": _as_int(switches.get("S")),
-            "steps": _as_int(switches.get("s")),
-            "guidance": _as_float(switches.get("C")),
-            "width": _as_int(switches.get("W")),
-            "height": _as_int(switches.get("H")),
+            "seed": _as_int(settings["seed"]),
+            "steps": _as_int(settings["steps"]),
+            "guidance": _as_float(settings["cfg_scale"]),
+            "width": _as_int(settings["width"]),
+            "height": _as_int(settings["height"]),
             "scheduler": _INVOKEAI_LEGACY_SAMPLERS.get(sampler),
             "sampler_original": sampler,
+            "model": model,
             "raw": raw,
         }
     )
