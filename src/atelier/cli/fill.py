@@ -69,23 +69,12 @@ def _mask(path: Path):
 def _outpainted(init, sides: tuple[int, int, int, int]):
     """(the picture extended by ``sides``, its new area pre-filled from the edge; the mask of
     the new area; the fill mode that continues the edge)."""
-    import io
-
-    import numpy as np
-    from PIL import Image
-
-    from ..core.inpaint import extend
-    from ..core.mask_file import PreparedMask, mask_png
+    from ..core.extension import extended_picture
 
     left, top, right, bottom = sides
     width, height = init.width + left + right, init.height + top + bottom
-    if max(width, height) > MAX_SIDE:
+    if max(width, height) > MAX_SIDE:  # said here in the options' own words
         raise RequestError(f"--outpaint {left},{top},{right},{bottom}: the picture would be {width}x{height}, "
                            f"past the largest side ({MAX_SIDE}); add fewer pixels")
-    with Image.open(io.BytesIO(init.png)) as picture:
-        pixels = np.asarray(picture)
-        mode = picture.mode
-    extended, mask = extend(pixels, left, top, right, bottom)
-    out = io.BytesIO()
-    Image.fromarray(extended, mode).save(out, format="PNG", compress_level=6)
-    return out.getvalue(), PreparedMask(mask_png(mask), mask), "expand"
+    made = extended_picture(init.png, sides)
+    return made.png, made.mask, "expand"

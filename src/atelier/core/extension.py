@@ -23,12 +23,17 @@ NO_EXTENSION: Sides = (0, 0, 0, 0)
 @dataclass(frozen=True)
 class ExtendedPicture:
     """A picture extended by some sides: ``png`` with its new area pre-filled from the edges it
-    continues, ``mask_png`` white over the new area, black over the original."""
+    continues, ``mask`` (a mask_file.PreparedMask) white over the new area, black over the
+    original."""
 
     png: bytes
-    mask_png: bytes
+    mask: object
     width: int
     height: int
+
+    @property
+    def mask_png(self) -> bytes:
+        return self.mask.png
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,7 @@ def extended_picture(data: bytes, sides: Sides) -> ExtendedPicture:
     from PIL import Image, UnidentifiedImageError
 
     from .inpaint import extend
-    from .mask_file import mask_png
+    from .mask_file import PreparedMask, mask_png
 
     try:
         with Image.open(io.BytesIO(data)) as image:
@@ -106,7 +111,7 @@ def extended_picture(data: bytes, sides: Sides) -> ExtendedPicture:
     extended, mask = extend(pixels, *sides)
     out = io.BytesIO()
     Image.fromarray(extended, mode).save(out, format="PNG", compress_level=6)
-    return ExtendedPicture(out.getvalue(), mask_png(mask), width, height)
+    return ExtendedPicture(out.getvalue(), PreparedMask(mask_png(mask), mask), width, height)
 
 
 def _up_to_8(value: int) -> int:

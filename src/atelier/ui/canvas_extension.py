@@ -195,20 +195,8 @@ class CanvasExtension(QObject):
 
     def _queue(self, stored, values: dict, info, source_id: str) -> None:
         """Queue the inpaint of ``stored`` (a core.extension.StoredExtension) as the panel said."""
-        from ..core.tasks import InpaintRequest
-
-        fields = {key: values[key] for key in ("prompt", "negative_prompt", "seed", "steps", "guidance",
-                                               "scheduler", "batch_size")}
-        window = self.window
-        try:
-            request = InpaintRequest(**fields, init_image=stored.init_image, mask=stored.mask, width=stored.width,
-                                     height=stored.height, fill_mode="expand",
-                                     generation_side=window.mask_tools.generation_side)
-        except RequestError as exc:
-            window.panel.set_message(str(exc), True)
-            return
-        window.panel.remember_prompt(request.prompt)
-        window.generation.queue(request, info, source=source_id)
+        self.window.queue_fill(values, info, source_id, init_image=stored.init_image, mask=stored.mask,
+                               width=stored.width, height=stored.height, fill_mode="expand")
 
     # ----- the canvas ----------------------------------------------------------------------------
     @Slot(object)

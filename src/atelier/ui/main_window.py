@@ -333,26 +333,31 @@ class MainWindow(QMainWindow):
         raster = layer.document.raster.copy()  # as it is now: painting on goes into the next one
 
         def queue(image, mask: str) -> None:
-            from ..core.tasks import InpaintRequest
-
             if (image.width, image.height) != (raster.shape[1], raster.shape[0]):
                 self._show_message("The picture changed size under its mask; paint the mask again.", error=True)
                 return
-            fields = {key: values[key] for key in ("prompt", "negative_prompt", "seed", "steps", "guidance",
-                                                   "scheduler", "batch_size")}
-            try:
-                request = InpaintRequest(**fields, init_image=image.asset, mask=mask, width=image.width,
-                                         height=image.height, fill_mode=fill_mode,
-                                         generation_side=self.mask_tools.generation_side, **advanced)
-            except RequestError as exc:
-                self._show_message(str(exc), error=True)
-                return
-            self.panel.remember_prompt(request.prompt)
-            self.generation.queue(request, info, source=source_id)
+            self.queue_fill(values, info, source_id, init_image=image.asset, mask=mask, width=image.width,
+                            height=image.height, fill_mode=fill_mode, **advanced)
 
         self.project_controller.store_mask(raster, lambda mask: self.project_controller.prepare_init_image(
             lambda image: queue(image, mask), output_id=source_id))
         return True
+
+    def queue_fill(self, values: dict, info, source_id: str, **fill) -> None:
+        """Queue a generative fill of ``source_id`` (masked painting, an extended canvas): the
+        prompt panel's prompt and sampling (``values``, as the panel had them when Generate was
+        pressed) and the fill's own fields; what is wrong with them is said in one line."""
+        from ..core.tasks import InpaintRequest
+
+        prompting = {key: values[key] for key in ("prompt", "negative_prompt", "seed", "steps", "guidance",
+                                                  "scheduler", "batch_size")}
+        try:
+            request = InpaintRequest(**prompting, generation_side=self.mask_tools.generation_side, **fill)
+        except RequestError as exc:
+            self._show_message(str(exc), error=True)
+            return
+        self.panel.remember_prompt(request.prompt)
+        self.generation.queue(request, info, source=source_id)
 
     @Slot()
     def _escape(self) -> None:
