@@ -4,8 +4,8 @@ xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python scripts/screenshot_exten
 
 import sys
 
-from screenshot import open_window_on_tiny_model, run, save_and_quit
-from screenshot_mask import landscape
+from screenshot import open_window_on_tiny_model, save_and_quit
+from screenshot_mask import run_on_landscape
 
 
 def main() -> int:
@@ -14,7 +14,6 @@ def main() -> int:
     from PySide6.QtTest import QTest
 
     app, window = open_window_on_tiny_model()
-    state = {"stage": "paste"}
 
     def drag_right_handle() -> None:
         """Hold the right handle and drag it out, as an artist would (not released yet)."""
@@ -25,22 +24,15 @@ def main() -> int:
         QTest.mouseMove(viewport, (start + end) / 2)
         QTest.mouseMove(viewport, end)
 
-    def step():
-        stage = state["stage"]
-        if stage == "paste" and window.project_controller.project is not None:
-            window.import_pasted_image(landscape())
-            state["stage"] = "extend"
-        elif stage == "extend" and window.canvas.image_size() == (768, 512) \
-                and window.project_controller.current_output_id is not None:
-            window.panel.prompt_edit.setPlainText("the lake shore goes on, pine trees, evening light")
-            window.findChild(QAction, "extendWithHandlesAction").trigger()
-            window.canvas_extension.set_sides((96, 0, 96, 0))  # the left side dragged out already
-            QTimer.singleShot(200, drag_right_handle)
-            QTimer.singleShot(900, lambda: save_and_quit(app, window, "extend.png"))  # thumbnails arrive first
-            return
-        QTimer.singleShot(100, step)
+    def scene() -> bool:
+        window.panel.prompt_edit.setPlainText("the lake shore goes on, pine trees, evening light")
+        window.findChild(QAction, "extendWithHandlesAction").trigger()
+        window.canvas_extension.set_sides((96, 0, 96, 0))  # the left side dragged out already
+        QTimer.singleShot(200, drag_right_handle)
+        QTimer.singleShot(900, lambda: save_and_quit(app, window, "extend.png"))  # thumbnails arrive first
+        return True
 
-    return run(app, window, step)
+    return run_on_landscape(app, window, scene)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@ xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python scripts/screenshot_fill_
 import sys
 from pathlib import Path
 
-from screenshot import ROOT, open_window_on_tiny_model, run
-from screenshot_mask import landscape
+from screenshot import ROOT, open_window_on_tiny_model
+from screenshot_mask import run_on_landscape, trace
 
 
 def save_screen_and_quit(app, window, name: str) -> None:
@@ -21,42 +21,29 @@ def save_screen_and_quit(app, window, name: str) -> None:
 
 
 def main() -> int:
-    from PySide6.QtCore import QPointF, QTimer
+    from PySide6.QtCore import QTimer
 
     app, window = open_window_on_tiny_model()
-    state = {"stage": "paste"}
 
-    def step():
-        stage = state["stage"]
-        if stage == "paste" and window.project_controller.project is not None:
-            window.import_pasted_image(landscape())
-            state["stage"] = "paint"
-        elif stage == "paint" and window.canvas.image_size() == (768, 512) \
-                and window.project_controller.current_output_id is not None:
-            window.panel.prompt_edit.setPlainText("snowy mountains under a starry night sky")
-            window.mask_tools.actions["maskLassoAction"].trigger()
-            layer = window.canvas.mask_layer
-            # The subject to keep: the sun and the water below the hills.
-            outline = [(0, 370), (768, 370), (768, 512), (0, 512)]
-            layer.press(QPointF(*outline[0]), erase=False)
-            for point in outline[1:]:
-                layer.move(QPointF(*point))
-            layer.release(QPointF(*outline[-1]))
-            window.mask_tools.actions["maskBrushAction"].trigger()
-            layer.set_brush_size(96)
-            layer.press(QPointF(515, 165), erase=False)
-            layer.release(QPointF(515, 165))
-            combo = window.mask_tools.fill_mode_combo
-            combo.setCurrentIndex(combo.findData("replace"))
-            window.mask_tools.show_advanced()
-            panel = window.mask_tools.advanced_panel
-            panel.spins["padding"].setValue(64)
-            panel.colour_match.setChecked(False)
-            QTimer.singleShot(800, lambda: save_screen_and_quit(app, window, "fill-advanced.png"))
-            return
-        QTimer.singleShot(100, step)
+    def scene() -> bool:
+        window.panel.prompt_edit.setPlainText("snowy mountains under a starry night sky")
+        window.mask_tools.actions["maskLassoAction"].trigger()
+        layer = window.canvas.mask_layer
+        # The subject to keep: the sun and the water below the hills.
+        trace(layer, [(0, 370), (768, 370), (768, 512), (0, 512)])
+        window.mask_tools.actions["maskBrushAction"].trigger()
+        layer.set_brush_size(96)
+        trace(layer, [(515, 165)])
+        combo = window.mask_tools.fill_mode_combo
+        combo.setCurrentIndex(combo.findData("replace"))
+        window.mask_tools.show_advanced()
+        panel = window.mask_tools.advanced_panel
+        panel.spins["padding"].setValue(64)
+        panel.colour_match.setChecked(False)
+        QTimer.singleShot(800, lambda: save_screen_and_quit(app, window, "fill-advanced.png"))
+        return True
 
-    return run(app, window, step)
+    return run_on_landscape(app, window, scene)
 
 
 if __name__ == "__main__":

@@ -29,43 +29,57 @@ def landscape(width: int = 768, height: int = 512):
     return QImage(data, width, height, width * 3, QImage.Format.Format_RGB888).copy()
 
 
-def main() -> int:
-    from PySide6.QtCore import QPointF, QTimer
+def trace(layer, points) -> None:
+    """One stroke or selection of the mask's current tool through ``points`` (image pixels)."""
+    from PySide6.QtCore import QPointF
 
-    app, window = open_window_on_tiny_model()
-    state = {"stage": "paste"}
+    layer.press(QPointF(*points[0]), erase=False)
+    for point in points[1:]:
+        layer.move(QPointF(*point))
+    layer.release(QPointF(*points[-1]))
+
+
+def run_on_landscape(app, window, scene) -> int:
+    """Run the app with the landscape pasted into the project and shown on the canvas, then
+    ``scene()`` polled every 100 ms until it returns True (it has arranged the save and quit)."""
+    from PySide6.QtCore import QTimer
+
+    state = {"pasted": False}
 
     def step():
-        stage = state["stage"]
-        if stage == "paste" and window.project_controller.project is not None:
-            window.import_pasted_image(landscape())
-            state["stage"] = "paint"
-        elif stage == "paint" and window.canvas.image_size() == (768, 512) \
-                and window.project_controller.current_output_id is not None:
-            window.panel.prompt_edit.setPlainText("a small wooden sailing boat on the lake, evening light")
-            window.mask_tools.actions["maskBrushAction"].trigger()
-            layer = window.canvas.mask_layer
-            layer.set_brush_size(70)
-            # A boat on the water: two strokes, as an artist would scribble the area.
-            for path in ([(250, 420), (300, 405), (360, 400), (420, 405), (470, 420)],
-                         [(300, 440), (350, 455), (420, 450), (440, 430)]):
-                layer.press(QPointF(*path[0]), erase=False)
-                for point in path[1:]:
-                    layer.move(QPointF(*point))
-                layer.release(QPointF(*path[-1]))
-            window.mask_tools.actions["maskLassoAction"].trigger()  # a mast and sail above it
-            outline = [(345, 402), (352, 300), (410, 395)]
-            layer.press(QPointF(*outline[0]), erase=False)
-            for point in outline[1:]:
-                layer.move(QPointF(*point))
-            layer.release(QPointF(*outline[-1]))
-            window.mask_tools.actions["maskBrushAction"].trigger()
-            window.mask_tools.fill_mode_combo.setCurrentIndex(2)  # Add object
-            QTimer.singleShot(800, lambda: save_and_quit(app, window, "mask.png"))  # thumbnails arrive first
-            return
+        if not state["pasted"]:
+            if window.project_controller.project is not None and window.panel.model_combo.isEnabled():
+                window.import_pasted_image(landscape())
+                state["pasted"] = True
+        elif window.canvas.image_size() == (768, 512) and window.project_controller.current_output_id is not None:
+            if scene():
+                return
         QTimer.singleShot(100, step)
 
     return run(app, window, step)
+
+
+def main() -> int:
+    from PySide6.QtCore import QTimer
+
+    app, window = open_window_on_tiny_model()
+
+    def scene() -> bool:
+        window.panel.prompt_edit.setPlainText("a small wooden sailing boat on the lake, evening light")
+        window.mask_tools.actions["maskBrushAction"].trigger()
+        layer = window.canvas.mask_layer
+        layer.set_brush_size(70)
+        # A boat on the water: two strokes, as an artist would scribble the area.
+        trace(layer, [(250, 420), (300, 405), (360, 400), (420, 405), (470, 420)])
+        trace(layer, [(300, 440), (350, 455), (420, 450), (440, 430)])
+        window.mask_tools.actions["maskLassoAction"].trigger()  # a mast and sail above it
+        trace(layer, [(345, 402), (352, 300), (410, 395)])
+        window.mask_tools.actions["maskBrushAction"].trigger()
+        window.mask_tools.fill_mode_combo.setCurrentIndex(2)  # Add object
+        QTimer.singleShot(800, lambda: save_and_quit(app, window, "mask.png"))  # thumbnails arrive first
+        return True
+
+    return run_on_landscape(app, window, scene)
 
 
 if __name__ == "__main__":
