@@ -29,6 +29,9 @@ screenshot: $(VENV)/.installed-dev
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_info.py
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_gallery.py
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_mask.py
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_fill_advanced.py
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_fill_review.py
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_extend.py
 
 system-deps:
 	@bash scripts/system-deps.sh
