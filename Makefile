@@ -7,6 +7,8 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 # GPU users: point this at PyTorch's CUDA package index (see README, "GPU").
 TORCH_INDEX_URL ?=
 TORCH_SPEC := $(shell grep -E '^torch==' constraints.txt)
+# spandrel without its torchvision requirement (pyproject.toml says why).
+SPANDREL_SPEC := $(shell grep -E '^spandrel==' constraints.txt)
 VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' src/atelier/__init__.py)
 ARCHIVE := dist/Atelier-$(VERSION)-linux-$(shell uname -m).tar.zst
 
@@ -32,6 +34,8 @@ screenshot: $(VENV)/.installed-dev
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_fill_advanced.py
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_fill_review.py
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_extend.py
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_remove_background.py
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_upscale.py
 
 system-deps:
 	@bash scripts/system-deps.sh
@@ -63,6 +67,7 @@ $(VENV)/.installed: $(VENV)/.created pyproject.toml constraints.txt
 	@bash scripts/system-deps.sh
 	$(PIP) install $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL)) "$(TORCH_SPEC)"
 	$(PIP) install -c constraints.txt -e .
+	$(PIP) install -c constraints.txt --no-deps "$(SPANDREL_SPEC)"
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed

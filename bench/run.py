@@ -47,6 +47,7 @@ BENCHMARKS = [
     ("audio-waveform", ["bench_sound.py", "waveform"], 180),
     ("audio-playback", ["bench_sound.py", "playback"], 300),
     ("painting", ["bench_painting.py"], 240),
+    ("upscale", ["bench_upscale.py"], 400),
 ]
 
 

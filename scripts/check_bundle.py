@@ -1,7 +1,7 @@
 """Checks on a built bundle, for CI and for whoever builds one: its size, that a CPU build
 carries no CUDA/NVIDIA libraries, and (optionally) that two PNGs have identical pixels.
 
-    python scripts/check_bundle.py dist/Atelier [--max-mb 750] [--same-pixels A.png B.png]
+    python scripts/check_bundle.py dist/Atelier [--max-mb 800] [--same-pixels A.png B.png]
 """
 
 import argparse
@@ -21,7 +21,9 @@ def bundle_size(folder: Path) -> int:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("bundle", type=Path)
-    parser.add_argument("--max-mb", type=float, default=750)
+    # 750 MiB until background removal brought onnxruntime's 35 MiB runtime (README, "Building
+    # the app"): nothing left to trim is worth a working part of the app.
+    parser.add_argument("--max-mb", type=float, default=800)
     parser.add_argument("--same-pixels", nargs=2, type=Path, metavar=("A", "B"))
     args = parser.parse_args(argv)
     failures = []

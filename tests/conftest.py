@@ -139,6 +139,8 @@ def user_home(tmp_path, monkeypatch) -> Path:
         monkeypatch.setenv(name, str(tmp_path / name.lower()))
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf" / "hub"))
+    monkeypatch.setenv("U2NET_HOME", str(tmp_path / "u2net"))
+    monkeypatch.setenv("REMBG_HOME", str(tmp_path / "rembg"))
     return tmp_path
 
 

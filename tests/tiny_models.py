@@ -424,3 +424,60 @@ def with_pickle_weights(model_dir: Path, folder: Path, component: str = "unet") 
         torch.save(load_file(weights), weights.with_suffix(".bin"))
         weights.unlink()
     return folder
+
+
+def build_sd_upscale(folder: Path, seed: int = 0) -> Path:
+    """Save a tiny StableDiffusionUpscalePipeline (the SD x4 upscaler's layout) to ``folder``;
+    return it. Its UNet reads the noisy latents (4) beside the low-resolution picture (3) and
+    takes the noise level as a class label; its three-level VAE decodes latents the picture's
+    size into a picture 4 times larger."""
+    from diffusers import (
+        AutoencoderKL,
+        DDIMScheduler,
+        DDPMScheduler,
+        StableDiffusionUpscalePipeline,
+        UNet2DConditionModel,
+    )
+    from transformers import CLIPTextModel
+
+    torch.manual_seed(seed)
+    unet = UNet2DConditionModel(
+        block_out_channels=(16, 16, 32),
+        layers_per_block=1,
+        sample_size=32,
+        in_channels=7,
+        out_channels=4,
+        # Attention only at the coarsest level: a 128 px tile is a 128 x 128 latent.
+        down_block_types=("DownBlock2D", "DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D", "UpBlock2D"),
+        cross_attention_dim=32,
+        norm_num_groups=8,
+        num_class_embeds=1000,
+    )
+    vae = AutoencoderKL(
+        block_out_channels=[8, 16, 16],
+        in_channels=3,
+        out_channels=3,
+        down_block_types=["DownEncoderBlock2D"] * 3,
+        up_block_types=["UpDecoderBlock2D"] * 3,
+        latent_channels=4,
+        norm_num_groups=8,
+        mid_block_add_attention=False,
+        scaling_factor=0.08333,  # the x4 upscaler's; the pipeline rewrites any other value
+    )
+    tokenizer = _clip_tokenizer()
+    pipe = StableDiffusionUpscalePipeline(
+        vae=vae,
+        text_encoder=CLIPTextModel(_clip_text_config(tokenizer)),
+        tokenizer=tokenizer,
+        unet=unet,
+        low_res_scheduler=DDPMScheduler(num_train_timesteps=1000),
+        scheduler=DDIMScheduler(**_SD_BETAS, clip_sample=False, set_alpha_to_one=False, steps_offset=1),
+        safety_checker=None,
+        feature_extractor=None,
+        watermarker=None,
+        max_noise_level=350,
+    )
+    folder = Path(folder)
+    pipe.save_pretrained(folder, safe_serialization=True)
+    return folder

@@ -43,6 +43,15 @@ def hf_hub_cache() -> Path:
     return base / "huggingface" / "hub"
 
 
+def rembg_dirs() -> list[Path]:
+    """Where rembg keeps the background-removal models it fetched: ``$U2NET_HOME`` (default
+    ``~/.u2net``) and ``$REMBG_HOME/models`` (default ``~/.rembg/models``). Atelier only reads them."""
+    u2net = os.environ.get("U2NET_HOME")
+    rembg = os.environ.get("REMBG_HOME")
+    return [Path(u2net).expanduser() if u2net else Path.home() / ".u2net",
+            (Path(rembg).expanduser() if rembg else Path.home() / ".rembg") / "models"]
+
+
 def shown(path: Path) -> str:
     """A path as a person reads it: "~/Pictures/work" under the home folder, else whole."""
     path, home = Path(path), Path.home()

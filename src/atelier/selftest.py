@@ -53,6 +53,9 @@ def run(image_out: Path | None = None, debug: bool = False) -> int:
                 stage = "making an image from that image in the engine process"
                 _image_to_image(host, info, png, EngineOptions(device="cpu"))
 
+                stage = "upscaling and removing a background in the engine process"
+                _edits(host, Path(tmp), png, EngineOptions(device="cpu"))
+
                 stage = "making a sound in the engine process"
                 _sound(host, Path(tmp), EngineOptions(device="cpu"))
             finally:
@@ -71,7 +74,7 @@ def run(image_out: Path | None = None, debug: bool = False) -> int:
     frozen = "frozen" if getattr(sys, "frozen", False) else "from source"
     print(
         f"Atelier {__version__} selftest: ok; model loaded in {load_seconds:.1f} s, {REQUEST.width}x{REQUEST.height} "
-        f"image in {gen_seconds:.1f} s on cpu, one from it and a sound (torch {version}, {frozen}, Python {platform.python_version()}), "
+        f"image in {gen_seconds:.1f} s on cpu, one from it, upscaled, its background removed, and a sound (torch {version}, {frozen}, Python {platform.python_version()}), "
         f"project saved and reopened; {time.perf_counter() - started:.1f} s in all"
     )
     return 0
@@ -93,6 +96,38 @@ def _image_to_image(host, info, png: bytes, options) -> None:
     host.run(EngineJob(info, request, {name: png}), options, lambda event: isinstance(event, Artifact) and made.append(event))
     if len(made) != 1 or made[0].recipe.inputs != {"init_image": name}:
         raise AtelierError(f"expected 1 image made from the first, got {len(made)}")
+
+
+def _edits(host, tmp: Path, png: bytes, options) -> None:
+    """The image upscaled by a sample upscaler file (spandrel, tiled) and with its background
+    removed by the sample ONNX model (onnxruntime): both libraries must be in the app."""
+    import hashlib
+    import io
+
+    from PIL import Image
+
+    from . import paths
+    from .core.project_io import asset_name
+    from .core.tasks import RemoveBackgroundRequest, UpscaleRequest
+    from .engine import registry
+    from .engine.events import Artifact
+    from .engine.runner import EngineJob
+    from .engine.sample_model import build_sample_upscaler
+
+    name = asset_name(hashlib.sha256(png).hexdigest(), "png")
+    upscaler = registry.inspect_upscaler(build_sample_upscaler(tmp / "ESRGAN" / "sample-2x.safetensors"))
+    matte = registry.inspect_matting(paths.resource_path("sample-models", "u2netp-sample.onnx"))
+    jobs = [(upscaler, UpscaleRequest(image=name, upscaler=upscaler.id, scale=2, tile=64, overlap=8),
+             (REQUEST.width * 2, REQUEST.height * 2), "RGB"),
+            (matte, RemoveBackgroundRequest(image=name), (REQUEST.width, REQUEST.height), "RGBA")]
+    for info, request, size, mode in jobs:
+        made = []
+        host.run(EngineJob(info, request, {name: png}), options,
+                 lambda event: isinstance(event, Artifact) and made.append(event))
+        picture = Image.open(io.BytesIO(made[0].data)) if len(made) == 1 else None
+        if picture is None or (picture.size, picture.mode) != (size, mode):
+            raise AtelierError(f"expected one {size[0]}x{size[1]} {mode} picture from {request.task}, got "
+                               f"{[(p.size, p.mode) for p in [picture] if p]}")
 
 
 def _sound(host, tmp: Path, options) -> None:

@@ -11,10 +11,12 @@ from atelier.core.tasks import (
     ImageToImageRequest,
     InpaintRequest,
     MusicRequest,
+    RemoveBackgroundRequest,
     SongRequest,
     TextToAudioRequest,
     TextToImageRequest,
     UnknownRequest,
+    UpscaleRequest,
     request_from_dict,
     task_names,
 )
@@ -35,6 +37,9 @@ EXAMPLES = {
                                           strength=0.3, seed=5),
     "music": MusicRequest(prompt="lo-fi piano", seconds=45, guidance=4.0, temperature=0.9, top_k=200,
                           melody="assets/" + "cd" * 32 + ".wav"),
+    "upscale": UpscaleRequest(image=ASSET, upscaler="4x-UltraSharp", scale=4, tile=256, overlap=16, refine=True,
+                              refine_model="sd15", refine_strength=0.25, prompt="crisp", seed=8, steps=12),
+    "remove-background": RemoveBackgroundRequest(image=ASSET, background="colour", colour="#12abEF", edges="guided"),
     "song": SongRequest(prompt="pop, female vocal", lyrics="[verse]\nhello", seconds=90, bpm=120, key="A minor",
                         time_signature="4", language="fr", steps=30),
 }
@@ -147,3 +152,22 @@ def test_inpaint_fields_are_checked_in_one_line(change, message):
     with pytest.raises(RequestError) as caught:
         InpaintRequest(**{**values, **change})
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"scale": 1}, "scale"), ({"scale": 9}, "scale"), ({"tile": 32}, "tile"), ({"overlap": 200}, "overlap"),
+    ({"upscaler": ""}, "upscaler"), ({"refine": True}, "refine"), ({"refine_strength": 1.5}, "strength"),
+    ({"batch_size": 2}, "batch")])
+def test_an_upscale_out_of_range_is_refused_naming_the_field(changes, field):
+    with pytest.raises(RequestError) as refused:
+        UpscaleRequest(image=ASSET, **changes)
+    assert str(refused.value).startswith(field) and "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"background": "checkers"}, "background"), ({"edges": "sharp"}, "edges"), ({"colour": "white"}, "colour"),
+    ({"colour": "#12345g"}, "colour"), ({"image": "photo.png"}, "image")])
+def test_a_background_removal_out_of_range_is_refused_naming_the_field(changes, field):
+    with pytest.raises(RequestError) as refused:
+        RemoveBackgroundRequest(**{"image": ASSET, **changes})
+    assert str(refused.value).startswith(field) and "\n" not in str(refused.value)

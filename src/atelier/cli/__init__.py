@@ -20,7 +20,7 @@ from ..core.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
 from ..core.limits import FILL_MODES
 from ..settings import DEVICES, Settings
 
-COMMANDS = ("generate", "models", "project", "audio", "install-desktop")
+COMMANDS = ("generate", "models", "project", "audio", "remove-background", "upscale", "install-desktop")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -108,6 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     audio.add_parser(commands)
 
+    from . import matting
+
+    matting.add_parser(commands)
+
+    from . import upscale
+
+    upscale.add_parser(commands)
+
     project = commands.add_parser("project", help="inspect, export or add to a .atelier project")
     actions = project.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
     info = actions.add_parser("info", help="format version, entries and outputs")
@@ -141,6 +149,14 @@ def main(argv: list[str] | None = None) -> int:
             from . import audio
 
             return audio.run(args)
+        if args.command == "remove-background":
+            from . import matting
+
+            return matting.run(args)
+        if args.command == "upscale":
+            from . import upscale
+
+            return upscale.run(args)
         if args.command == "install-desktop":
             return _install_desktop(args)
         build_parser().print_help()
@@ -189,17 +205,43 @@ def _models(args) -> int:
     result = registry.scan(Settings.load().model_folders)
     for problem in result.problems:
         print(f"atelier: warning: {_printable(problem)}", file=sys.stderr)
+    listed = [{**m.to_dict(), **_model_details(m)} for m in result.models]
     if args.json:
-        print(json.dumps([m.to_dict() for m in result.models], indent=2))
+        print(json.dumps(listed, indent=2))
         return 0
     if not result.models:
         print("No models found. Put diffusers model folders in", paths.models_dir(), file=sys.stderr)
         return 0
-    for m in result.models:
+    for m, details in zip(result.models, listed, strict=True):
         # One line per model, one tab between fields, whatever the folder names hold.
-        fields = (m.id, m.kind, m.family, f"{m.size_bytes / 1e9:.2f} GB", str(m.path))
+        family = details.get("architecture") or m.family
+        if details.get("scale"):
+            family = f"{family} {details['scale']}x"
+        fields = (m.id, m.kind, family, f"{m.size_bytes / 1e9:.2f} GB", str(m.path))
         print("\t".join(_printable(field) for field in fields))
     return 0
+
+
+def _model_details(info) -> dict:
+    """What the list adds for an upscaler (its architecture and scale, which spandrel finds when
+    the file loads) and a background-removal model (its input side)."""
+    if info.kind == "upscaler" and info.format == "single-file":
+        from ..engine.upscalers import describe
+
+        try:
+            architecture, scale = describe(info.path)
+        except AtelierError as exc:
+            print(f"atelier: warning: {_printable(str(exc))}", file=sys.stderr)
+            return {"architecture": "unreadable", "scale": None}
+        return {"architecture": architecture, "scale": scale}
+    if info.kind == "upscaler":
+        return {"architecture": "Stable Diffusion x4 upscaler", "scale": 4}
+    if info.kind == "matting":
+        from ..engine.matting_families import BY_NAME
+
+        family = BY_NAME.get(info.family)
+        return {"architecture": family.label if family else "unknown", "input_side": family.side if family else None}
+    return {}
 
 
 def _printable(text: str) -> str:
@@ -370,16 +412,18 @@ def _request(args, info, init):
                                      init_image=asset_name(hashlib.sha256(init.png).hexdigest(), "png"), **values)
 
 
-def run_with_progress(info, request, inputs: dict, device: str, on_artifact) -> None:
+def run_with_progress(info, request, inputs: dict, device: str, on_artifact, extra_models=None) -> None:
     """Run one job in the engine process with a progress bar on stderr. Each finished output
-    goes to ``on_artifact(artifact, say)`` at once; ``say`` prints a line above the bar."""
+    goes to ``on_artifact(artifact, say)`` at once; ``say`` prints a line above the bar.
+    ``extra_models``: the job's models besides ``info``, by id (the one that refines an upscale)."""
     from tqdm import tqdm
 
     from ..engine.events import Artifact, EngineOptions, Progress, Status
     from ..engine.host import EngineHost
     from ..engine.runner import EngineJob
 
-    print(f"Loading {_printable(info.id)} ...", file=sys.stderr)
+    if info is not None:  # None: a task that needs no model (a Lanczos upscale)
+        print(f"Loading {_printable(info.id)} ...", file=sys.stderr)
     bar = tqdm(total=request.steps_per_image * request.images, unit="step", file=sys.stderr, dynamic_ncols=True)
 
     def say(line: str) -> None:
@@ -397,7 +441,7 @@ def run_with_progress(info, request, inputs: dict, device: str, on_artifact) -> 
 
     host = EngineHost()
     try:
-        host.run(EngineJob(info, request, inputs), EngineOptions(device=device), on_event)
+        host.run(EngineJob(info, request, inputs, extra_models or {}), EngineOptions(device=device), on_event)
     finally:
         bar.close()
         host.shutdown()

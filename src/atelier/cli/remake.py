@@ -16,7 +16,8 @@ from ..settings import Settings
 
 
 # The input roles a picture on the command line can supply to --from: its option, and its name.
-_OPTIONS = {"init_image": ("init_image", "an init image"), "mask": ("mask", "a mask")}
+_OPTIONS = {"init_image": ("init_image", "an init image"), "mask": ("mask", "a mask"),
+            "image": ("init_image", "a picture")}  # the picture an upscale enlarged
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def remake(args) -> int:
     request = original.recipe.to_request()
     inputs = dict(original.inputs)
     for role, name in request.inputs.items():
-        given = getattr(args, role, None) if role in _OPTIONS else None
+        given = getattr(args, _OPTIONS[role][0], None) if role in _OPTIONS else None
         if name not in inputs and given is not None:
             inputs[name] = _supplied_input(given, name, role)
     missing = [(role, name) for role, name in request.inputs.items() if name not in inputs]
@@ -56,7 +57,7 @@ def remake(args) -> int:
 
     remade = []
     run_with_progress(info, request, inputs, args.device or settings.device,
-                      lambda artifact, _say: remade.append(artifact))
+                      lambda artifact, _say: remade.append(artifact), extra_models=_extra_models(request, settings))
     [artifact] = remade
     if args.out is not None:
         from ..core.atomic import atomic_write_bytes
@@ -142,6 +143,8 @@ def _model(args, recipe: Recipe, settings):
     from ..engine.fingerprint import model_fingerprint
     from ..engine.recipe_model import find_recipe_model
 
+    if args.model is None and recipe.task == "upscale":
+        return _upscaler(recipe.model, settings)
     if args.model is None:
         return find_recipe_model(recipe.model, settings.model_folders)
     info = registry.resolve(args.model, settings.model_folders)
@@ -153,3 +156,31 @@ def _model(args, recipe: Recipe, settings):
         print(f"atelier: warning: --model {args.model} is not the model that made this output "
               f"({recipe.model.name}); the pixels will differ", file=sys.stderr)
     return info
+
+
+def _upscaler(ref, settings):
+    """An upscale's model: none for a Lanczos resize; the upscaler file at the recipe's path if
+    its weights are the same; else one found by fingerprint among the models here."""
+    from ..engine import registry
+    from ..engine.fingerprint import model_fingerprint
+    from ..engine.recipe_model import find_recipe_model
+
+    if ref.family == "lanczos":
+        return None
+    path = Path(ref.path)
+    if path.is_file() and model_fingerprint(path) == ref.fingerprint:
+        return registry.inspect_upscaler(path)
+    return find_recipe_model(ref, settings.model_folders)
+
+
+def _extra_models(request, settings) -> dict:
+    """The models a job uses besides its own, by id: an upscale's refine model."""
+    if not getattr(request, "refine", False):
+        return {}
+    from ..engine import registry
+
+    try:
+        return {request.refine_model: registry.resolve(request.refine_model, settings.model_folders)}
+    except ModelError:
+        raise ModelError(f"the model that refined this output ({request.refine_model}) is not among the models "
+                         "on this machine; put it in a model folder (see 'atelier models')") from None

@@ -54,6 +54,8 @@ class Job:
     message: str = ""
     reproduce_of: str | None = None  # an output id: make it again and compare, don't add to history
     source: str | None = None  # an output id: what this job starts from (a variation's), linked in the history
+    # Models it uses besides its own, by id (an upscale's refining model): the engine's ModelInfos.
+    extra_models: dict = field(default_factory=dict)
 
     def move(self, state: JobState, message: str = "") -> None:
         if state not in _MOVES.get(self.state, set()):
@@ -66,7 +68,8 @@ class Job:
         a failed or cancelled one, which itself stays as it ended."""
         if not self.state.retryable:
             raise ValueError(f"job {self.id[:8]} is {self.state.value}: only a failed or cancelled job is retried")
-        return Job(self.request, self.model_id, self.model_name, reproduce_of=self.reproduce_of, source=self.source)
+        return Job(self.request, self.model_id, self.model_name, reproduce_of=self.reproduce_of, source=self.source,
+                   extra_models=self.extra_models)
 
     @property
     def eta(self) -> float | None:
@@ -81,10 +84,20 @@ class Job:
         """What sets this job apart from a plain request, if anything: the output it remakes
         (by its seed), or what it makes from another output (variations, a generative fill)."""
         if self.reproduce_of is not None:
-            return f"Reproduce · seed {self.request.seed}"
+            seed = getattr(self.request, "seed", None)  # an upscale or a removed background may draw no noise
+            return "Reproduce" if seed is None else f"Reproduce · seed {seed}"
         if self.source is not None:
             return self.request.made_from_label
         return ""
+
+    @property
+    def headline(self) -> str:
+        """The first words of the job's row: its prompt on one line; for one without (an upscale,
+        a removed background), what it makes of its source."""
+        prompt = getattr(self.request, "prompt", "").replace("\n", " ").strip()
+        if prompt:
+            return prompt
+        return self.request.made_from_label if self.source is not None else "(no prompt)"
 
     def progress(self) -> tuple[str, str]:
         """Where the running job stands and the time it has left, e.g. ("image 2/3 · step 4/20",
@@ -94,7 +107,7 @@ class Job:
         images = self.request.images
         per_image = max(1, self.total // images)
         index = min(max(self.step - 1, 0) // per_image, images - 1)
-        where = f"step {self.step - index * per_image}/{per_image}"
+        where = f"{self.request.progress_unit} {self.step - index * per_image}/{per_image}"
         if images > 1:
             noun = "sound" if self.request.kind == "audio" else "image"
             where = f"{noun} {index + 1}/{images} · {where}"

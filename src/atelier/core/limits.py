@@ -12,3 +12,13 @@ VARIATION_STRENGTHS = {"subtle": 0.5, "strong": 0.85}
 # What generative fill starts the painted area from (see tasks.InpaintRequest); in "replace" the
 # mask marks the subject to keep and everything else is repainted.
 FILL_MODES = ("fill", "expand", "add", "remove", "replace")
+# Upscaling: the longest side an upscaled picture may have (its tiles are blended in memory:
+# 8192 x 8192 takes about 1 GB), and the scales offered.
+MAX_UPSCALED_SIDE = 8192
+UPSCALE_FACTORS = (2, 4)
+MAX_UPSCALE = 8  # upscalers come in 1x to 8x
+# What a picture with its background removed is put on.
+BACKGROUNDS = ("transparent", "colour", "blur")
+# How the subject's edge is tidied after the model: not at all, by a guided filter that follows
+# the picture's own edges, or by eroding the matte a little (no halo of the old background).
+EDGE_REFINEMENTS = ("none", "guided", "erode")

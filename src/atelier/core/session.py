@@ -146,11 +146,14 @@ class ProjectSession:
         return self.add_entry(data.get("prompt", ""), data.get("negative_prompt", ""), parameters, summary)
 
     def add_output(self, entry: Entry, kind: str, data: bytes, suffix: str, recipe: dict | None = None,
-                   peaks: bytes | None = None, **fields) -> Output:
-        """Store ``data`` (an encoded PNG or FLAC), and a sound's waveform ``peaks``, as
-        content-named assets, durably, then record the output."""
+                   peaks: bytes | None = None, mask_png: bytes | None = None, **fields) -> Output:
+        """Store ``data`` (an encoded PNG or FLAC), a sound's waveform ``peaks`` and a
+        picture's ``mask_png`` (a greyscale PNG the canvas offers for generative fill: a removed
+        background's subject), as content-named assets, durably, then record the output."""
         if peaks is not None:
             fields["peaks"] = self._store_asset(peaks, "npz")
+        if mask_png is not None:
+            fields["mask"] = self._store_asset(mask_png, "png")
         output = Output(kind=kind, asset=self._store_asset(data, suffix), recipe=recipe, **fields)
         entry.outputs.append(output)
         self._changed(entry)

@@ -76,6 +76,7 @@ class Artifact:
     recipe: Recipe
     picture: Picture | None = None
     peaks: bytes | None = None  # a sound's waveform peaks (media/peaks.py), made with it
+    mask: bytes | None = None  # a picture's subject mask (core/mask_file.py), made with it
 
     @property
     def suffix(self) -> str:

@@ -5,6 +5,7 @@ Called from worker threads and the CLI only: the first call imports torch and di
 """
 
 import gc
+import inspect
 import json
 import logging
 import threading
@@ -182,7 +183,11 @@ def load_pipeline(info: ModelInfo, device: str, dtype: str, memory_mode: str = "
     options: dict[str, Any] = {"dtype": getattr(torch, dtype), "local_files_only": True}
     if "safety_checker" in index:
         # Artists' own offline tool: no safety checker, and none of its extra weights in memory.
-        options.update(safety_checker=None, feature_extractor=None, requires_safety_checker=False)
+        options.update(safety_checker=None, feature_extractor=None)
+        # Not every such pipeline has the flag (the x4 upscaler's has not: it would warn).
+        pipeline_class = getattr(diffusers, info.pipeline, None)
+        if pipeline_class is None or "requires_safety_checker" in inspect.signature(pipeline_class).parameters:
+            options["requires_safety_checker"] = False
     if info.pipeline.startswith("StableDiffusionXL"):
         options["add_watermarker"] = False  # an invisible watermark would change the artist's pixels
     try:

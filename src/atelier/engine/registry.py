@@ -44,13 +44,20 @@ _IMAGE_FAMILIES = {
     "FluxFillPipeline": "flux-inpaint",
     "PixArtAlphaPipeline": "pixart",
     "PixArtSigmaPipeline": "pixart",
-    "StableDiffusionUpscalePipeline": "sd-upscale",
-    "StableDiffusionLatentUpscalePipeline": "sd-upscale",
+    "StableDiffusionLatentUpscalePipeline": "sd-latent-upscale",
 }
+# Diffusers pipelines that upscale a picture: listed with the upscalers.
+_UPSCALER_PIPELINES = {"StableDiffusionUpscalePipeline": "sd-upscale"}
+# Folders where A1111 (models/ESRGAN, RealESRGAN, SwinIR, ...) and ComfyUI (models/upscale_models)
+# keep upscaler files: a .pth or a non-checkpoint .safetensors in one is an upscaler.
+UPSCALER_FOLDERS = {"esrgan", "realesrgan", "swinir", "hat", "dat", "upscale_models", "upscalers", "upscaler"}
 _SEARCH_DEPTH = 3  # root/a/b/c: deep enough for A1111 and ComfyUI layouts, shallow enough to be quick
 _CHECKPOINT_SUFFIX = ".safetensors"
 _PICKLE_SUFFIXES = {".ckpt", ".pt"}  # loading these runs arbitrary code, so Atelier never does
-_MODEL_FILE_SUFFIXES = {_CHECKPOINT_SUFFIX, *_PICKLE_SUFFIXES}
+# Upscalers are often shared as .pth: read only as plain tensors (torch.load(weights_only=True)).
+_UPSCALER_PICKLE_SUFFIX = ".pth"
+_ONNX_SUFFIX = ".onnx"  # background-removal models, run with onnxruntime
+_MODEL_FILE_SUFFIXES = {_CHECKPOINT_SUFFIX, *_PICKLE_SUFFIXES, _UPSCALER_PICKLE_SUFFIX, _ONNX_SUFFIX}
 # Weight files in a diffusers folder's components that are pickles (torch.save), as older
 # models and conversions ship them ("diffusion_pytorch_model.bin", "pytorch_model.bin").
 _PICKLE_WEIGHT_SUFFIXES = {".bin", ".ckpt", ".pt", ".pth"}
@@ -61,13 +68,13 @@ class ModelInfo:
     id: str
     name: str
     path: Path
-    kind: str  # "image" or "audio"
-    family: str  # "sd15", "sdxl-inpaint", "audioldm2", ... or "unknown"
+    kind: str  # "image", "audio", "upscaler" or "matting"
+    family: str  # "sd15", "sdxl-inpaint", "audioldm2", "u2net", ... or "unknown"
     pipeline: str  # diffusers pipeline class: from model_index.json, or the one a checkpoint builds
     size_bytes: int
     source: str  # "models folder", "folder", or "hf cache"
     # "diffusers" (a pipeline folder), "transformers" (a model folder: MusicGen) or "single-file"
-    # (one .safetensors)
+    # (one .safetensors, an upscaler's .pth, a matting model's .onnx)
     format: str = "diffusers"
 
     def to_dict(self) -> dict:
@@ -108,6 +115,8 @@ def scan(extra_folders: list[str] | tuple[str, ...] = ()) -> ScanResult:
             found.append((path, _display_name(path), "folder"))
     for folder, repo_id in _hf_snapshots(paths.hf_hub_cache()):
         found.append((folder, repo_id, "hf cache"))
+    for root in paths.rembg_dirs():
+        found.extend((path, path.stem, "rembg") for path in _model_paths(root, result) if path.suffix == _ONNX_SUFFIX)
 
     seen_paths: set[Path] = set()
     taken_ids: set[str] = set()
@@ -198,11 +207,17 @@ def _transformers_audio_type(folder: Path) -> str | None:
 
 
 def inspect_file(path: Path, *, name: str | None = None, source: str = "folder") -> ModelInfo | None:
-    """Describe one single-file checkpoint from its header; None for a safetensors file that is
-    no checkpoint (a LoRA, VAE, embedding); ModelError saying what is wrong otherwise."""
+    """Describe one single-file model: a checkpoint from its header, an upscaler in an upscaler
+    folder, a background-removal ONNX file; None for a file that is none of these (a LoRA, VAE,
+    embedding); ModelError saying what is wrong otherwise."""
     path = Path(path).expanduser()
     if not path.is_file():
         raise ModelError(f"{path}: no such checkpoint file; check the path or run 'atelier models'")
+    if path.suffix == _ONNX_SUFFIX:
+        return inspect_matting(path, name=name, source=source)
+    if path.suffix == _UPSCALER_PICKLE_SUFFIX or (path.suffix == _CHECKPOINT_SUFFIX and _in_upscaler_folder(path)):
+        # A .pth elsewhere is some other tool's pickle: not a model Atelier lists.
+        return inspect_upscaler(path, name=name, source=source) if _in_upscaler_folder(path) else None
     if path.suffix in _PICKLE_SUFFIXES:
         raise ModelError(f"{path}: pickle checkpoints are not loaded (they can run code); convert it to .safetensors")
     if path.suffix != _CHECKPOINT_SUFFIX:
@@ -223,6 +238,39 @@ def inspect_file(path: Path, *, name: str | None = None, source: str = "folder")
         source=source,
         format="single-file",
     )
+
+
+def inspect_upscaler(path: Path, *, name: str | None = None, source: str = "folder") -> ModelInfo:
+    """An upscaler file (.safetensors, or a .pth read as plain tensors). Its architecture and
+    scale are found when it loads (engine/upscalers.py); a truncated .safetensors is refused here."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise ModelError(f"{path}: no such upscaler file; check the path or run 'atelier models'")
+    if path.suffix not in (_CHECKPOINT_SUFFIX, _UPSCALER_PICKLE_SUFFIX):
+        raise ModelError(f"{path}: not an upscaler file; give a .safetensors or .pth upscaler (ESRGAN, SwinIR, ...)")
+    if path.suffix == _CHECKPOINT_SUFFIX:
+        safetensors_header.check_complete(path)
+    name = name or path.stem
+    return ModelInfo(id=name, name=name, path=path, kind="upscaler", family="unknown", pipeline="",
+                     size_bytes=path.stat().st_size, source=source, format="single-file")
+
+
+def inspect_matting(path: Path, *, name: str | None = None, source: str = "folder") -> ModelInfo:
+    """A background-removal model: an ONNX file, its family told by its name (matting_families)."""
+    from .matting_families import family_of
+
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise ModelError(f"{path}: no such background-removal model; check the path or run 'atelier models'")
+    if path.suffix != _ONNX_SUFFIX:
+        raise ModelError(f"{path}: not an ONNX file; give a background-removal model such as u2net.onnx")
+    name = name or path.stem
+    return ModelInfo(id=name, name=name, path=path, kind="matting", family=family_of(path), pipeline="",
+                     size_bytes=path.stat().st_size, source=source, format="single-file")
+
+
+def _in_upscaler_folder(path: Path) -> bool:
+    return any(part.lower() in UPSCALER_FOLDERS for part in Path(path).parent.parts)
 
 
 def refuse_pickle_weights(folder: Path, index: dict | None = None) -> None:
@@ -269,6 +317,8 @@ def classify(folder: Path, pipeline: str, index: dict) -> tuple[str, str]:
         return "audio", _AUDIO_FAMILIES[pipeline]
     if pipeline in _IMAGE_FAMILIES:
         return "image", _IMAGE_FAMILIES[pipeline]
+    if pipeline in _UPSCALER_PIPELINES:
+        return "upscaler", _UPSCALER_PIPELINES[pipeline]
     if pipeline.startswith("StableDiffusionXL"):
         if pipeline == "StableDiffusionXLImg2ImgPipeline" and index.get("text_encoder") in (None, [None, None]):
             return "image", "sdxl-refiner"

@@ -26,9 +26,11 @@ class EngineJob:
     """A request, the model it runs on, and the bytes of the inputs it names (asset name ->
     bytes): the engine never reads a project itself."""
 
-    info: ModelInfo | None  # None for tasks that need no model (the fake task)
+    info: ModelInfo | None  # None for tasks that need no model (the fake task, a Lanczos upscale)
     request: Request
     inputs: dict[str, bytes] = field(default_factory=dict)
+    # Models the task uses besides ``info``, by id (the diffusion model that refines an upscale).
+    extra_models: dict[str, ModelInfo] = field(default_factory=dict)
 
     def __post_init__(self):
         missing = set(self.request.inputs.values()) - set(self.inputs)
@@ -56,11 +58,12 @@ class TaskContext:
     emit: OnEvent
     should_cancel: Callable[[], bool]
 
-    def load(self):
-        """The job's base pipeline, from the cache or loaded now, announced as it happens."""
+    def load(self, info: ModelInfo | None = None):
+        """The base pipeline of the job's model (or of ``info``, one of its extra models), from
+        the cache or loaded now, announced as it happens."""
         from .loader import dtype_for
 
-        info = self.job.info
+        info = info or self.job.info
         wanted = (info, self.options.device, dtype_for(self.options.precision), self.options.memory_mode)
         if not self.cache.holds(*wanted):
             self.emit(Loading(info.name))

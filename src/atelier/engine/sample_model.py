@@ -1,5 +1,5 @@
-"""Tiny pipelines with fixed random weights for the selftest: one Stable Diffusion 1.5-shaped,
-one Stable Audio-shaped.
+"""Tiny models with fixed random weights for the selftest: a Stable Diffusion 1.5-shaped
+pipeline, a Stable Audio-shaped one, and a 2x upscaler file.
 
 Built from bundled configs and tokenizers made in code, so they need no download and no model of
 the user's; the same torch build makes the same weights, and so the same pixels and samples,
@@ -91,3 +91,25 @@ def build_sample_stable_audio(folder: Path, seed: int = 0, rate: int = 8000) -> 
                                tokenizer=tiny_t5_tokenizer(), transformer=transformer, scheduler=scheduler)
     pipe.save_pretrained(Path(folder), safe_serialization=True)
     return Path(folder)
+
+
+def build_sample_upscaler(path: Path, seed: int = 0) -> Path:
+    """A 2x upscaler file in RealESRGAN Compact's layout (``body.N``: convolutions, each followed
+    by a PReLU, and a last one feeding a pixel shuffle), which spandrel detects as it detects
+    any Compact download. Eight filters, random weights: the selftest needs it to run, not to
+    be good."""
+    import torch
+    from safetensors.torch import save_file
+
+    generator = torch.Generator().manual_seed(seed)
+    filters, scale = 8, 2
+    state = {}
+    for index, in_channels in enumerate((3, filters)):
+        state[f"body.{2 * index}.weight"] = torch.randn(filters, in_channels, 3, 3, generator=generator) / (in_channels * 9) ** 0.5
+        state[f"body.{2 * index}.bias"] = torch.zeros(filters)
+        state[f"body.{2 * index + 1}.weight"] = torch.full((filters,), 0.25)  # PReLU slopes
+    state["body.4.weight"] = torch.randn(3 * scale * scale, filters, 3, 3, generator=generator) / (filters * 9) ** 0.5
+    state["body.4.bias"] = torch.full((3 * scale * scale,), 0.5)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    save_file(state, str(path))
+    return Path(path)

@@ -50,11 +50,12 @@ class OutputAction:
 
 def output_actions(*, use_prompt, use_seed, reproduce, toggle_favourite, rate, export, toggle_hidden, delete,
                    edit, save_as, save_sound_as, use_as_init_image, use_as_init_sound, vary,
-                   show_info=None, extend_canvas=None) -> list[OutputAction]:
+                   show_info=None, extend_canvas=None, upscale=None, remove_background=None) -> list[OutputAction]:
     """The list, bound to its handlers (each takes an output id; ``rate``, ``edit`` and
     ``vary`` take their stars, operation or strength first). ``show_info``, where there is an
     Info pane to show, adds "Info"; ``extend_canvas`` (taking first whether to open its dialog,
-    else the handles on the canvas), where a canvas can extend, adds Extend Canvas."""
+    else the handles on the canvas), where a canvas can extend, adds Extend Canvas;
+    ``upscale`` and ``remove_background``, where their dialogs can open, add theirs."""
     image = frozenset({IMAGE})
     actions = [
         OutputAction("use_as_init_image", "Use as Init Image", use_as_init_image, kinds=image, window_menu="image",
@@ -88,6 +89,11 @@ def output_actions(*, use_prompt, use_seed, reproduce, toggle_favourite, rate, e
             OutputAction("extend_with_handles", "Extend Canvas with Handles", partial(extend_canvas, False),
                          kinds=image, window_menu="image", in_context_menu=False, group="extend"),
         ]
+    if upscale is not None:
+        actions.append(OutputAction("upscale", "Upscale...", upscale, kinds=image, window_menu="image", group="extend"))
+    if remove_background is not None:
+        actions.append(OutputAction("remove_background", "Remove Background...", remove_background, kinds=image,
+                                    window_menu="image", group="extend"))
     actions += [
         OutputAction("save_image_as", "Save &Image As...", save_as, kinds=frozenset({IMAGE}),
                      shortcut="Ctrl+Shift+E", window_menu="file", in_context_menu=False, group="file"),

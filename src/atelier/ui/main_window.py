@@ -73,7 +73,8 @@ class MainWindow(QMainWindow):
             toggle_hidden=project.toggle_hidden, delete=project.delete_output, edit=project.edit_output,
             save_as=self.save_image_as_dialog, save_sound_as=self.save_sound_as_dialog,
             use_as_init_image=self.use_as_init_image, use_as_init_sound=self.use_as_init_sound, vary=self.vary,
-            show_info=self.show_info, extend_canvas=self.extend_canvas,
+            show_info=self.show_info, extend_canvas=self.extend_canvas, upscale=self.upscale,
+            remove_background=self.remove_background,
         ), project.find, self)
 
         # 2. The layout.
@@ -99,6 +100,8 @@ class MainWindow(QMainWindow):
         self.player_dock: QDockWidget | None = None
         self.info_pane = None  # the Info pane (ui/info_pane.py), made when first shown
         self.canvas_extension = None  # Extend Canvas (ui/canvas_extension.py), made when first used
+        self.upscale_dialog = None  # ui/upscale_dialog.py, made when first shown
+        self.remove_background_dialog = None  # ui/remove_background_dialog.py, made when first shown
         self.info_dock: QDockWidget | None = None
         self._build_menus()
         self.statusBar().showMessage("Looking for models ...")
@@ -156,6 +159,7 @@ class MainWindow(QMainWindow):
         # Whatever is done or undone next, the notice's Undo would no longer undo its delete.
         self.undo_stack.indexChanged.connect(self.history.hide_undo_notice)
         project.sound_loaded.connect(self.show_sound)
+        project.mask_loaded.connect(self._on_mask_loaded)
         project.sound_saved.connect(lambda text: self.statusBar().showMessage(text, 10000))
         project.saved.connect(self._on_project_saved)
         project.dirty_changed.connect(self.setWindowModified)
@@ -374,6 +378,77 @@ class MainWindow(QMainWindow):
 
             self.canvas_extension = CanvasExtension(self)
         self.canvas_extension.start(output_id, with_dialog)
+
+    def upscale(self, output_id: str) -> None:
+        """Ask how to upscale this picture (its size read on the project thread first)."""
+        self.project_controller.prepare_init_image(lambda image: self._open_upscale(output_id, image),
+                                                   output_id=output_id)
+
+    def _open_upscale(self, output_id: str, image) -> None:
+        if self.upscale_dialog is None:
+            from .upscale_dialog import UpscaleDialog
+
+            self.upscale_dialog = UpscaleDialog(self)
+            self.upscale_dialog.upscale_requested.connect(self.queue_upscale)
+        image_models = [m for m in self.generation.models if m.kind == "image"]
+        self.upscale_dialog.start(output_id, image.asset, (image.width, image.height), self.generation.upscalers,
+                                  image_models, self.panel.current_model())
+        self.upscale_dialog.open()
+
+    @Slot(object)
+    def queue_upscale(self, choice) -> None:
+        """Queue an upscale (ui/upscale_dialog.UpscaleChoice) linked to its source picture; a
+        refining pass follows the prompt panel's prompt and sampling."""
+        from ..core.tasks import UpscaleRequest
+
+        fields = dict(choice.fields)
+        if choice.refiner is not None:
+            values = self.panel.common_values()
+            fields.update({key: values[key] for key in ("prompt", "negative_prompt", "seed", "steps", "guidance",
+                                                        "scheduler")})
+        try:
+            request = UpscaleRequest(**fields)
+        except RequestError as exc:
+            self._show_message(str(exc), error=True)
+            return
+        extra = {choice.refiner.id: choice.refiner} if choice.refiner is not None else {}
+        self.generation.queue(request, choice.upscaler, source=choice.source, extra_models=extra)
+
+    def remove_background(self, output_id: str) -> None:
+        """Ask how to remove this picture's background."""
+        found = self.project_controller.find(output_id)
+        if found is None:
+            return
+        if self.remove_background_dialog is None:
+            from .remove_background_dialog import RemoveBackgroundDialog
+
+            self.remove_background_dialog = RemoveBackgroundDialog(self)
+            self.remove_background_dialog.remove_requested.connect(self.queue_remove_background)
+        self.remove_background_dialog.start(output_id, found[1].asset, self.generation.matting_models)
+        self.remove_background_dialog.open()
+
+    @Slot(object)
+    def queue_remove_background(self, choice) -> None:
+        """Queue a background removal (ui/remove_background_dialog.RemoveBackgroundChoice),
+        linked to its source picture."""
+        from ..core.tasks import RemoveBackgroundRequest
+
+        try:
+            request = RemoveBackgroundRequest(**choice.fields)
+        except RequestError as exc:
+            self._show_message(str(exc), error=True)
+            return
+        self.generation.queue(request, choice.model, source=choice.source)
+
+    @Slot(str, object)
+    def _on_mask_loaded(self, output_id: str, raster) -> None:
+        """An output's stored mask goes over it on the canvas; a removed background's subject
+        mask, ready to replace its background."""
+        found = self.project_controller.find(output_id)
+        if found is None or output_id != self.project_controller.current_output_id or self.canvas.comparing:
+            return
+        subject = (found[1].recipe or {}).get("task") == "remove-background"
+        self.mask_tools.show_stored_mask(raster, subject)
 
     @Slot()
     def _after_first_frame(self) -> None:

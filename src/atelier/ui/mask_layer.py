@@ -143,6 +143,15 @@ class MaskLayer(QObject):
         self._record(document, getattr(document, change)(), change)
         return True
 
+    def set_mask(self, raster: np.ndarray, text: str) -> bool:
+        """Make ``raster`` (uint8, the shown image's size) the mask, one undo step; False when it
+        does not fit the image shown."""
+        document = self.ensure_document()
+        if document is None or raster.shape != (document.height, document.width):
+            return False
+        self._record(document, document.replace(raster), text)
+        return True
+
     def _record(self, document: MaskDocument, box: Box | None, text: str, shown: bool = False) -> None:
         """A change made (``shown``: and drawn already, dab by dab) becomes one undo step."""
         if box is None:

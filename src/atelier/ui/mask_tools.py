@@ -108,6 +108,15 @@ class MaskTools(QObject):
     def show_mask(self, shown: bool) -> None:
         self.layer.set_visible(shown)
 
+    def show_stored_mask(self, raster, subject: bool) -> None:
+        """An output's stored mask over it, shown. A removed background's ``subject`` mask sets
+        Generate to replace the background: the artist can refine the mask with the brush first."""
+        if self.layer.set_mask(raster, "subject" if subject else "stored"):
+            self._show.setChecked(True)
+            self.show_mask(True)
+            if subject:
+                self.fill_mode_combo.setCurrentIndex(FILL_MODES.index("replace"))
+
     @property
     def fill_mode(self) -> str:
         return self.fill_mode_combo.currentData() if self.fill_mode_combo is not None else "fill"

@@ -35,12 +35,13 @@ class QueueModel(QAbstractListModel):
             return None
         job = self.jobs[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:  # what a screen reader says, and the delegate draws
-            label = f"{job.label}: " if job.label else ""
+            head = job.headline if job.headline == job.label or not job.label else f"{job.label}: {job.headline}"
             count = f" ×{job.request.images}" if job.request.images > 1 else ""
-            return f"{label}{job.request.prompt.replace(chr(10), ' ') or '(no prompt)'}{count}\n" \
+            return f"{head}{count}\n" \
                    f"{job.model_name} · {job.describe()}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            lines = [job.request.prompt, job.label, job.model_name, f"{chip_text(job.state)}: {job.describe()}"]
+            lines = [getattr(job.request, "prompt", ""), job.label, job.model_name,
+                     f"{chip_text(job.state)}: {job.describe()}"]
             return "\n".join(line for line in lines if line)
         if role == JOB_ROLE:
             return job

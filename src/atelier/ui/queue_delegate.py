@@ -114,14 +114,16 @@ class JobDelegate(QStyledItemDelegate):
             right = button.left() - GAP
         prompt = QRect(chip.right() + 1 + GAP, inner.top(), max(0, right - chip.right() - GAP), first_height)
         count = f"  \u00d7{job.request.images}" if job.request.images > 1 else ""
-        words = job.request.prompt.replace("\n", " ").strip() or "(no prompt)"
+        words = job.headline
         elided = fm.elidedText(words, Qt.TextElideMode.ElideRight, max(0, prompt.width() - fm.horizontalAdvance(count)))
         row = RowLayout(chip, prompt, elided + count if elided else "", button, action)
 
         # 2. Below: the label and model, then what the job is doing and its time left; on one
         # line when the row is wide enough, else on two.
         top = inner.top() + first_height + 2
-        model = " · ".join(part for part in (job.label, job.model_name) if part)
+        # A job without a prompt already heads its row with its label ("Background removed").
+        label = job.label if job.label != job.headline else ""
+        model = " · ".join(part for part in (label, job.model_name) if part)
         where, eta = job.progress()
         if not where:
             where = job.detail()
@@ -146,7 +148,7 @@ class JobDelegate(QStyledItemDelegate):
     def _model_line(row: RowLayout, fm: QFontMetrics, line: QRect, job: Job) -> None:
         """The job's label (a reproduction's seed, variations), which stands out, then its model."""
         left = line.left()
-        if job.label:
+        if job.label and job.label != job.headline:
             label = fm.elidedText(f"{job.label} · ", Qt.TextElideMode.ElideRight, line.width())
             width = fm.horizontalAdvance(label)
             row.lines.append((QRect(left, line.top(), width, line.height()), label, "label"))

@@ -45,6 +45,7 @@ class MadeOutput:
     recipe: Recipe
     image: QImage | None = None
     peaks: bytes | None = None  # a sound's waveform peaks
+    mask: bytes | None = None  # a picture's subject mask (a greyscale PNG: a removed background's)
 
     @property
     def kind(self) -> str:
@@ -154,7 +155,8 @@ class EngineWorker(QObject):
 
     def _on_artifact(self, artifact) -> None:
         image = picture_to_qimage(artifact.picture) if artifact.picture is not None else None
-        self.output_ready.emit(MadeOutput(artifact.data, artifact.suffix, artifact.recipe, image, artifact.peaks))
+        self.output_ready.emit(MadeOutput(artifact.data, artifact.suffix, artifact.recipe, image, artifact.peaks,
+                                          artifact.mask))
 
     def _inputs(self, request: Request) -> dict[str, bytes]:
         names = set(request.inputs.values())
@@ -188,8 +190,10 @@ class EngineWorker(QObject):
         finally:
             self.call_ended.emit(False)
 
-    @Slot(object, object)
-    def generate(self, info, request: Request) -> None:
+    @Slot(object, object, object)
+    def generate(self, info, request: Request, extra_models: dict | None = None) -> None:
+        """Run ``request`` on model ``info`` (None for a task that needs none: a Lanczos
+        upscale), with ``extra_models`` (id -> ModelInfo: an upscale's refining model)."""
         from ..engine.runner import EngineJob
 
         try:
@@ -197,11 +201,14 @@ class EngineWorker(QObject):
             if self.closing:
                 self.job_cancelled.emit("cancelled: the window closed")
                 return
-            if not Path(info.path).exists():  # deleted or moved since the scan (a stat, on this thread)
-                self.job_failed.emit(f"{info.name} is no longer at {info.path}")
-                self.model_missing.emit(info)  # after the failure, so its message is the last word
-                return
-            self.host.run(EngineJob(info, request, self._inputs(request)), self.options, self._on_event)
+            extra_models = dict(extra_models or {})
+            for model in (info, *extra_models.values()):
+                if model is not None and not Path(model.path).exists():  # deleted or moved since the scan
+                    self.job_failed.emit(f"{model.name} is no longer at {model.path}")
+                    self.model_missing.emit(model)  # after the failure, so its message is the last word
+                    return
+            job = EngineJob(info, request, self._inputs(request), extra_models=extra_models)
+            self.host.run(job, self.options, self._on_event)
         except GenerationCancelled as exc:
             self.job_cancelled.emit(str(exc))
         except AtelierError as exc:
@@ -224,7 +231,7 @@ class EngineThread(QObject):
 
     request_scan = Signal(object)
     request_warm = Signal()
-    request_generate = Signal(object, object)
+    request_generate = Signal(object, object, object)  # model (or None), request, extra models
     cancel_countdown = Signal(int)  # seconds until the engine is stopped; 0: no longer waiting
     engine_stopped = Signal()  # the grace ran out: the engine process was stopped
     idle = Signal()  # no warm-up or job is running or waiting in the worker's queue
@@ -267,10 +274,10 @@ class EngineThread(QObject):
         self._calls += 1
         self.request_warm.emit()
 
-    def generate(self, info, request: Request) -> None:
+    def generate(self, info, request: Request, extra_models: dict | None = None) -> None:
         self.worker.host.reset_cancel()
         self._calls += 1
-        self.request_generate.emit(info, request)
+        self.request_generate.emit(info, request, extra_models or {})
 
     def cancel(self) -> None:
         """Ask the running call to stop; stop the engine process if it has not within the grace."""

@@ -17,6 +17,8 @@ class Request:
     kind: ClassVar[str] = "image"
     INPUTS: ClassVar[tuple[str, ...]] = ()
     known: ClassVar[bool] = True
+    title: ClassVar[str] = "Untitled request"  # what the history calls a request without a prompt
+    progress_unit: ClassVar[str] = "step"  # what the engine counts as it goes (the queue says "step 3/20")
 
     def __post_init__(self):
         # Each part checks its own fields, in the order the parts are listed.

@@ -18,6 +18,8 @@ _MODULES = {
     "audio-to-audio": "audio_to_audio",
     "music": "music",
     "song": "song",
+    "upscale": "upscale",
+    "remove-background": "remove_background",
     "fake": "fake",
 }
 

@@ -50,6 +50,7 @@ class ProjectWorker(QObject):
     sound_loaded = Signal(str, bytes, bytes)  # output id, its sound file (the player decodes it off this
     # thread), and its peaks as the project keeps them (b"" when it keeps none: made elsewhere)
     sound_saved = Signal(str)  # what Save Sound As wrote, in one line
+    mask_loaded = Signal(str, object)  # output id, its stored mask as a uint8 raster
     compared = Signal(str, bool, str)  # output id, pixels (samples) identical, how they compare
     exported = Signal(int, object)  # files written, folder
     init_image_ready = Signal(str, object)  # purpose, InitImage: a picture stored and ready to start from
@@ -201,14 +202,15 @@ class ProjectWorker(QObject):
         self._set_dirty()
         self.extension_ready.emit(purpose, StoredExtension(picture, mask, made.width, made.height))
 
-    @Slot(str, str, bytes, str, object, object)
-    def store_output(self, token: str, kind: str, data: bytes, suffix: str, recipe: dict, peaks) -> None:
-        """Write the image or sound into the working folder; only then does the window show it."""
+    @Slot(str, str, bytes, str, object, object, object)
+    def store_output(self, token: str, kind: str, data: bytes, suffix: str, recipe: dict, peaks, mask) -> None:
+        """Write the image or sound (with a sound's peaks, a picture's subject mask) into the
+        working folder; only then does the window show it."""
         entry = self._entries.get(token)
         if self.session is None or entry is None:
             return
         try:
-            output = self.session.add_output(entry, kind, data, suffix, recipe, peaks=peaks,
+            output = self.session.add_output(entry, kind, data, suffix, recipe, peaks=peaks, mask_png=mask,
                                              source=self._sources.get(token))
         except (OSError, AtelierError) as exc:
             self.failed.emit(f"could not store the {'sound' if kind == 'audio' else 'image'} in the project: {exc}")
@@ -374,6 +376,21 @@ class ProjectWorker(QObject):
             return
         self.asset_loaded.emit(output_id, image)
 
+    @Slot(str)
+    def load_mask(self, output_id: str) -> None:
+        """Decode an output's stored mask here, off the UI thread, for the canvas's mask layer."""
+        from ...core.mask_file import read_mask
+
+        output = self.session.project.find_output(output_id) if self.session else None
+        if output is None or not output.mask:
+            return
+        try:
+            raster, _notes = read_mask(self.session.read_asset(output.mask), output.mask)
+        except (OSError, AtelierError) as exc:
+            self.failed.emit(f"could not read that picture's mask: {exc}")
+            return
+        self.mask_loaded.emit(output_id, raster)
+
     @Slot(str, bytes)
     def compare(self, output_id: str, data: bytes) -> None:
         """Whether a remade output has exactly the stored one's pixels, or samples."""
@@ -477,7 +494,8 @@ class ProjectThread(QObject):
     request_init_image = Signal(str, object, object)  # purpose, output id or None, path or None
     request_store_mask = Signal(str, object)  # purpose, uint8 raster
     request_extension = Signal(str, str, object)  # purpose, output id, sides (left, top, right, bottom)
-    request_store = Signal(str, str, bytes, str, object, object)  # token, kind, file, suffix, recipe, peaks
+    request_store = Signal(str, str, bytes, str, object, object, object)  # token, kind, file, suffix, recipe, peaks, mask
+    request_mask = Signal(str)  # output id
     request_mark = Signal(str, object)
     request_save = Signal(object)
     request_close = Signal()
@@ -511,6 +529,7 @@ class ProjectThread(QObject):
             (self.request_edit, w.edit_image), (self.request_delete, w.delete_output),
             (self.request_undelete, w.undelete_output), (self.request_init_image, w.prepare_init_image),
             (self.request_store_mask, w.store_mask), (self.request_extension, w.prepare_extension),
+            (self.request_mask, w.load_mask),
         ):
             signal.connect(slot)
 

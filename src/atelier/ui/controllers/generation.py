@@ -21,6 +21,8 @@ from .project import ProjectController
 
 # What a variation keeps of its source's request; the seed is new and the size follows the image.
 _KEPT_BY_VARIATIONS = ("prompt", "negative_prompt", "steps", "guidance", "scheduler")
+# What the queue names a job that runs on no model (a Lanczos upscale).
+_NO_MODEL_NAME = "Lanczos (not AI)"
 # Progress and live previews repaint at most this often (12.5 per second): smooth to the eye,
 # and a fast engine's steps do not turn into repaints that take CPU from it.
 _PROGRESS_FRAME_MS = 80
@@ -49,6 +51,9 @@ class GenerationController(QObject):
         self.jobs = JobQueue()
         self.queue_model = QueueModel(self.jobs, self)
         self.models: list = []
+        # Offered by their own dialogs, not the prompt panel: upscalers and background-removal models.
+        self.upscalers: list = []
+        self.matting_models: list = []
         self.closing = False  # set while the window closes: no job starts
         self.last_output: MadeOutput | None = None
         self.reproductions: dict[str, bool] = {}  # output id -> pixels identical when remade
@@ -89,10 +94,12 @@ class GenerationController(QObject):
         if not self.closing:
             self.engine.warm()
 
-    def queue(self, request, info, source: str | None = None) -> None:
-        """Queue ``request`` (an immutable snapshot) on model ``info``; it runs when its turn comes.
-        ``source``: the output it was made from (an inpaint's picture), to link it to in the history."""
-        self.queue_model.add(Job(request, info.id, info.name, source=source), info)
+    def queue(self, request, info, source: str | None = None, extra_models: dict | None = None) -> None:
+        """Queue ``request`` (an immutable snapshot) on model ``info`` (None: a task that needs
+        none, a Lanczos upscale); it runs when its turn comes. ``source``: the output it was made
+        from (an inpaint's picture), to link it to in the history. ``extra_models``: id ->
+        ModelInfo of the other models it uses (an upscale's refining model)."""
+        self.queue_model.add(_job(request, info, source=source, extra_models=dict(extra_models or {})), info)
         self.message.emit("", False)
         self._dispatch()
 
@@ -143,11 +150,15 @@ class GenerationController(QObject):
         except (TypeError, ValueError, KeyError, AttributeError):
             self.message.emit("This output has no Atelier recipe to reproduce; use its prompt and seed instead.", True)
             return
-        info = next((m for m in self.models if m.id == recipe.model.id), None)
-        if info is None:
-            self.message.emit(f"Model {recipe.model.id!r} is not installed, so this output cannot be remade.", True)
+        # A Lanczos upscale runs on no model; a refined upscale needs its refining model too.
+        not_ai = getattr(request, "not_ai", False)
+        info = None if not_ai else self.find_model(recipe.model.id)
+        extra = {request.refine_model: self.find_model(request.refine_model)} if getattr(request, "refine", False) else {}
+        missing = [model_id for model_id, found in ((recipe.model.id, not_ai or info), *extra.items()) if not found]
+        if missing:
+            self.message.emit(f"Model {missing[0]!r} is not installed, so this output cannot be remade.", True)
             return
-        self.queue_model.add(Job(request, info.id, info.name, reproduce_of=output_id), info)
+        self.queue_model.add(_job(request, info, reproduce_of=output_id, extra_models=extra), info)
         self._dispatch()
 
     def cancel_running(self) -> None:
@@ -180,13 +191,17 @@ class GenerationController(QObject):
         if job is None or not job.state.retryable:
             return
         # The queue forgets a job's model once it ran: find it again among the models here now.
-        info = next((m for m in self.models if m.id == job.model_id), None)
-        if info is None:
+        info = self.find_model(job.model_id)
+        if info is None and job.model_id:
             self.message.emit(f"{job.model_name} is no longer installed, so this job cannot be retried.", True)
             return
         self.queue_model.retry(job_id, info)
         self.message.emit("", False)
         self._dispatch()
+
+    def find_model(self, model_id: str):
+        """The model with this id among those found (any kind the window runs), or None."""
+        return next((m for m in (*self.models, *self.upscalers, *self.matting_models) if m.id == model_id), None)
 
     def _count_waiting(self) -> None:
         self.waiting_changed.emit(sum(1 for _job in self.jobs.waiting()))
@@ -203,7 +218,7 @@ class GenerationController(QObject):
         info, request = self.jobs.model_of(job), job.request
         # The engine first: it starts on its threads while this one records and shows the job
         # (its answers wait in this thread's queue until this returns).
-        self.engine.generate(info, request)
+        self.engine.generate(info, request, job.extra_models)
         self.queue_model.changed(job)
         self.job_started.emit(job)
         if job.reproduce_of is None:
@@ -217,6 +232,8 @@ class GenerationController(QObject):
         # Image models, and the sound models a task runs (AudioLDM and the like are listed by
         # 'atelier models' but not offered).
         self.models = [m for m in models if m.kind == "image" or m.family in AUDIO_TASKS]
+        self.upscalers = [m for m in models if m.kind == "upscaler"]
+        self.matting_models = [m for m in models if m.kind == "matting"]
         self.models_changed.emit(self.models)
         if self.models:
             sounds = sum(m.kind == "audio" for m in self.models)
@@ -303,7 +320,7 @@ class GenerationController(QObject):
             return
         self._pending[f"{job_id}:{output.recipe.batch_index}"] = output
         self.project.store_output(job_id, output.kind, output.data, output.suffix, output.recipe.to_dict(),
-                                  output.peaks)
+                                  output.peaks, output.mask)
 
     def _show(self, output: MadeOutput, output_id: str) -> None:
         if output.image is not None:
@@ -364,13 +381,23 @@ class GenerationController(QObject):
             return
         self.project.set_current(change.output.id)
         self.last_output = shown
-        self.seed_used.emit(shown.recipe.seed)
+        seed = shown.recipe.seed  # None for an edit that draws no noise (an upscale, a removed background)
+        if seed is not None:
+            self.seed_used.emit(seed)
         self._show(shown, change.output.id)
+        self.project.load_mask(change.output.id)  # a removed background's subject, over it on the canvas
         noun = "Sound" if shown.kind == "audio" else "Image"
-        self.status.emit(f"{noun} stored in the project (seed {shown.recipe.seed})", 5000)
+        self.status.emit(f"{noun} stored in the project" + (f" (seed {seed})" if seed is not None else ""), 5000)
 
     @Slot(str, bool, str)
     def _on_compared(self, output_id: str, identical: bool, comparison: str) -> None:
         self.reproductions[output_id] = identical
         detail = comparison.split(": ", 1)[-1]  # "every pixel matches", "12 of 4,096 pixels differ ..."
         self.message.emit(f"Reproduced exactly: {detail}." if identical else f"Reproduced, but {detail}.", not identical)
+
+
+def _job(request, info, **fields) -> Job:
+    """A job for ``request`` on model ``info``, or on none (a Lanczos upscale)."""
+    if info is None:
+        return Job(request, "", _NO_MODEL_NAME, **fields)
+    return Job(request, info.id, info.name, **fields)

@@ -38,6 +38,7 @@ class ProjectController(QObject):
     closed = Signal()
     image_loaded = Signal(str, QImage)  # output id, full image
     sound_loaded = Signal(str, bytes, bytes)  # output id, its sound file, its peaks (b"": none kept)
+    mask_loaded = Signal(str, object)  # output id, its stored mask (a uint8 raster: a removed background's subject)
     sound_saved = Signal(str)  # what Save Sound As wrote, in one line
     compared = Signal(str, bool, str)  # output id, pixels (samples) identical, how they compare
     exported = Signal(int, object)  # files written, folder
@@ -70,7 +71,7 @@ class ProjectController(QObject):
                              (worker.unavailable, self.unavailable), (worker.closed, self.closed),
                              (worker.asset_loaded, self.image_loaded), (worker.compared, self.compared),
                              (worker.sound_loaded, self.sound_loaded), (worker.sound_saved, self.sound_saved),
-                             (worker.exported, self.exported)):
+                             (worker.exported, self.exported), (worker.mask_loaded, self.mask_loaded)):
             theirs.connect(ours)
         # The first project; it waits in the thread's queue until the thread starts.
         bridge.request_start.emit(reopen)
@@ -129,6 +130,14 @@ class ProjectController(QObject):
         """Make an output the one shown; its image is decoded (its sound read) on the project thread."""
         self.set_current(output_id)
         self.bridge.request_image.emit(output_id)
+        self.load_mask(output_id)
+
+    def load_mask(self, output_id: str) -> None:
+        """Decode the output's stored mask (a removed background's subject, a canvas
+        document's), if it has one, on the project thread; ``mask_loaded`` answers."""
+        found = self.find(output_id)
+        if found is not None and found[1].mask:
+            self.bridge.request_mask.emit(output_id)
 
     def load_image(self, output_id: str) -> None:
         """Decode an output's image for a look (a comparison) without making it the current one;
@@ -244,8 +253,8 @@ class ProjectController(QObject):
             then(image)
 
     def store_output(self, token: str, kind: str, data: bytes, suffix: str, recipe: dict,
-                     peaks: bytes | None = None) -> None:
-        self.bridge.request_store.emit(token, kind, data, suffix, recipe, peaks)
+                     peaks: bytes | None = None, mask: bytes | None = None) -> None:
+        self.bridge.request_store.emit(token, kind, data, suffix, recipe, peaks, mask)
 
     def compare(self, output_id: str, data: bytes) -> None:
         """Whether ``data`` has exactly the stored output's pixels or samples (``compared`` answers)."""

@@ -170,7 +170,7 @@ class HistoryDelegate(QStyledItemDelegate):
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, meta_text)
 
         painter.setFont(bold)
-        prompt = entry.prompt.replace("\n", " ").strip() or "Untitled request"
+        prompt = entry.prompt.replace("\n", " ").strip() or _untitled(entry)
         elided = painter.fontMetrics().elidedText(prompt, Qt.TextElideMode.ElideRight, int(prompt_width))
         painter.setPen(colours.text if entry.prompt.strip() else colours.dim)
         painter.drawText(QRectF(text_rect.left(), text_rect.top(), prompt_width, text_rect.height()),
@@ -364,3 +364,11 @@ class HistoryDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
         painter.setPen(QColor(220, 220, 226))
         painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def _untitled(entry) -> str:
+    """The heading of a request without a prompt: what its task makes ("Upscaled")."""
+    from ...core.tasks import request_class  # only for such a request, never at the window's start
+
+    found = request_class(str(entry.parameters.get("task", "")))
+    return found.title if found is not None else "Untitled request"
