@@ -36,6 +36,7 @@ screenshot: $(VENV)/.installed-dev
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_extend.py
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_remove_background.py
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_upscale.py
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_import.py
 
 system-deps:
 	@bash scripts/system-deps.sh

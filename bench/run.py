@@ -48,6 +48,7 @@ BENCHMARKS = [
     ("audio-playback", ["bench_sound.py", "playback"], 300),
     ("painting", ["bench_painting.py"], 240),
     ("upscale", ["bench_upscale.py"], 400),
+    ("import", ["bench_import.py"], 300),
 ]
 
 

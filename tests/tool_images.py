@@ -188,6 +188,110 @@ COMFYUI_WORKFLOW = {
 }
 
 
+# ComfyUI graphs built on helper nodes, as Flux and SD3 workflows are: each gives the API graph
+# (``prompt``) or UI graph (``workflow``) ComfyUI saves for it.
+
+def comfyui_flux_graph(seed: int = SEED) -> dict:
+    """Flux dev: SamplerCustomAdvanced fed RandomNoise, KSamplerSelect, BasicScheduler and a
+    BasicGuider whose conditioning carries FluxGuidance; the prompt comes from a text primitive."""
+    return {
+        "6": {"class_type": "CLIPTextEncode", "inputs": {"text": ["28", 0], "clip": ["11", 0]}},
+        "8": {"class_type": "VAEDecode", "inputs": {"samples": ["13", 0], "vae": ["10", 0]}},
+        "9": {"class_type": "SaveImage", "inputs": {"filename_prefix": "ComfyUI", "images": ["8", 0]}},
+        "10": {"class_type": "VAELoader", "inputs": {"vae_name": "ae.safetensors"}},
+        "11": {"class_type": "DualCLIPLoader", "inputs": {
+            "clip_name1": "t5xxl_fp16.safetensors", "clip_name2": "clip_l.safetensors", "type": "flux"}},
+        "12": {"class_type": "UNETLoader", "inputs": {"unet_name": "flux1-dev.safetensors", "weight_dtype": "default"}},
+        "13": {"class_type": "SamplerCustomAdvanced", "inputs": {
+            "noise": ["25", 0], "guider": ["22", 0], "sampler": ["16", 0], "sigmas": ["17", 0],
+            "latent_image": ["27", 0]}},
+        "16": {"class_type": "KSamplerSelect", "inputs": {"sampler_name": "euler"}},
+        "17": {"class_type": "BasicScheduler", "inputs": {
+            "scheduler": "simple", "steps": 20, "denoise": 1, "model": ["12", 0]}},
+        "22": {"class_type": "BasicGuider", "inputs": {"model": ["12", 0], "conditioning": ["26", 0]}},
+        "25": {"class_type": "RandomNoise", "inputs": {"noise_seed": seed}},
+        "26": {"class_type": "FluxGuidance", "inputs": {"guidance": 3.5, "conditioning": ["6", 0]}},
+        "27": {"class_type": "EmptySD3LatentImage", "inputs": {"width": 1024, "height": 768, "batch_size": 1}},
+        "28": {"class_type": "PrimitiveStringMultiline", "inputs": {"value": PROMPT}},
+    }
+
+
+def comfyui_cfg_guider_graph() -> dict:
+    """SD3.5: SamplerCustomAdvanced with a CFGGuider (positive and negative), its seed from an
+    integer primitive, its sigmas from a BasicScheduler through SplitSigmas."""
+    return {
+        "3": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "sd3.5_medium.safetensors"}},
+        "4": {"class_type": "CLIPTextEncode", "inputs": {"text": PROMPT, "clip": ["3", 1]}},
+        "5": {"class_type": "CLIPTextEncode", "inputs": {"text": NEGATIVE, "clip": ["3", 1]}},
+        "6": {"class_type": "CFGGuider", "inputs": {
+            "model": ["3", 0], "positive": ["4", 0], "negative": ["5", 0], "cfg": 4.5}},
+        "7": {"class_type": "RandomNoise", "inputs": {"noise_seed": ["8", 0]}},
+        "8": {"class_type": "PrimitiveInt", "inputs": {"value": SEED}},
+        "9": {"class_type": "KSamplerSelect", "inputs": {"sampler_name": "dpmpp_2m"}},
+        "10": {"class_type": "BasicScheduler", "inputs": {
+            "scheduler": "karras", "steps": 28, "denoise": 1.0, "model": ["3", 0]}},
+        "11": {"class_type": "SplitSigmas", "inputs": {"sigmas": ["10", 0], "step": 28}},
+        "12": {"class_type": "EmptySD3LatentImage", "inputs": {"width": 1024, "height": 1536, "batch_size": 1}},
+        "13": {"class_type": "SamplerCustomAdvanced", "inputs": {
+            "noise": ["7", 0], "guider": ["6", 0], "sampler": ["9", 0], "sigmas": ["11", 0],
+            "latent_image": ["12", 0]}},
+        "14": {"class_type": "VAEDecode", "inputs": {"samples": ["13", 0], "vae": ["3", 2]}},
+        "15": {"class_type": "PreviewImage", "inputs": {"images": ["14", 0]}},
+    }
+
+
+def comfyui_hires_graph() -> dict:
+    """Two passes (the second, numbered first, upscales the first's latent to a new size, with a
+    prompt and seed of its own) and a stray sampler whose image reaches no output."""
+    def sampler(seed, positive, latent, denoise):
+        return {"class_type": "KSampler", "inputs": {
+            "seed": seed, "steps": 30 if denoise == 1 else 12, "cfg": 6.0, "sampler_name": "euler",
+            "scheduler": "normal", "denoise": denoise, "model": ["20", 0], "positive": positive,
+            "negative": ["22", 0], "latent_image": latent}}
+
+    return {
+        "1": sampler(99, ["23", 0], ["30", 0], 0.5),  # the hires pass
+        "2": sampler(7, ["23", 0], ["31", 0], 1),  # draws nothing anyone sees
+        "20": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "SDXL/juggernautXL.safetensors"}},
+        "21": {"class_type": "CLIPTextEncode", "inputs": {"text": PROMPT, "clip": ["20", 1]}},
+        "22": {"class_type": "CLIPTextEncode", "inputs": {"text": NEGATIVE, "clip": ["20", 1]}},
+        "23": {"class_type": "CLIPTextEncode", "inputs": {"text": "sharp details", "clip": ["20", 1]}},
+        "30": {"class_type": "LatentUpscale", "inputs": {
+            "samples": ["40", 0], "upscale_method": "nearest-exact", "width": 1536, "height": 1536, "crop": "disabled"}},
+        "31": {"class_type": "EmptyLatentImage", "inputs": {"width": 512, "height": 512, "batch_size": 1}},
+        "32": {"class_type": "EmptyLatentImage", "inputs": {"width": 1024, "height": 1024, "batch_size": 1}},
+        "40": sampler(SEED, ["21", 0], ["32", 0], 1),  # the first pass
+        "41": {"class_type": "VAEDecode", "inputs": {"samples": ["1", 0], "vae": ["20", 2]}},
+        "42": {"class_type": "SaveImage", "inputs": {"filename_prefix": "hires", "images": ["41", 0]}},
+    }
+
+
+def comfyui_flux_workflow() -> dict:
+    """The UI graph of a Flux workflow: the seed from a primitive node, the prompt from
+    CLIPTextEncodeFlux (with its own guidance) through two Reroutes, size from EmptySD3LatentImage."""
+    nodes = [
+        _ui_node(1, "UNETLoader", ["flux1-schnell.safetensors", "default"]),
+        _ui_node(2, "CLIPTextEncodeFlux", [PROMPT, PROMPT, 3.5], [("clip", None)]),
+        _ui_node(3, "Reroute", [], [("", 1)]),
+        _ui_node(4, "Reroute", [], [("", 2)]),
+        _ui_node(5, "BasicGuider", [], [("model", 3), ("conditioning", 4)]),
+        _ui_node(6, "RandomNoise", [0, "randomize"], [("noise_seed", 5)]),
+        _ui_node(7, "PrimitiveNode", [SEED, "fixed"]),
+        _ui_node(8, "KSamplerSelect", ["euler"]),
+        _ui_node(9, "BasicScheduler", ["simple", 4, 1], [("model", 6)]),
+        _ui_node(10, "EmptySD3LatentImage", [1216, 832, 1]),
+        _ui_node(11, "SamplerCustomAdvanced", [],
+                 [("noise", 7), ("guider", 8), ("sampler", 9), ("sigmas", 10), ("latent_image", 11)]),
+        _ui_node(12, "VAEDecode", [], [("samples", 12), ("vae", None)]),
+        _ui_node(13, "SaveImage", ["ComfyUI"], [("images", 13)]),
+    ]
+    links = [(1, 2, 0, 3), (2, 3, 0, 4), (3, 1, 0, 5), (4, 4, 0, 5), (5, 7, 0, 6), (6, 1, 0, 9), (7, 6, 0, 11),
+             (8, 5, 0, 11), (9, 8, 0, 11), (10, 9, 0, 11), (11, 10, 0, 11), (12, 11, 0, 12), (13, 12, 0, 13)]
+    return {"last_node_id": 13, "last_link_id": 13, "nodes": nodes,
+            "links": [[link, origin, slot, target, 0, "*"] for link, origin, slot, target in links],
+            "groups": [], "config": {}, "extra": {}, "version": 0.4}
+
+
 def write_samples(folder: Path) -> dict[str, tuple[Path, tuple[str, str, int]]]:
     """Every format, one file each: name -> (path, the (prompt, negative prompt, seed) it holds)."""
     rgba = Image.new("RGBA", (96, 96), (40, 60, 90, 255))

@@ -14,6 +14,7 @@ from PIL import Image
 import tool_images as tools
 from atelier.core.errors import ProjectError
 from atelier.core.interop import generation_info_from_chunks, read_generation_info
+from atelier.core.output_info import parameters_text, seed_reuse_problem
 from atelier.core.transfer import read_image_for_import
 from tool_images import LONG_SEED, NEGATIVE, PROMPT, SEED, png
 
@@ -85,6 +86,18 @@ def test_fooocus_keeps_its_64_bit_seed_and_says_it_cannot_be_reused(samples):
                     "loras": [{"name": "sd_xl_offset_example-lora_1.0", "weight": 0.1, "hash": "4852686128"}]}
     assert "scheduler" not in info  # Atelier has no DPM++ 2M SDE with Karras sigmas
     assert "seed_note" not in read_generation_info(samples["A1111 PNG"][0])
+
+
+def test_fooocus_64_bit_seed_is_imported_as_written_and_copied_but_never_reused(samples):
+    for name in ("Fooocus JSON", "Fooocus A1111", "Fooocus JPEG EXIF"):
+        image = read_image_for_import(samples[name][0])
+        assert image.recipe["seed"] == LONG_SEED and image.parameters["seed"] == LONG_SEED
+        assert image.notes == []  # nothing was left out
+    recipe = read_image_for_import(samples["Fooocus JSON"][0]).recipe
+    assert f"CFG scale: 4, Seed: {LONG_SEED}, Size: 1152x896" in parameters_text(recipe)
+    assert seed_reuse_problem(LONG_SEED, recipe) == (
+        f"Seed {LONG_SEED} (from Fooocus) is beyond Atelier's 32-bit seeds and cannot be reused as is")
+    assert seed_reuse_problem(SEED, recipe) is None
 
 
 def test_fooocus_older_log_labels(tmp_path):

@@ -283,11 +283,11 @@ def test_a_long_prompt_is_cut_with_a_note_and_the_raw_text_kept(session, tmp_pat
         ({"parameters": "a fox\nSteps: 99999999, CFG scale: 7, Seed: -5, Size: 99999x-3"}, {"guidance": 7.0},
          ["seed -5: must be between 0 and 4294967295", "steps 99999999: must be between 1 and 500",
           "width 99999: must be a multiple of 8 between 8 and 4096"]),
-        ({"parameters": "a fox\nSteps: 0, CFG scale: 51, Seed: 4294967296, Size: 512x-8"}, {},
-         ["seed 4294967296", "steps 0", "guidance 51.0", "height -8"]),
+        ({"parameters": "a fox\nSteps: 0, CFG scale: 51, Seed: 18446744073709551616, Size: 512x-8"}, {},
+         ["seed 18446744073709551616", "steps 0", "guidance 51.0", "height -8"]),  # a seed past 64 bits
         ({"parameters": "a fox\nSteps: 30, CFG scale: 4.5, Seed: 4294967295, Size: 1000x4096"},
          {"seed": 4294967295, "steps": 30, "guidance": 4.5, "width": 1000, "height": 4096}, []),
-        ({"prompt": comfyui_graph(2**40)}, {"steps": 20}, ["seed 1099511627776"]),
+        ({"prompt": comfyui_graph(2**40)}, {"seed": 2**40, "steps": 20}, []),  # 64-bit seeds are kept as written
         ({"invokeai_metadata": json.dumps({"positive_prompt": "a fox", "seed": 3, "steps": 25, "width": 1366,
                                             "height": 768, "cfg_scale": -1})},
          {"seed": 3, "steps": 25}, ["width 1366", "guidance -1.0"]),

@@ -537,9 +537,9 @@ def test_dropped_hostile_images_are_refused_in_one_line_the_window_shows(qtbot, 
     from atelier.core import transfer
 
     readers = []
-    read = transfer.import_images
-    monkeypatch.setattr(transfer, "import_images",
-                        lambda session, paths: (readers.append(threading.current_thread()), read(session, paths))[1])
+    read = transfer.read_image_for_import
+    monkeypatch.setattr(transfer, "read_image_for_import",
+                        lambda path: (readers.append(threading.current_thread()), read(path))[1])
     cases = {
         "bomb.png": (hostile_images.BOMB, "too large to import: 20000x20000 pixels"),
         "ztxt.png": (hostile_images.ZTXT_200_MB, "too large to import: its 'parameters' metadata unpacks to more than 1 MB"),

@@ -459,29 +459,69 @@ def _finish(session) -> None:
     session.close()
 
 
+def _import_images(project: Path, paths: list[Path]) -> int:
+    """Import image files and folders (recursively) into ``project``, with a progress bar on
+    stderr, a line per image and the summary. A file that cannot be imported is a warning; when
+    nothing could be, the first reason is the error (exit 5) and the project is not touched.
+    Ctrl+C stops after the current file: what came in is saved, then it exits 130."""
+    import signal
+
+    from ..core.session import ProjectSession
+
+    interrupted = []
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
+    try:
+        _import_into(ProjectSession.open_or_create(project), paths, lambda: bool(interrupted))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if interrupted:
+        raise KeyboardInterrupt
+    return 0
+
+
+def _import_into(session, paths: list[Path], interrupted) -> None:
+    from tqdm import tqdm
+
+    from ..core.image_import import ImportRun
+
+    try:
+        run = ImportRun(session, paths, cancelled=interrupted)
+        if not run.files:
+            raise ProjectError(f"{', '.join(map(str, paths))}: no PNG, JPEG or WebP images there")
+        added = []
+        with tqdm(total=len(run.files), unit="image", file=sys.stderr, dynamic_ncols=True) as bar:
+            while not run.finished:
+                output = run.import_next()
+                if output is not None:
+                    added.append((session.project.entries[-1], output))
+                bar.update(1)
+        summary = run.summary
+        if not summary.imported and summary.failures:
+            for problem in summary.failures[1:]:
+                print(f"atelier: warning: {_printable(problem)}", file=sys.stderr)
+            raise ProjectError(summary.failures[0])
+    except BaseException:
+        session.close()  # nothing came in: the project file is not touched
+        raise
+    _finish(session)
+    for entry, output in added:
+        prompt = _printable((output.recipe or {}).get("prompt", "")[:60])
+        print(f"imported {_printable(entry.extra.get('imported_from', ''))} as {output.asset}  "
+              f"{'prompt: ' + prompt if prompt else '(no recipe found)'}")
+        for note in entry.extra.get("import_notes", []):
+            print(f"  note: {_printable(note)}")
+    for problem in summary.failures:
+        print(f"atelier: warning: {_printable(problem)}", file=sys.stderr)
+    if len(added) != 1 or summary.total != 1:  # a single image's line says it all
+        for line in summary.lines():
+            print(_printable(line))
+
+
 def _project(args) -> int:
     from ..core.project_io import ProjectArchive
 
     if args.action == "import-image":
-        from ..core.session import ProjectSession
-        from ..core.transfer import import_images
-
-        session = ProjectSession.open_or_create(args.file)
-        try:
-            added = import_images(session, args.images)
-            entries = {output.id: entry for entry, output in session.project.outputs()}
-        except BaseException:
-            session.close()  # all or nothing: the project file was not touched
-            raise
-        _finish(session)
-        for output in added:
-            entry = entries[output.id]
-            prompt = _printable((output.recipe or {}).get("prompt", "")[:60])
-            print(f"imported {_printable(entry.extra.get('imported_from', ''))} as {output.asset}  "
-                  f"{'prompt: ' + prompt if prompt else '(no recipe found)'}")
-            for note in entry.extra.get("import_notes", []):
-                print(f"  note: {_printable(note)}")
-        return 0
+        return _import_images(args.file, args.images)
 
     with ProjectArchive(args.file) as archive:
         project = archive.project

@@ -86,13 +86,29 @@ _COMFYUI_SAMPLERS = {
     "uni_pc": "UniPC",
 }
 _COMFYUI_SCHEDULES = {"normal": "", "karras": "Karras"}
-_COMFYUI_SAMPLER_NODES = {"KSampler", "KSamplerAdvanced"}
+# Samplers: the classic ones hold every setting; the custom ones take them from helper nodes
+# (RandomNoise, KSamplerSelect, BasicScheduler and kin, CFGGuider or BasicGuider), as Flux and
+# SD3 graphs do.
+_COMFYUI_SAMPLER_NODES = {"KSampler", "KSamplerAdvanced", "SamplerCustom", "SamplerCustomAdvanced"}
+# Where a graph's image ends up: a saved one says more than a preview.
+_COMFYUI_OUTPUT_NODES = (("SaveImage", "Image Save", "SaveImageWebsocket"), ("PreviewImage",))
+# Sigma schedulers named after their schedule rather than holding a ``scheduler`` input.
+_COMFYUI_SCHEDULER_NODES = {
+    "KarrasScheduler": "karras", "ExponentialScheduler": "exponential", "PolyexponentialScheduler": "polyexponential",
+    "SDTurboScheduler": "sd_turbo", "AlignYourStepsScheduler": "align_your_steps", "BetaSamplingScheduler": "beta",
+    "LaplaceScheduler": "laplace", "VPScheduler": "vp", "GITSScheduler": "gits",
+}
 # Inputs that carry a literal through a helper node (a seed or string node) to its user.
 _COMFYUI_LITERAL_INPUTS = ("value", "seed", "noise_seed", "int", "float", "string", "text")
-# Inputs through which conditioning passes unchanged in meaning (combine, area, timestep...).
+# Inputs through which conditioning passes unchanged in meaning (combine, area, timestep, Flux
+# guidance...).
 _COMFYUI_CONDITIONING_INPUTS = ("conditioning", "conditioning_1", "conditioning_to")
+# A text encoder's prompt parts, main one first: SDXL's G and L, Flux's T5 and CLIP-L, SD3's.
+_COMFYUI_TEXT_PARTS = ("text_g", "text_l", "t5xxl", "clip_g", "clip_l")
 _COMFYUI_CHECKPOINT_INPUTS = ("ckpt_name", "unet_name")
-_COMFYUI_MAX_HOPS = 4
+_COMFYUI_MAX_HOPS = 8
+# Samplers weighed to find the first pass; a graph has a few, one made to hurt may have many.
+_COMFYUI_MAX_SAMPLERS = 64
 # Model patches (LoRAs above all) can be stacked deep; a cycle still ends here.
 _COMFYUI_MAX_MODEL_HOPS = 32
 # The UI graph's ``widgets_values`` by position, for the nodes whose values are read; None
@@ -109,6 +125,19 @@ _COMFYUI_WIDGETS = {
     "LoraLoader": ("lora_name", "strength_model", "strength_clip"),
     "LoraLoaderModelOnly": ("lora_name", "strength_model"),
     "PrimitiveNode": ("value",),  # the UI's own literal, linked to a widget turned into an input
+    "SamplerCustom": ("add_noise", "noise_seed", None, "cfg"),
+    "RandomNoise": ("noise_seed", None),
+    "KSamplerSelect": ("sampler_name",),
+    "BasicScheduler": ("scheduler", "steps", "denoise"),
+    "KarrasScheduler": ("steps", "sigma_max", "sigma_min", "rho"),
+    "SDTurboScheduler": ("steps", "denoise"),
+    "CFGGuider": ("cfg",),
+    "FluxGuidance": ("guidance",),
+    "CLIPTextEncodeFlux": ("clip_l", "t5xxl", "guidance"),
+    "PrimitiveInt": ("value", None),
+    "PrimitiveFloat": ("value",),
+    "PrimitiveString": ("value",),
+    "PrimitiveStringMultiline": ("value",),
 }
 
 # InvokeAI's scheduler ids (``_k`` = Karras sigmas) mapped straight to our names.
@@ -927,38 +956,74 @@ def _comfyui_settings(graph: dict) -> dict:
     if sampler is None:
         return {}
     inputs = sampler["inputs"]
+    # A custom sampler's settings sit on its helper nodes; a classic one holds them itself.
+    guider = _comfyui_inputs(graph, inputs.get("guider")) or inputs
+    chooser = _comfyui_inputs(graph, inputs.get("sampler")) or inputs
+    noise = _comfyui_inputs(graph, inputs.get("noise")) or inputs
+    sigmas, schedule_node = _comfyui_sigmas(graph, inputs.get("sigmas"))
+    positive = guider.get("positive", guider.get("conditioning"))
     width, height = _comfyui_size(graph, inputs.get("latent_image"))
-    sampler_name = _text(_comfyui_literal(graph, inputs.get("sampler_name")))
-    schedule = _text(_comfyui_literal(graph, inputs.get("scheduler")))
-    seed = inputs.get("seed", inputs.get("noise_seed"))
+    sampler_name = _text(_comfyui_literal(graph, chooser.get("sampler_name")))
+    schedule = _text(_comfyui_literal(graph, inputs.get("scheduler", sigmas.get("scheduler")))) or schedule_node
+    guidance = _comfyui_guidance(graph, positive)  # Flux's own guidance, when set, is what its model reads
+    model = guider.get("model", inputs.get("model"))
     return {
-        "prompt": _comfyui_text(graph, inputs.get("positive")),
-        "negative_prompt": _comfyui_text(graph, inputs.get("negative")),
-        "seed": _as_int(_comfyui_literal(graph, seed)),
-        "steps": _as_int(_comfyui_literal(graph, inputs.get("steps"))),
-        "guidance": _as_float(_comfyui_literal(graph, inputs.get("cfg"))),
+        "prompt": _comfyui_text(graph, positive),
+        "negative_prompt": _comfyui_text(graph, guider.get("negative")),
+        "seed": _as_int(_comfyui_literal(graph, noise.get("seed", noise.get("noise_seed")))),
+        "steps": _as_int(_comfyui_literal(graph, inputs.get("steps", sigmas.get("steps")))),
+        "guidance": guidance if guidance is not None else _as_float(_comfyui_literal(graph, guider.get("cfg"))),
         "width": width,
         "height": height,
         "scheduler": _scheduler_for_comfyui(sampler_name, schedule),
         "sampler_original": sampler_name,
         "schedule_original": schedule,
-        "model": _comfyui_model(graph, inputs.get("model")),
-        "loras": _comfyui_loras(graph, inputs.get("model")) or None,
+        "model": _comfyui_model(graph, model),
+        "loras": _comfyui_loras(graph, model) or None,
     }
 
 
 def _comfyui_sampler(graph: dict) -> dict | None:
     """The sampler that made the image from noise.
 
-    Graphs with a second pass (hires fix, SDXL refiner) have several samplers; the one fed
-    an empty latent holds the seed and size the artist chose. Failing that, the first by id.
+    Only samplers whose result reaches a saved image count (a preview's, when nothing is
+    saved; any, when neither is linked). Graphs with a second pass (hires fix, SDXL refiner)
+    have several: the first pass is the one with no sampler before its latent, and of those
+    the one fed an empty latent holds the seed and size the artist chose. Failing that, the
+    first by id.
     """
-    nodes = [node for _, node in sorted(graph.items(), key=_node_order)]
-    samplers = [node for node in nodes if node["class_type"] in _COMFYUI_SAMPLER_NODES]
-    for node in samplers:
-        if _comfyui_size(graph, node["inputs"].get("latent_image")) != (None, None):
-            return node
-    return samplers[0] if samplers else None
+    nodes = [(node_id, node) for node_id, node in sorted(graph.items(), key=_node_order)]
+    samplers = [node_id for node_id, node in nodes if node["class_type"] in _COMFYUI_SAMPLER_NODES]
+    for kinds in _COMFYUI_OUTPUT_NODES:
+        outputs = [node for _, node in nodes if node["class_type"] in kinds]
+        reached = _comfyui_upstream(graph, [link for node in outputs for link in node["inputs"].values()])
+        if any(node_id in reached for node_id in samplers):
+            samplers = [node_id for node_id in samplers if node_id in reached]
+            break
+    samplers = samplers[:_COMFYUI_MAX_SAMPLERS]
+    first_passes = [node_id for node_id in samplers
+                    if not set(samplers) & _comfyui_upstream(graph, [graph[node_id]["inputs"].get("latent_image")])]
+    for node_id in first_passes or samplers:
+        if _comfyui_size(graph, graph[node_id]["inputs"].get("latent_image")) != (None, None):
+            return graph[node_id]
+    return graph[(first_passes or samplers)[0]] if samplers else None
+
+
+def _comfyui_upstream(graph: dict, links: list) -> set[str]:
+    """The ids of every node these inputs draw on, through any number of links; each node
+    is visited once, so a cycle ends."""
+    seen: set[str] = set()
+    waiting = list(links)
+    while waiting:
+        link = waiting.pop()
+        if not (isinstance(link, list) and len(link) == 2 and isinstance(link[1], int)):
+            continue
+        node_id = str(link[0])
+        if node_id in seen or node_id not in graph:
+            continue
+        seen.add(node_id)
+        waiting.extend(graph[node_id]["inputs"].values())
+    return seen
 
 
 def _node_order(item) -> tuple:
@@ -969,50 +1034,99 @@ def _node_order(item) -> tuple:
 
 
 def _comfyui_target(graph: dict, value) -> tuple[dict | None, int]:
-    """The node an input links to (``[node_id, output_index]``) and the output used."""
-    if isinstance(value, list) and len(value) == 2 and isinstance(value[1], int):
+    """The node an input links to (``[node_id, output_index]``) and the output used, through
+    Reroute nodes (the UI graph keeps them; they only pass their one input on)."""
+    for _ in range(_COMFYUI_MAX_HOPS):
+        if not (isinstance(value, list) and len(value) == 2 and isinstance(value[1], int)):
+            break
         node = graph.get(str(value[0]))
-        if node is not None:
+        if node is None:
+            break
+        if node["class_type"] != "Reroute":
             return node, value[1]
+        value = next(iter(node["inputs"].values()), None)
     return None, 0
 
 
-def _comfyui_literal(graph: dict, value):
-    """An input's value: itself, or through one link to a helper node holding a literal."""
+def _comfyui_inputs(graph: dict, link) -> dict | None:
+    """The inputs of the node a link points to, or None."""
+    node, _ = _comfyui_target(graph, link)
+    return node["inputs"] if node is not None else None
+
+
+def _comfyui_literal(graph: dict, value, hops: int = _COMFYUI_MAX_HOPS):
+    """An input's value: itself, or through links to helper nodes holding a literal (a seed
+    node, a text or number primitive, one fed by another)."""
+    if not isinstance(value, list):
+        return value if not isinstance(value, dict) else None
     node, _ = _comfyui_target(graph, value)
-    if node is None:
-        return value if not isinstance(value, list) else None
+    if node is None or hops == 0:
+        return None
     for name in _COMFYUI_LITERAL_INPUTS:
         literal = node["inputs"].get(name)
-        if literal is not None and not isinstance(literal, (list, dict)):
-            return literal
+        if literal is not None:
+            return _comfyui_literal(graph, literal, hops - 1)
     return None
 
 
-def _comfyui_text(graph: dict, link, hops: int = _COMFYUI_MAX_HOPS) -> str | None:
+def _comfyui_sigmas(graph: dict, link) -> tuple[dict, str | None]:
+    """The scheduler node behind a custom sampler's ``sigmas`` (through nodes that split or
+    flip them): its inputs, and the schedule its class stands for when it has no
+    ``scheduler`` input (KarrasScheduler ...)."""
+    for _ in range(_COMFYUI_MAX_HOPS):
+        node, _output = _comfyui_target(graph, link)
+        if node is None:
+            break
+        inputs = node["inputs"]
+        if "steps" in inputs or "scheduler" in inputs:
+            return inputs, _COMFYUI_SCHEDULER_NODES.get(node["class_type"])
+        link = inputs.get("sigmas")
+    return {}, None
+
+
+def _comfyui_text(graph: dict, link) -> str | None:
     """The prompt text behind a conditioning link.
 
-    Text encoders hold ``text`` (SDXL's: ``text_g`` and ``text_l``, joined by a newline when
-    they differ). Nodes that only pass conditioning on are followed a few hops; for those
-    with both ``positive`` and ``negative`` (ControlNet apply), the output used picks which.
+    Text encoders hold ``text`` (SDXL's: ``text_g`` and ``text_l``; Flux's ``t5xxl`` and
+    ``clip_l``; joined by a newline when they differ). Zeroed-out conditioning is an empty
+    prompt (Flux graphs' negative).
     """
+    def text_of(node: dict) -> str | None:
+        inputs = node["inputs"]
+        if node["class_type"] == "ConditioningZeroOut":
+            return ""
+        if any(name in inputs for name in _COMFYUI_TEXT_PARTS):
+            parts = [_text(_comfyui_literal(graph, inputs.get(name))) for name in _COMFYUI_TEXT_PARTS]
+            return "\n".join(dict.fromkeys(part for part in parts if part)) or None
+        return _text(_comfyui_literal(graph, inputs.get("text")))  # None goes on up: not an encoder
+
+    return _comfyui_on_conditioning(graph, link, text_of)
+
+
+def _comfyui_guidance(graph: dict, link) -> float | None:
+    """The Flux guidance set on a conditioning link (FluxGuidance, CLIPTextEncodeFlux), nearest
+    the sampler first; None when none is."""
+    def guidance_of(node: dict) -> float | None:
+        return _as_float(_comfyui_literal(graph, node["inputs"].get("guidance")))
+
+    return _comfyui_on_conditioning(graph, link, guidance_of)
+
+
+def _comfyui_on_conditioning(graph: dict, link, read, hops: int = _COMFYUI_MAX_HOPS):
+    """``read(node)`` of the first node on the way up a conditioning link that gives other
+    than None. Nodes that only pass conditioning on are followed a few hops; for those with
+    both ``positive`` and ``negative`` (ControlNet apply), the output used picks which."""
     node, output = _comfyui_target(graph, link)
     if node is None:
         return None
+    found = read(node)
+    if found is not None or hops == 0:
+        return found
     inputs = node["inputs"]
-    if "text_g" in inputs or "text_l" in inputs:
-        parts = [_text(_comfyui_literal(graph, inputs.get(name))) for name in ("text_g", "text_l")]
-        return "\n".join(dict.fromkeys(part for part in parts if part)) or None
-    if "text" in inputs:
-        return _text(_comfyui_literal(graph, inputs["text"]))
-    if hops == 0:
-        return None
     if "positive" in inputs and "negative" in inputs:
-        return _comfyui_text(graph, inputs["negative" if output == 1 else "positive"], hops - 1)
-    for name in _COMFYUI_CONDITIONING_INPUTS:
-        if name in inputs:
-            return _comfyui_text(graph, inputs[name], hops - 1)
-    return None
+        return _comfyui_on_conditioning(graph, inputs["negative" if output == 1 else "positive"], read, hops - 1)
+    passed_on = next((inputs[name] for name in _COMFYUI_CONDITIONING_INPUTS if name in inputs), None)
+    return _comfyui_on_conditioning(graph, passed_on, read, hops - 1)
 
 
 def _comfyui_size(graph: dict, link) -> tuple[int | None, int | None]:

@@ -12,6 +12,7 @@ from .durations import sound_length
 from .errors import AtelierError
 from .project import Entry, Output
 from .recipe import ModelRef, Recipe, settings_of
+from .recipe_settings import is_long_seed
 from .tasks import TextToImageRequest, request_class
 
 # Settings shown first, in this order, under these names; every other setting a request has
@@ -32,8 +33,8 @@ _TASKS = {
 }
 _INPUTS = {"init_image": "Init image", "init_audio": "Sound it started from", "melody": "Melody"}
 _KINDS = {"image": "Image", "audio": "Sound"}
-_TOOLS = {"a1111": "AUTOMATIC1111", "comfyui": "ComfyUI", "invokeai": "InvokeAI", "atelier": "Atelier",
-          "novelai": "NovelAI", "fooocus": "Fooocus", "swarmui": "SwarmUI"}
+TOOL_NAMES = {"a1111": "AUTOMATIC1111", "comfyui": "ComfyUI", "invokeai": "InvokeAI", "atelier": "Atelier",
+              "novelai": "NovelAI", "fooocus": "Fooocus", "swarmui": "SwarmUI"}
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class OutputInfo:
     model_name: str
     seed: int | None
     parameters: str | None  # the A1111 "parameters" text, when there is enough to write one
+    model_hash: str = ""  # as the metadata wrote it (A1111's 10 hex digits, or a whole sha256)
 
 
 def describe(entry: Entry, output: Output) -> OutputInfo:
@@ -89,7 +91,17 @@ def describe(entry: Entry, output: Output) -> OutputInfo:
         model_name=model.get("name", ""),
         seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
         parameters=parameters_text(recipe) if output.kind == "image" else None,  # A1111's text is for images
+        model_hash=_text(model.get("hash")) or "",
     )
+
+
+def seed_reuse_problem(seed, recipe: dict | None) -> str | None:
+    """The line saying why an output's seed cannot go into the prompt panel as it is (another
+    tool's seed past our 32 bits), without what happens instead; None when it can."""
+    if not is_long_seed(seed):
+        return None
+    tool = TOOL_NAMES.get(recipe.get("tool")) if isinstance(recipe, dict) else None
+    return f"Seed {seed}{f' (from {tool})' if tool else ''} is beyond Atelier's 32-bit seeds and cannot be reused as is"
 
 
 def parameters_text(recipe: dict | None) -> str | None:
@@ -109,7 +121,14 @@ def parameters_text(recipe: dict | None) -> str | None:
         model = recipe.get("model") if isinstance(recipe.get("model"), dict) else {}
         ref = ModelRef(id="", name=_text(model.get("name")), family="", pipeline="", fingerprint=_text(model.get("hash")))
         fields = {name for name in TextToImageRequest.__dataclass_fields__}
-        return a1111_parameters(Recipe(TextToImageRequest(**{k: v for k, v in settings.items() if k in fields}), ref))
+        long_seed = settings.get("seed") if is_long_seed(settings.get("seed")) else None
+        if long_seed is not None:
+            settings["seed"] = 0  # a stand-in: no request takes it, but A1111 reuses 64-bit seeds
+        text = a1111_parameters(Recipe(TextToImageRequest(**{k: v for k, v in settings.items() if k in fields}), ref))
+        if long_seed is not None:  # the text says the seed as written
+            prompts, _, pairs = text.rpartition("\n")
+            text = f"{prompts}\n{pairs.replace('Seed: 0,', f'Seed: {long_seed},', 1)}"
+        return text
     except (AtelierError, TypeError, ValueError, KeyError):
         return None
 
@@ -156,7 +175,7 @@ def _origin(entry: Entry, output: Output, recipe: dict | None) -> str:
     imported = entry.extra.get("imported_from")
     if isinstance(imported, str) and imported:
         name = Path(imported).name
-        tool = _TOOLS.get((recipe or {}).get("tool"))
+        tool = TOOL_NAMES.get((recipe or {}).get("tool"))
         said = f"Imported from {name}; its settings were read from {tool} metadata" if tool else \
             f"Imported from {name}; it carries no settings Atelier can read"
         notes = entry.extra.get("import_notes")

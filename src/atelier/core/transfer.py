@@ -31,6 +31,7 @@ from .interop import (
 )
 from .project import Output, Project
 from .recipe import settings_of
+from .recipe_settings import is_long_seed
 from .session import ProjectSession
 from .tasks import TextToImageRequest
 
@@ -131,23 +132,23 @@ def import_images(session: ProjectSession, images: Iterable[Path]) -> list[Outpu
     cannot be imported (missing, not a PNG, JPEG or WebP, damaged, past a limit) raises
     ProjectError naming it; images added before it stay in the session. What was left out of
     or cut from an image's metadata is listed in its entry's ``extra["import_notes"]``."""
-    added = []
-    for path in images:
-        path = Path(path)
-        image = read_image_for_import(path)
-        settings = settings_of(image.recipe)
-        model = (image.recipe or {}).get("model")
-        entry = session.add_entry(
-            prompt=settings.get("prompt", ""),
-            negative_prompt=settings.get("negative_prompt", ""),
-            parameters=image.parameters,
-            model=model if isinstance(model, dict) else {},
-        )
-        entry.extra["imported_from"] = str(path)
-        if image.notes:
-            entry.extra["import_notes"] = image.notes
-        added.append(session.add_output(entry, "image", image.data, image.suffix, image.recipe))
-    return added
+    return [add_imported_image(session, Path(path), read_image_for_import(Path(path))) for path in images]
+
+
+def add_imported_image(session: ProjectSession, path: Path, image: ImportedImage) -> Output:
+    """``image`` (read from ``path``) as its own entry, with the prompt and settings it carries."""
+    settings = settings_of(image.recipe)
+    model = (image.recipe or {}).get("model")
+    entry = session.add_entry(
+        prompt=settings.get("prompt", ""),
+        negative_prompt=settings.get("negative_prompt", ""),
+        parameters=image.parameters,
+        model=model if isinstance(model, dict) else {},
+    )
+    entry.extra["imported_from"] = str(path)
+    if image.notes:
+        entry.extra["import_notes"] = image.notes
+    return session.add_output(entry, "image", image.data, image.suffix, image.recipe)
 
 
 def read_image_for_import(path: Path) -> ImportedImage:
@@ -296,7 +297,8 @@ def _check_pixels(path: Path, size: tuple[int, int] | None) -> None:
 
 def _checked(info: dict | None, notes: list[str]) -> dict | None:
     """``info`` with its prompts cut to ``MAX_PROMPT_CHARS`` and only the settings the app
-    itself accepts (the text-to-image request's ranges), each change named in ``notes``. The raw
+    itself accepts (the text-to-image request's ranges; a seed past 32 bits, as Fooocus and
+    ComfyUI draw them, is kept as written), each change named in ``notes``. The raw
     metadata text is kept verbatim. An Atelier recipe holds its settings in its request."""
     if info is None:
         return None
@@ -315,8 +317,8 @@ def _checked(info: dict | None, notes: list[str]) -> dict | None:
     refused = []
     for names in _SETTINGS:
         values = {name: info[name] for name in names if name in info}
-        if not values:
-            continue
+        if not values or (names == ("seed",) and is_long_seed(values["seed"])):
+            continue  # a 64-bit seed is kept as written, to read; it never goes into a request
         try:
             if any(isinstance(value, bool) for value in values.values()):
                 raise TypeError(f"{', '.join(names)}: not a number")

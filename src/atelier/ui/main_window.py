@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from .. import __version__, paths
 from ..core.errors import RequestError
 from ..core.project import SUFFIX, Project
-from ..core.recipe_settings import settings_of
+from ..core.recipe_settings import is_long_seed, settings_of
 from ..settings import Settings
 from .actions import OutputActions, output_actions
 from .bridges.project import ProjectThread
@@ -31,6 +31,7 @@ from .controllers.project import ProjectController
 from .fill_review import FillReview
 from .history import HistoryView
 from .history.model import seed_of
+from .importing import FolderDrops, ImportProgress
 from .mask_tools import MaskTools
 from .prompt_panel import PromptPanel
 from .queue import QueueView
@@ -107,9 +108,16 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Looking for models ...")
         self.engine_label = self._status_label("engineLabel", "Engine: not started")
         self.memory_label = self._status_label("memoryLabel", "")
+        self.import_progress = ImportProgress()  # shown while images are imported
+        self.statusBar().addPermanentWidget(self.import_progress)
 
         # 3. The wiring.
         self.canvas.file_dropped.connect(self.import_image_file)
+        self.folder_drops = FolderDrops(self)  # folders and several files, on the history or the canvas
+        self.folder_drops.watch(self.history.list_view.viewport())
+        self.folder_drops.watch(self.canvas.viewport(), only_many=True)
+        self.folder_drops.dropped.connect(self.import_paths)
+        self.import_progress.cancel_requested.connect(self.cancel_import)
         self.canvas.paste_requested.connect(self.import_pasted_image)
         self.panel.generate_requested.connect(self.start_generation)
         self.panel.cancel_requested.connect(self.generation.cancel_running)
@@ -170,6 +178,8 @@ class MainWindow(QMainWindow):
         project.unavailable.connect(self._on_storage_unavailable)
         project.closed.connect(self._on_project_closed)
         project.exported.connect(self._on_exported)
+        project.import_progress.connect(self.import_progress.show_progress)
+        project.imported.connect(self._on_imported)
 
         self._autosave_timer = QTimer(self)
         self._autosave_timer.setInterval(1000)
@@ -220,6 +230,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Save", "saveAction", QKeySequence.StandardKey.Save, self.save_project)
         self._action(file_menu, "Save &As...", "saveAsAction", QKeySequence.StandardKey.SaveAs,
                      self.save_project_as_dialog)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Import Images...", "importImagesAction", QKeySequence(), self.import_images_dialog)
+        self._action(file_menu, "Import &Folder...", "importFolderAction", QKeySequence(), self.import_folder_dialog)
         file_menu.addSeparator()
         self.output_actions.add_to_menu(file_menu, "file", self)
         file_menu.addSeparator()
@@ -365,9 +378,11 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _escape(self) -> None:
-        """Esc leaves an extension being set up, else cancels the running job."""
+        """Esc leaves an extension being set up, else stops an import, else cancels the running job."""
         if self.canvas_extension is not None and self.canvas_extension.active:
             self.canvas_extension.leave()
+        elif self.project_controller.importing:
+            self.cancel_import()
         else:
             self.generation.cancel_running()
 
@@ -527,37 +542,64 @@ class MainWindow(QMainWindow):
             self.project_controller.prepare_init_image(self.panel.set_init_image, path=Path(path))
 
     def use_seed_of(self, output_id: str) -> None:
-        seed = self._seed_of(output_id)
-        if seed is not None:
+        from ..core.output_info import seed_reuse_problem
+
+        found = self.project_controller.find(output_id)
+        seed = seed_of(*found) if found is not None else None
+        problem = seed_reuse_problem(seed, found[1].recipe) if found is not None else None
+        if problem:
+            self._show_message(self._seed_kept(problem))
+        elif seed is not None:
             self.panel.use_seed(seed)
 
+    def _seed_kept(self, problem: str) -> str:
+        """``problem`` (why an output's seed cannot be reused), saying what the panel does instead."""
+        kept = int(self.panel.seed_spin.value())
+        return f"{problem}; {'a new one is drawn' if kept < 0 else f'the seed stays {kept}'}."
+
     def _seed_of(self, output_id: str | None) -> int | None:
+        """The seed Reuse takes: none from an output whose seed is past ours (the last one made instead)."""
         found = self.project_controller.find(output_id) if output_id is not None else None
-        return seed_of(*found) if found is not None else None
+        seed = seed_of(*found) if found is not None else None
+        return None if is_long_seed(seed) else seed
 
     def use_all_of(self, output_id: str) -> None:
         """Set the whole prompt panel as it was for this output, switching to its model when
         that is installed; say what could not be restored."""
-        from ..core.output_info import describe
+        from ..core.output_info import describe, seed_reuse_problem
+        from ..engine.fingerprint import find_local_model
 
         found = self.project_controller.find(output_id)
         if found is None:
             return
         info = describe(*found)
         model_id = info.model_id
-        if model_id is None and info.model_name:  # an import names its model only by name
-            model_id = next((m.id for m in self.generation.models if m.name.lower() == info.model_name.lower()), "")
-        missed = self.panel.apply_settings(info.settings, model_id or None)
+        imported = model_id is None and bool(info.model_name or info.model_hash)
+        if imported:  # another tool names its model by hash and name: find the weights here
+            local = find_local_model(self.generation.models, info.model_name, info.model_hash)
+            model_id = local.id if local is not None else ""
+        settings = dict(info.settings)
+        seed_problem = seed_reuse_problem(settings.get("seed"), found[1].recipe)
+        if seed_problem:
+            del settings["seed"]  # the panel keeps its own
+        missed = self.panel.apply_settings(settings, model_id or None)
         model_missing = model_id == "" or "model" in missed
         missed = [name for name in missed if name != "model"]
-        if model_missing:
-            chosen = self.panel.current_model()
+        chosen = self.panel.current_model()
+        if model_missing and imported:
+            named = f"Model '{info.model_name}'" if info.model_name else "Its model"
+            said = (f"{named}{f' (hash {info.model_hash})' if info.model_hash else ''} is not on this machine; "
+                    f"keeping {chosen.name if chosen else 'the current one'}.")
+        elif model_missing:
             said = (f"{info.model_name or 'Its model'} is not installed, so the model stays "
                     f"{chosen.name if chosen else 'as it was'}.")
         else:
-            said = "Settings restored." if missed else "Every setting of this output is in the prompt panel."
+            restored_all = not missed and not seed_problem
+            said = "Every setting of this output is in the prompt panel." if restored_all else "Settings restored."
         if missed:
             said += f" Could not restore: {', '.join(missed)}."
+        if seed_problem:
+            said += f" {self._seed_kept(seed_problem)}"
         self._show_message(said, error=model_missing or bool(missed))
         if self.info_pane is not None:
             self.info_pane.say(said)
@@ -621,6 +663,46 @@ class MainWindow(QMainWindow):
     def import_image_file(self, path: str) -> None:
         """A dropped image joins the history, with the prompt its metadata reveals."""
         self.project_controller.import_files([Path(path)])
+
+    def import_images_dialog(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Import images", str(Path.home()),
+                                                "Images (*.png *.jpg *.jpeg *.webp);;All files (*)")
+        if files:
+            self.import_paths([Path(file) for file in files])
+
+    def import_folder_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import a folder of images", str(Path.home()))
+        if folder:
+            self.import_paths([Path(folder)])
+
+    @Slot(list)
+    def import_paths(self, paths: list) -> None:
+        """Import image files and folders (every image under them), on the project thread; the
+        status bar shows how far it is, with Cancel."""
+        self.import_progress.show_progress(0, 0)
+        self.project_controller.import_files(paths)
+
+    @Slot()
+    def cancel_import(self) -> None:
+        self.import_progress.cancelling()
+        self.project_controller.cancel_import()
+
+    @Slot(object)
+    def _on_imported(self, summary) -> None:
+        """An import ended: its summary in the status bar; when something was skipped or could
+        not be imported, said in the panel too (a single file's failure the project thread said)."""
+        if not self.project_controller.importing:
+            self.import_progress.finish()
+        if summary.total == 0:
+            self._show_message("Found no PNG, JPEG or WebP images to import there.")
+            return
+        if summary.total == 1 and not (summary.duplicates or summary.cancelled):
+            return  # a single image: shown, or its failure said already
+        self.statusBar().showMessage(summary.brief(), 30000)
+        if summary.failures:  # most came in: a notice naming one that did not, not an error
+            self._show_message(f"{summary.brief()}, e.g. {summary.failures[0]}")
+        elif summary.duplicates or summary.cancelled:
+            self._show_message(summary.brief())
 
     @Slot(QImage)
     def import_pasted_image(self, image: QImage) -> None:

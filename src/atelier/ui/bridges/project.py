@@ -4,6 +4,8 @@ changed (``changed``, with the types of ``project_changes``), so the two threads
 mutable object."""
 
 import logging
+import threading
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QIODevice, QObject, Qt, QThread, Signal, Slot
@@ -16,13 +18,24 @@ from ...core.errors import AtelierError
 from ...core.project import Entry
 from ..images import decode_image
 from ..init_image_box import InitImage
-from .project_changes import OutputAdded, OutputRemoved, OutputRestored, OutputsMerged, OutputUpdated
+from .project_changes import (
+    OutputAdded,
+    OutputRemoved,
+    OutputRestored,
+    OutputsImported,
+    OutputsMerged,
+    OutputUpdated,
+)
 
 # The session machinery (core.session, core.transfer, core.metadata: the .atelier format, recipes
 # and requests, zip files) is imported by the slots that use it, on the project thread: the
 # window's first frame does not wait for it.
 
 log = logging.getLogger(__name__)
+
+IMPORT_SLICE_SECONDS = 0.05
+"""How long an import works before it reports what it stored and lets the project thread's
+other requests (a click on the history, a finished image) through."""
 
 
 def _copy(obj):
@@ -56,6 +69,9 @@ class ProjectWorker(QObject):
     init_image_ready = Signal(str, object)  # purpose, InitImage: a picture stored and ready to start from
     mask_stored = Signal(str, str)  # purpose, the asset of a painted mask stored as a job's input
     extension_ready = Signal(str, object)  # purpose, core.extension.StoredExtension: a canvas extension's inputs
+    import_progress = Signal(int, int)  # files done, files found: an import run under way
+    imported = Signal(object)  # core.image_import.Summary: an import run ended (done or cancelled)
+    _import_step = Signal()  # queued to itself: the import's next slice, after what waits meanwhile
 
     def __init__(self):
         super().__init__()
@@ -64,6 +80,10 @@ class ProjectWorker(QObject):
         self._sources: dict[str, str] = {}  # request token -> the output its outputs were made from
         self._trash: dict = {}  # output id -> RemovedOutput, for undo
         self._dirty = False
+        self._import = None  # the core.image_import.ImportRun under way
+        self._imports_waiting: list[list] = []  # files asked to import while one ran, in turn
+        self._import_cancel = threading.Event()  # set from the UI thread; the run looks between files
+        self._import_step.connect(self._continue_import, Qt.ConnectionType.QueuedConnection)
 
     @Slot(object)
     def start(self, reopen: Path | None = None) -> None:
@@ -220,26 +240,71 @@ class ProjectWorker(QObject):
 
     @Slot(object)
     def import_files(self, files: list) -> None:
-        """Images dropped or opened from elsewhere join the history with what their metadata
-        tells; the files are read here, never on the UI thread. Each file on its own: one that
-        cannot be imported says why in one line (``failed``), and the others still come in."""
-        from ...core.transfer import import_images
+        """Images and folders dropped or opened from elsewhere join the history with what their
+        metadata tells; the files are read here, never on the UI thread, a slice at a time
+        (``IMPORT_SLICE_SECONDS``), each slice's images reported as one change. A file that
+        cannot be imported is one line in the run's summary (``imported``), and the others
+        still come in; ``failed`` says in one line what could not be imported."""
+        from ...core.image_import import ImportRun, Summary
 
-        for path in files:
-            if self.session is None:
-                return
+        if self.session is None:
+            self.imported.emit(Summary(cancelled=True))  # every request is answered
+            return
+        if self._import is not None:
+            self._imports_waiting.append(list(files))
+            return
+
+        self._import = ImportRun(self.session, [Path(path) for path in files], cancelled=self._import_cancel.is_set)
+        self.import_progress.emit(0, self._import.summary.total)
+        self._continue_import()
+
+    def cancel_import(self) -> None:
+        """Stop the import under way after its current file; callable from any thread (the
+        project thread is busy with the import)."""
+        self._import_cancel.set()
+
+    @Slot()
+    def _continue_import(self) -> None:
+        run = self._import
+        if run is None:
+            return
+        if self.session is not run.session:  # another project was opened meanwhile: it stops here
+            run.summary.cancelled = True
+        added = []
+        deadline = time.monotonic() + IMPORT_SLICE_SECONDS
+        while not run.finished and time.monotonic() < deadline:
             try:
-                [output] = import_images(self.session, [Path(path)])
-            except AtelierError as exc:
-                self.failed.emit(str(exc))
+                output = run.import_next()
+            except (OSError, AtelierError) as exc:  # the project cannot take more (a full disk): stop
+                self.failed.emit(f"could not store the image in the project: {exc}")
+                run.summary.cancelled = True
+                break
+            except Exception as exc:  # a bug: one line in the window, never silence; the rest go on
+                log.debug("importing failed", exc_info=True)
+                run.summary.failures.append(f"{run.files[run.summary.done]}: could not be imported "
+                                            f"({type(exc).__name__}: {exc})")
                 continue
-            except Exception as exc:  # a bug: still one line in the window, never silence
-                log.debug("importing %s failed", path, exc_info=True)
-                self.failed.emit(f"{path}: could not be imported ({type(exc).__name__}: {exc})")
-                continue
+            if output is not None:  # its entry is the newest
+                added.append(_added(self.session.project.entries[-1], output, "import"))
+        if added:
             self._set_dirty()
-            entry = next(e for e in self.session.project.entries if output in e.outputs)
-            self.changed.emit(_added(entry, output, "import"))
+            self.changed.emit(OutputsImported(tuple(added)))
+        self.import_progress.emit(run.summary.done, run.summary.total)
+        if not run.finished:
+            self._import_step.emit()
+            return
+        self._import = None
+        if self._import_cancel.is_set():  # Cancel stops what was asked after it too
+            self._imports_waiting.clear()
+            self._import_cancel.clear()
+        summary = run.summary
+        if summary.failures:
+            first = summary.failures[0]
+            self.failed.emit(first if len(summary.failures) == 1 else
+                             f"{len(summary.failures):,} of {summary.total:,} files could not be imported; {first}")
+        self.imported.emit(summary)
+        if self._imports_waiting:
+            self.import_files(self._imports_waiting.pop(0))
 
     @Slot(QImage)
     def import_pasted(self, image: QImage) -> None:

@@ -46,4 +46,12 @@ class OutputsMerged:
     added: tuple[OutputAdded, ...]
 
 
-ProjectChange = OutputAdded | OutputRemoved | OutputUpdated | OutputRestored | OutputsMerged
+@dataclass(frozen=True)
+class OutputsImported:
+    """Images an import run stored since its last report: many at once, so that a folder of a
+    thousand images is a few dozen changes for the window, not a thousand."""
+
+    added: tuple[OutputAdded, ...]
+
+
+ProjectChange = OutputAdded | OutputRemoved | OutputUpdated | OutputRestored | OutputsMerged | OutputsImported

@@ -16,6 +16,7 @@ from ..bridges.project_changes import (
     OutputAdded,
     OutputRemoved,
     OutputRestored,
+    OutputsImported,
     OutputsMerged,
     OutputUpdated,
     ProjectChange,
@@ -43,6 +44,8 @@ class ProjectController(QObject):
     compared = Signal(str, bool, str)  # output id, pixels (samples) identical, how they compare
     exported = Signal(int, object)  # files written, folder
     output_deleted = Signal(str)  # "Image deleted" or "Sound deleted": an undoable delete, to tell of
+    import_progress = Signal(int, int)  # files done, files found: an import under way
+    imported = Signal(object)  # core.image_import.Summary: an import ended (done or cancelled)
 
     def __init__(self, bridge: ProjectThread, autosave_seconds: float, parent: QObject | None = None,
                  reopen: Path | None = None):
@@ -59,7 +62,11 @@ class ProjectController(QObject):
         self._merged_message = ""  # what the next "Saved" says about outputs taken in from elsewhere
         self._unsaved_outputs: list[str] = []  # kinds of the outputs added since the last save or open
         self._unsaved_changes = 0  # marks, edits and deletions since then
+        self._imports = 0  # import runs asked for and not ended
+        self._last_imported: str | None = None  # the newest output an import stored, shown when it ends
         worker = bridge.worker
+        worker.import_progress.connect(self.import_progress)
+        worker.imported.connect(self._on_imported)
         worker.opened.connect(self._on_opened)
         worker.changed.connect(self._on_changed)
         worker.saved.connect(self._on_saved)
@@ -150,7 +157,20 @@ class ProjectController(QObject):
         self.current_changed.emit(output_id)
 
     def import_files(self, files: list) -> None:
+        """Import image files and folders (recursively), on the project thread: ``import_progress``
+        tells how far it is, ``imported`` how it ended."""
+        self._imports += 1
         self.bridge.request_import.emit([Path(f) for f in files])
+
+    @property
+    def importing(self) -> bool:
+        return self._imports > 0
+
+    def cancel_import(self) -> None:
+        """Stop the import under way (and those asked for after it) after the file it is on;
+        what was imported stays."""
+        if self.importing:
+            self.bridge.worker.cancel_import()  # thread-safe: the project thread is busy importing
 
     def paste(self, image: QImage) -> None:
         self.bridge.request_paste.emit(image)
@@ -290,6 +310,10 @@ class ProjectController(QObject):
             case OutputsMerged(added=added):
                 change = OutputsMerged(tuple(self._add(each) for each in added))
                 self._merged_message = f"; took in {len(added)} output(s) saved to it from elsewhere"
+            case OutputsImported(added=added):
+                change = OutputsImported(tuple(self._add(each) for each in added))
+                self._unsaved_outputs.extend(each.output.kind for each in added)
+                self._last_imported = added[-1].output.id
             case OutputUpdated(output=output):
                 found = self.find(output.id)
                 if found is None:
@@ -307,9 +331,11 @@ class ProjectController(QObject):
                 entry.outputs.insert(index, output)
         if isinstance(change, OutputAdded):
             self._unsaved_outputs.append(change.output.kind)
-        elif not isinstance(change, OutputsMerged):  # what another writer saved is in the file already
+        elif not isinstance(change, (OutputsMerged, OutputsImported)):  # counted above, or saved already
             self._unsaved_changes += 1
         self.changed.emit(change)
+        if isinstance(change, OutputsImported):
+            self.autosave.changed(time.monotonic())
         if isinstance(change, OutputAdded):
             if change.token == "import":
                 self.show_output(change.output.id)
@@ -327,6 +353,18 @@ class ProjectController(QObject):
             self.project.entries.append(entry)
         entry.outputs.append(added.output)
         return OutputAdded(entry, added.output, added.token)
+
+    @Slot(object)
+    def _on_imported(self, summary) -> None:
+        """An import ended: the newest image it stored is shown, and the summary said (a single
+        image's notes as for a dropped one)."""
+        self._imports = max(0, self._imports - 1)
+        shown, self._last_imported = self._last_imported, None
+        if shown is not None and self.find(shown) is not None:
+            self.show_output(shown)
+            if summary.total == 1:
+                self._tell_import_notes(self.find(shown)[0])
+        self.imported.emit(summary)
 
     def _tell_import_notes(self, entry: Entry) -> None:
         """What an import left out of or cut from an image's metadata, for the artist to see."""

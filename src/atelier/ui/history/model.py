@@ -109,16 +109,32 @@ class HistoryModel(QAbstractListModel):
         self._rebuild(reset=True)
 
     def add(self, entry: Entry, output: Output) -> None:
+        if self._take(entry, output):
+            self._rebuild(changed_entry=entry.id)
+
+    def add_many(self, added: list[tuple[Entry, Output]]) -> None:
+        """Several new outputs (an import's), the rows rebuilt once: a thousand images are not
+        a thousand rebuilds of the whole list."""
+        grown = {entry.id for entry, _output in added if entry.id in self._outputs}  # their headers' counts change
+        if any([self._take(entry, output) for entry, output in added]):
+            self._rebuild()
+            for entry_id in grown:
+                header = self._header_row.get(entry_id)
+                if header is not None:
+                    self.dataChanged.emit(self.index(header), self.index(header), [COUNT_ROLE])
+
+    def _take(self, entry: Entry, output: Output) -> bool:
+        """Record a new output; False when it is known already (its marks are taken instead)."""
         if output.id in self._by_id:
             self.update(output)
-            return
+            return False
         if entry.id not in self._outputs:
             self._entries.append(entry)
             self._outputs[entry.id] = []
         known = next(e for e in self._entries if e.id == entry.id)
         self._outputs[entry.id].append(output)
         self._by_id[output.id] = (known, output)
-        self._rebuild(changed_entry=entry.id)
+        return True
 
     def remove(self, output_id: str) -> bool:
         """Take an output out (its row, and its header's if it was the group's last shown);

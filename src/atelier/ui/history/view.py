@@ -36,6 +36,7 @@ from ..bridges.project_changes import (
     OutputAdded,
     OutputRemoved,
     OutputRestored,
+    OutputsImported,
     OutputsMerged,
     OutputUpdated,
     ProjectChange,
@@ -212,6 +213,16 @@ class HistoryView(QWidget):
             self._select_with_header(output.id)
         self._refresh_texts()
 
+    def add_outputs(self, added: list[tuple[Entry, Output]]) -> None:
+        """Many new outputs at once (an import's, a merge's): the grid is rebuilt once."""
+        with self._quietly():
+            self.model.add_many(added)
+        awaited = self._awaited
+        if awaited is not None and any(output.id == awaited for _entry, output in added):
+            self._awaited = None
+            self._select_with_header(awaited)
+        self._refresh_texts()
+
     def update_output(self, output: Output) -> None:
         """Show ``output``'s current marks (favourite, rating, hidden, note). A selected output
         that hiding takes out of the grid hands the selection to a neighbour."""
@@ -255,9 +266,8 @@ class HistoryView(QWidget):
         match change:
             case OutputAdded(entry=entry, output=output):
                 self.add_output(entry, output)
-            case OutputsMerged(added=added):
-                for each in added:
-                    self.add_output(each.entry, each.output)
+            case OutputsMerged(added=added) | OutputsImported(added=added):
+                self.add_outputs([(each.entry, each.output) for each in added])
             case OutputUpdated(output=output):
                 self.update_output(output)
             case OutputRemoved(output_id=output_id):
