@@ -16,7 +16,7 @@ def test_import_linter_contracts_hold():
     assert lint, "import-linter is not installed in this environment (make test installs it)"
     out = subprocess.run([lint, "--no-cache"], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "5 kept, 0 broken" in out.stdout
+    assert "6 kept, 0 broken" in out.stdout
 
 
 def test_pyflakes_finds_nothing():
@@ -44,6 +44,14 @@ def test_media_imports_neither_qt_nor_torch(guard_env):
     modules = sorted(f"atelier.media.{p.stem}" for p in (ROOT / "src/atelier/media").glob("*.py") if p.stem != "__init__")
     loaded = imported_after("\n".join(f"import {m}" for m in modules), guard_env)
     assert modules and "atelier" in loaded
+    assert not loaded & {"PySide6", "torch", "diffusers", "transformers"}
+
+
+def test_models_imports_neither_qt_nor_torch(guard_env):
+    modules = sorted(f"atelier.models.{p.stem}" for p in (ROOT / "src/atelier/models").glob("*.py")
+               if p.stem != "__init__")
+    loaded = imported_after("\n".join(f"import {m}" for m in modules), guard_env)
+    assert "atelier.models.kinds" in modules and "atelier" in loaded
     assert not loaded & {"PySide6", "torch", "diffusers", "transformers"}
 
 

@@ -98,7 +98,7 @@ def test_scan_lists_a_checkpoint_from_its_header_alone(user_home, checkpoint, mo
     assert 0 < counter.bytes[str(placed)] <= header_bytes < model.size_bytes
 
 
-def test_scan_skips_loras_vaes_and_files_inside_diffusers_folders(user_home, sd15_dir):
+def test_scan_lists_loras_vaes_as_parts_and_skips_files_inside_diffusers_folders(user_home, sd15_dir):
     models = paths.models_dir()
     tiny_models.write_safetensors_header(models / "Lora" / "style.safetensors", {
         "lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight": ("F16", [4, 320, 1, 1]),
@@ -114,7 +114,9 @@ def test_scan_skips_loras_vaes_and_files_inside_diffusers_folders(user_home, sd1
 
     result = registry.scan()
 
-    assert [(m.id, m.format) for m in result.models] == [("tiny", "diffusers")]
+    assert [(m.id, m.format) for m in result.models if m.kind == "image"] == [("tiny", "diffusers")]
+    assert sorted((m.id, m.kind) for m in result.models if m.kind != "image") == [
+        ("style", "lora"), ("vae", "vae"), ("word", "embedding")]
     assert result.problems == []
 
 

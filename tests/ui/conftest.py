@@ -1,11 +1,20 @@
-"""The window fixture the UI tests share: a shown window on the tiny SD1.5 model, closed after."""
+"""What the UI tests share: a shown window on the tiny SD1.5 model, closed after; and the
+application's palette as it was before each test (a window applying its theme sets it)."""
 
 import shutil
 
 import pytest
+from PySide6.QtGui import QPalette
 from window_driver import close_window, open_window
 
 from atelier import paths
+
+
+@pytest.fixture(autouse=True)
+def restore_palette(qapp):
+    palette = QPalette(qapp.palette())
+    yield
+    qapp.setPalette(palette)
 
 
 @pytest.fixture

@@ -57,13 +57,6 @@ def families_window(qtbot, user_home, sd15_dir, sdxl_dir):
     close_window(qtbot, win)
 
 
-@pytest.fixture
-def restore_palette(qapp):
-    palette = QPalette(qapp.palette())
-    yield
-    qapp.setPalette(palette)
-
-
 # ----- presets by aspect ratio ---------------------------------------------------------------
 def test_presets_are_named_by_their_aspect_ratio():
     labels = [preset_label(*preset) for preset in SIZE_PRESETS["sdxl"]]

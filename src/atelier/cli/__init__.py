@@ -101,8 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
                                               "sound (needed unless --project is given)")
     gen.add_argument("--project", type=Path, help="add the request and each output to this .atelier project")
 
-    models = commands.add_parser("models", help="list the models found on this machine")
+    models = commands.add_parser("models", help="list the models found on this machine; info on one; convert a "
+                                                "pickle to .safetensors")
     models.add_argument("--json", action="store_true", help="machine-readable output")
+    from . import model_library
+
+    models.add_argument("--type", choices=model_library.KINDS, help="list only this kind (lora, vae, image, ...)")
+    model_library.add_actions(models)
 
     from . import audio
 
@@ -141,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "generate":
             return _generate(args)
+        if args.command == "models" and args.action:
+            from . import model_library
+
+            return model_library.run(args)
         if args.command == "models":
             return _models(args)
         if args.command == "project":
@@ -205,18 +214,24 @@ def _models(args) -> int:
     result = registry.scan(Settings.load().model_folders)
     for problem in result.problems:
         print(f"atelier: warning: {_printable(problem)}", file=sys.stderr)
-    listed = [{**m.to_dict(), **_model_details(m)} for m in result.models]
+    models = [m for m in result.models if args.type in (None, m.kind)]
+    listed = [{**m.to_dict(), **_model_details(m)} for m in models]
     if args.json:
         print(json.dumps(listed, indent=2))
         return 0
-    if not result.models:
-        print("No models found. Put diffusers model folders in", paths.models_dir(), file=sys.stderr)
+    if not models:
+        if args.type:
+            print(f"No {args.type} models found.", file=sys.stderr)
+        else:
+            print("No models found. Put diffusers model folders in", paths.models_dir(), file=sys.stderr)
         return 0
-    for m, details in zip(result.models, listed, strict=True):
+    for m, details in zip(models, listed, strict=True):
         # One line per model, one tab between fields, whatever the folder names hold.
         family = details.get("architecture") or m.family
         if details.get("scale"):
             family = f"{family} {details['scale']}x"
+        if m.note:
+            family = f"{family} ({m.note})"
         fields = (m.id, m.kind, family, f"{m.size_bytes / 1e9:.2f} GB", str(m.path))
         print("\t".join(_printable(field) for field in fields))
     return 0

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from ..core.errors import ModelError
 from ..core.recipe import ModelRef
+from ..models.kinds import PARTS
 from . import registry
 from .fingerprint import model_fingerprint
 
@@ -18,7 +19,8 @@ def find_recipe_model(ref: ModelRef, extra_folders=()) -> registry.ModelInfo:
             candidates.append(registry.resolve(ref.path))
         except ModelError:
             pass
-    scanned = registry.scan(extra_folders).models
+    # Parts (LoRAs, VAEs, ...) never make an output alone: not worth hashing here.
+    scanned = [m for m in registry.scan(extra_folders).models if m.kind not in PARTS]
     same_family = [m for m in scanned if m.family == ref.family]
     candidates += [m for m in scanned if m.id == ref.id] + same_family
     seen = set()

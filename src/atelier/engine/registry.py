@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .. import paths
 from ..core.errors import ModelError
+from ..models import kinds
 from . import safetensors_header, single_file
 
 log = logging.getLogger(__name__)
@@ -48,9 +49,6 @@ _IMAGE_FAMILIES = {
 }
 # Diffusers pipelines that upscale a picture: listed with the upscalers.
 _UPSCALER_PIPELINES = {"StableDiffusionUpscalePipeline": "sd-upscale"}
-# Folders where A1111 (models/ESRGAN, RealESRGAN, SwinIR, ...) and ComfyUI (models/upscale_models)
-# keep upscaler files: a .pth or a non-checkpoint .safetensors in one is an upscaler.
-UPSCALER_FOLDERS = {"esrgan", "realesrgan", "swinir", "hat", "dat", "upscale_models", "upscalers", "upscaler"}
 _SEARCH_DEPTH = 3  # root/a/b/c: deep enough for A1111 and ComfyUI layouts, shallow enough to be quick
 _CHECKPOINT_SUFFIX = ".safetensors"
 _PICKLE_SUFFIXES = {".ckpt", ".pt"}  # loading these runs arbitrary code, so Atelier never does
@@ -68,7 +66,9 @@ class ModelInfo:
     id: str
     name: str
     path: Path
-    kind: str  # "image", "audio", "upscaler" or "matting"
+    # "image", "audio", "upscaler", "matting", or a part used with an image model (kinds.PARTS):
+    # "lora", "controlnet", "ip-adapter", "image-encoder", "vae", "embedding"
+    kind: str
     family: str  # "sd15", "sdxl-inpaint", "audioldm2", "u2net", ... or "unknown"
     pipeline: str  # diffusers pipeline class: from model_index.json, or the one a checkpoint builds
     size_bytes: int
@@ -76,6 +76,7 @@ class ModelInfo:
     # "diffusers" (a pipeline folder), "transformers" (a model folder: MusicGen) or "single-file"
     # (one .safetensors, an upscaler's .pth, a matting model's .onnx)
     format: str = "diffusers"
+    note: str = ""  # what the artist should know: "LoHa/LoKr: not supported"
 
     def to_dict(self) -> dict:
         return {
@@ -88,6 +89,7 @@ class ModelInfo:
             "size_bytes": self.size_bytes,
             "source": self.source,
             "format": self.format,
+            "note": self.note,
         }
 
 
@@ -119,7 +121,7 @@ def scan(extra_folders: list[str] | tuple[str, ...] = ()) -> ScanResult:
         found.extend((path, path.stem, "rembg") for path in _model_paths(root, result) if path.suffix == _ONNX_SUFFIX)
 
     seen_paths: set[Path] = set()
-    taken_ids: set[str] = set()
+    inspected: list[tuple[ModelInfo, Path]] = []
     for path, name, source in found:
         real = path.resolve()
         if real in seen_paths:
@@ -133,8 +135,12 @@ def scan(extra_folders: list[str] | tuple[str, ...] = ()) -> ScanResult:
         except ModelError as exc:
             result.problems.append(str(exc))
             continue
-        if info is None:
-            continue  # a LoRA, VAE or embedding kept beside the checkpoints: not a model
+        if info is not None:  # None: a .safetensors of no type Atelier knows
+            inspected.append((info, real))
+    # Models take their ids before the parts (LoRAs, VAEs, ...), so a LoRA named like a
+    # checkpoint never changes the id settings and recipes know that checkpoint by.
+    taken_ids: set[str] = set()
+    for info, real in sorted(inspected, key=lambda each: each[0].kind in kinds.PARTS):
         if info.id in taken_ids:
             # Same folder name in two places: keep both, told apart by a stable path hash.
             suffix = hashlib.sha256(str(real).encode()).hexdigest()[:6]
@@ -207,26 +213,31 @@ def _transformers_audio_type(folder: Path) -> str | None:
 
 
 def inspect_file(path: Path, *, name: str | None = None, source: str = "folder") -> ModelInfo | None:
-    """Describe one single-file model: a checkpoint from its header, an upscaler in an upscaler
-    folder, a background-removal ONNX file; None for a file that is none of these (a LoRA, VAE,
-    embedding); ModelError saying what is wrong otherwise."""
+    """Describe one single-file model: a checkpoint from its header, a part used with one (a
+    LoRA, VAE, embedding, ...: models/kinds.py), an upscaler in an upscaler folder, a
+    background-removal ONNX file; None for a file of no type Atelier knows; ModelError saying
+    what is wrong otherwise."""
     path = Path(path).expanduser()
     if not path.is_file():
         raise ModelError(f"{path}: no such checkpoint file; check the path or run 'atelier models'")
     if path.suffix == _ONNX_SUFFIX:
         return inspect_matting(path, name=name, source=source)
-    if path.suffix == _UPSCALER_PICKLE_SUFFIX or (path.suffix == _CHECKPOINT_SUFFIX and _in_upscaler_folder(path)):
+    if path.suffix == _UPSCALER_PICKLE_SUFFIX or (path.suffix == _CHECKPOINT_SUFFIX and kinds.in_upscaler_folder(path)):
         # A .pth elsewhere is some other tool's pickle: not a model Atelier lists.
-        return inspect_upscaler(path, name=name, source=source) if _in_upscaler_folder(path) else None
+        return inspect_upscaler(path, name=name, source=source) if kinds.in_upscaler_folder(path) else None
     if path.suffix in _PICKLE_SUFFIXES:
         raise ModelError(f"{path}: pickle checkpoints are not loaded (they can run code); convert it to .safetensors")
     if path.suffix != _CHECKPOINT_SUFFIX:
         raise ModelError(f"{path}: not a model file; give a .safetensors checkpoint or a diffusers model folder")
     header = safetensors_header.check_complete(path)
     family = single_file.family_from_header(header)
-    if family is None:
-        return None
     name = name or path.stem
+    if family is None:
+        part = kinds.kind_of(header, path)
+        if part.type not in kinds.PARTS:
+            return None
+        return ModelInfo(id=name, name=name, path=path, kind=part.type, family=part.family, pipeline="",
+                         size_bytes=path.stat().st_size, source=source, format="single-file", note=part.note)
     return ModelInfo(
         id=name,
         name=name,
@@ -267,10 +278,6 @@ def inspect_matting(path: Path, *, name: str | None = None, source: str = "folde
     name = name or path.stem
     return ModelInfo(id=name, name=name, path=path, kind="matting", family=family_of(path), pipeline="",
                      size_bytes=path.stat().st_size, source=source, format="single-file")
-
-
-def _in_upscaler_folder(path: Path) -> bool:
-    return any(part.lower() in UPSCALER_FOLDERS for part in Path(path).parent.parts)
 
 
 def refuse_pickle_weights(folder: Path, index: dict | None = None) -> None:
@@ -334,7 +341,17 @@ def classify(folder: Path, pipeline: str, index: dict) -> tuple[str, str]:
 
 
 def resolve(spec: str, extra_folders: list[str] | tuple[str, ...] = ()) -> ModelInfo:
-    """A model from a folder path, a checkpoint file path, or an id listed by ``atelier models``."""
+    """A model to run from a folder path, a checkpoint file path, or an id listed by ``atelier
+    models``; ModelError for a part used with a checkpoint (a LoRA, VAE, ...)."""
+    info = describe(spec, extra_folders)
+    if info.kind in kinds.PARTS:
+        raise ModelError(f"{info.path}: is a {info.kind}, used with a checkpoint, not alone; give a checkpoint "
+                         "or a model folder (see 'atelier models --type image')")
+    return info
+
+
+def describe(spec: str, extra_folders: list[str] | tuple[str, ...] = ()) -> ModelInfo:
+    """Any listed model, parts included, from its path or its id in ``atelier models``."""
     path = Path(spec).expanduser()
     if path.exists():
         return _inspect_path(path)
@@ -351,7 +368,8 @@ def _inspect_path(path: Path) -> ModelInfo:
         return inspect_folder(path)
     info = inspect_file(path)
     if info is None:
-        raise ModelError(f"{path}: holds no diffusion model (a LoRA, VAE or embedding?); give a checkpoint")
+        raise ModelError(f"{path}: holds no diffusion model, nor a part Atelier knows (a LoRA, VAE, ...); "
+                         "give a checkpoint")
     return info
 
 
@@ -391,9 +409,12 @@ def _model_paths(root: Path, result: ScanResult):
             entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
             children = [p for p in entries if p.is_dir()]
             files = [p for p in entries if p.suffix in _MODEL_FILE_SUFFIXES and p.is_file()]
+            dangling = [p for p in entries if p.suffix in _MODEL_FILE_SUFFIXES and not p.exists()]
         except OSError as exc:
             result.problems.append(f"{folder}: cannot be read ({exc.strerror or exc})")
             continue
+        result.problems.extend(f"{link}: a link that leads nowhere (or back to itself); fix or remove it"
+                               for link in dangling)
         yield from files
         if depth < _SEARCH_DEPTH:
             pending.extend((child, depth + 1) for child in reversed(children) if not child.is_symlink())

@@ -24,7 +24,7 @@ from PySide6.QtGui import (
     QPixmap,
     QTransform,
 )
-from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QLabel
+from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QLabel, QWidget
 
 from .widgets import own_viewport
 
@@ -103,6 +103,7 @@ class CanvasView(QGraphicsView):
         self._zoom_label: QLabel | None = None
         self._compare_label: QLabel | None = None
         self.mask_layer = None  # the MaskLayer (ui/mask_layer.py), made when a mask tool is first picked
+        self._empty_state: QWidget | None = None  # shown in place of the hint (ui/first_run.py)
         self._update_description()
 
     @property
@@ -118,6 +119,22 @@ class CanvasView(QGraphicsView):
         if self._compare_label is None:
             self._compare_label = self._overlay("compareLabel", "Compared image", "#ffd37a")
         return self._compare_label
+
+    def set_empty_state(self, widget: QWidget | None) -> None:
+        """Show ``widget`` in the middle of the canvas while it is empty, in place of the hint
+        (None: the hint again)."""
+        if self._empty_state is not None and self._empty_state is not widget:
+            self._empty_state.hide()
+        self._empty_state = widget
+        if widget is not None and widget.parent() is not self:
+            widget.setParent(self)  # of the view, not of its viewport: it does not scroll
+        self._update_empty_state()
+        self.viewport().update()
+
+    def _update_empty_state(self) -> None:
+        if self._empty_state is not None:
+            self._empty_state.setVisible(self._item.pixmap().isNull())
+            self._place_overlays()
 
     def _overlay(self, name: str, accessible: str, colour: str) -> QLabel:
         label = QLabel(self)
@@ -199,6 +216,7 @@ class CanvasView(QGraphicsView):
             self._fit()
         self._update_description()
         self._update_zoom_label()
+        self._update_empty_state()
 
     def image_size(self) -> tuple[int, int] | None:
         pixmap = self._item.pixmap()
@@ -317,6 +335,11 @@ class CanvasView(QGraphicsView):
                       area.bottom() - zoom.height() - _OVERLAY_MARGIN + 1)
         if self._compare_label is not None:
             self._compare_label.move(area.left() + _OVERLAY_MARGIN, area.top() + _OVERLAY_MARGIN)
+        if (empty := self._empty_state) is not None:
+            width = min(empty.maximumWidth(), area.width() - 2 * _OVERLAY_MARGIN)
+            # Word-wrapped text: its height follows its width.
+            empty.resize(width, empty.heightForWidth(width) if empty.hasHeightForWidth() else empty.sizeHint().height())
+            empty.move(area.center() - empty.rect().center())
 
     def _scroll_by(self, dx: int, dy: int) -> None:
         self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + dx)
@@ -334,7 +357,7 @@ class CanvasView(QGraphicsView):
     @property
     def hint(self) -> str | None:
         """What the canvas says while it is empty (painted in its middle), or None."""
-        return _EMPTY_HINT if self._item.pixmap().isNull() else None
+        return _EMPTY_HINT if self._item.pixmap().isNull() and self._empty_state is None else None
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         super().drawForeground(painter, rect)

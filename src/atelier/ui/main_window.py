@@ -29,6 +29,7 @@ from .canvas import CanvasView
 from .controllers.generation import GenerationController
 from .controllers.project import ProjectController
 from .fill_review import FillReview
+from .first_run import ModelFolderPicker
 from .history import HistoryView
 from .history.model import seed_of
 from .importing import FolderDrops, ImportProgress
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
         self.upscale_dialog = None  # ui/upscale_dialog.py, made when first shown
         self.remove_background_dialog = None  # ui/remove_background_dialog.py, made when first shown
         self.info_dock: QDockWidget | None = None
+        self.model_folder_picker = ModelFolderPicker(self)  # the first run's card; adds model folders
         self._build_menus()
         self.statusBar().showMessage("Looking for models ...")
         self.engine_label = self._status_label("engineLabel", "Engine: not started")
@@ -125,6 +127,8 @@ class MainWindow(QMainWindow):
         self.panel.selected_seed = lambda: self._seed_of(self.project_controller.current_output_id)
         self.panel.init_image_reader = self._read_init_image
         self.panel.rescan_requested.connect(self.rescan_models)
+        self.panel.add_models_folder_requested.connect(self.model_folder_picker.add_models_folder)
+        self.panel.use_install_folder_requested.connect(self.model_folder_picker.use_install_folder)
         self.panel.message_link_activated.connect(self._on_message_link)
         QShortcut(QKeySequence("Ctrl+Return"), self, self.start_generation)
         QShortcut(QKeySequence("Ctrl+Enter"), self, self.start_generation)
@@ -140,6 +144,7 @@ class MainWindow(QMainWindow):
 
         generation = self.generation
         generation.models_changed.connect(self.panel.set_models)
+        generation.models_changed.connect(self.model_folder_picker.show_for)
         generation.model_missing.connect(self._on_model_missing)
         self.folder_watch = None  # a ModelFolderWatch, made after the first frame
         generation.progress.connect(self.panel.show_progress)
@@ -252,6 +257,10 @@ class MainWindow(QMainWindow):
                      self.open_settings)
         self._action(edit_menu, "Rescan &Models", "rescanModelsAction", QKeySequence(Qt.Key.Key_F5),
                      self.rescan_models)
+        self._action(edit_menu, "Add Models &Folder...", "addModelsFolderAction", QKeySequence(),
+                     self.model_folder_picker.add_models_folder)
+        self._action(edit_menu, "Use A1111 / ComfyUI Folder...", "useInstallFolderAction", QKeySequence(),
+                     self.model_folder_picker.use_install_folder)
         self.image_menu = image_menu = self.menuBar().addMenu("&Image")
         image_menu.setObjectName("imageMenu")
         # The canvas's right-click menu is the Image menu: both act on the image it shows.

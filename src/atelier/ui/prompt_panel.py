@@ -55,6 +55,8 @@ class PromptPanel(QWidget):
     generate_requested = Signal()
     cancel_requested = Signal()
     rescan_requested = Signal()
+    add_models_folder_requested = Signal()
+    use_install_folder_requested = Signal()  # an A1111 / ComfyUI install's model folders
     message_link_activated = Signal(str)  # the name of a link in the message ("rescan", "settings")
 
     def __init__(self, parent=None):
@@ -171,6 +173,16 @@ class PromptPanel(QWidget):
         self.rescan_button.clicked.connect(self.rescan_requested)
         model_row.addWidget(self.rescan_button)
         layout.addLayout(model_row)
+        # Shown while no model is found: the first run's two ways to give Atelier some.
+        self.add_models_button = named(QToolButton(), "addModelsButton", "Add models")
+        self.add_models_button.setText("Add Models...")
+        self.add_models_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        add_menu = QMenu(self.add_models_button)
+        add_menu.addAction("Add a Models Folder...").triggered.connect(self.add_models_folder_requested)
+        add_menu.addAction("Use My A1111 / ComfyUI Folder...").triggered.connect(self.use_install_folder_requested)
+        self.add_models_button.setMenu(add_menu)
+        self.add_models_button.hide()
+        model_row.insertWidget(1, self.add_models_button)
         layout.addLayout(prompt_row)
         layout.addWidget(self.prompt_edit, 2)
         layout.addWidget(self.negative_label)
@@ -269,6 +281,7 @@ class PromptPanel(QWidget):
         if not models:
             self.model_combo.addItem("No models found")
         self.model_combo.setEnabled(bool(models))
+        self.add_models_button.setVisible(not models)
         kept = next((i for i in range(self.model_combo.count())
                      if chosen is not None and getattr(self.model_combo.itemData(i), "id", None) == chosen.id), None)
         self.model_combo.setCurrentIndex(kept if kept is not None else 0)

@@ -7,7 +7,6 @@ import time
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QImage
 
-from ... import paths
 from ...core.errors import RequestError
 from ...core.jobs import Job, JobState
 from ...core.queue import JobQueue
@@ -239,7 +238,8 @@ class GenerationController(QObject):
             sounds = sum(m.kind == "audio" for m in self.models)
             self.status.emit(f"{len(self.models) - sounds} image and {sounds} sound model(s) found", 5000)
         else:
-            self.message.emit(f"No models found. Put diffusers model folders in {paths.models_dir()}", True)
+            # Calm, not red: a first run has no models yet; the canvas says what to do.
+            self.message.emit("No models found yet: choose Add Models... above to add yours.", False)
         if problems:
             self.status.emit(f"{len(problems)} model folder(s) skipped: {problems[0]}", 15000)
         self.busy_changed.emit()

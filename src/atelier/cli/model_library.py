@@ -1,0 +1,130 @@
+"""``atelier models info`` (what one model file is, with its hashes as other tools write them)
+and ``atelier models convert`` (a pickle checkpoint rewritten as ``.safetensors``, read as plain
+tensors only). The plain ``atelier models`` list stays in cli/__init__.py.
+
+Importing this module costs nothing but argparse: torch loads only when convert runs."""
+
+import json
+import sys
+from pathlib import Path
+
+from ..core.errors import ModelError, RequestError
+from ..settings import Settings
+
+# The kinds ``atelier models --type`` can pick: the registry's, parts used with a checkpoint included.
+KINDS = ("image", "audio", "upscaler", "matting", "lora", "controlnet", "ip-adapter", "image-encoder", "vae",
+         "embedding")
+# Hashing a file this big takes long enough that a progress line is shown.
+_PROGRESS_FROM_BYTES = 256 * 1024 * 1024
+
+
+def add_actions(models) -> None:
+    """Add ``info`` and ``convert`` under the ``models`` parser; without one it lists."""
+    actions = models.add_subparsers(dest="action", metavar="ACTION", parser_class=type(models))
+    info = actions.add_parser("info", help="type, family, size, path and hashes of one model")
+    info.add_argument("model", metavar="ID_OR_PATH", help="an id from 'atelier models', or a model file or folder")
+    info.add_argument("--json", action="store_true", help="machine-readable output")
+    convert = actions.add_parser("convert", help="rewrite a pickle checkpoint (.ckpt, .pt, .pth, .bin) as "
+                                                 ".safetensors")
+    convert.add_argument("file", type=Path, metavar="FILE")
+    convert.add_argument("out", type=Path, metavar="OUT.safetensors")
+    convert.add_argument("--trust", action="store_true",
+                         help="you trust where FILE came from: it is read as plain tensors only (torch's "
+                              "weights_only loader refuses anything that needs code)")
+
+
+def run(args) -> int:
+    if args.action == "info":
+        return _info(args)
+    return _convert(args)
+
+
+def _info(args) -> int:
+    from ..engine import registry
+    from ..models.hashes import file_hashes
+
+    info = registry.describe(args.model, Settings.load().model_folders)
+    details = info.to_dict()
+    details.update(sha256=None, model_hash=None, lora_hash=None)
+    if Path(info.path).is_file():
+        hashes = file_hashes(info.path, _progress_line(info) if info.size_bytes >= _PROGRESS_FROM_BYTES else None)
+        details.update(sha256=hashes.sha256, model_hash=hashes.model_hash,
+                       lora_hash=hashes.lora_hash if info.kind == "lora" else None)
+    if args.json:
+        print(json.dumps(details, indent=2))
+        return 0
+    from . import _printable
+
+    for field in ("id", "kind", "family", "note", "size_bytes", "path", "sha256", "model_hash", "lora_hash"):
+        if details[field] not in (None, ""):
+            print(f"{field}: {_printable(str(details[field]))}")
+    return 0
+
+
+def _progress_line(info):
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\rhashing {info.name}: {done * 100 // max(total, 1)}%", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def _convert(args) -> int:
+    source, out = Path(args.file), Path(args.out)
+    if not args.trust:
+        raise RequestError(f"{source}: not converted without --trust; --trust says you trust where the file came "
+                           "from (it is still read as plain tensors only, never running code in it)")
+    if out.suffix != ".safetensors":
+        raise RequestError(f"{out}: the converted file must end in .safetensors")
+    if out.exists():
+        raise RequestError(f"{out}: already exists; remove it or choose another name")
+    if not source.is_file():
+        raise ModelError(f"{source}: no such file; check the path")
+    tensors, dropped = _load_tensors(source)
+    if not tensors:
+        raise ModelError(f"{source}: holds no tensors, so there is nothing to convert")
+    from safetensors.torch import save
+
+    from ..core.atomic import atomic_write_bytes
+
+    atomic_write_bytes(out, save(tensors, metadata={"converted_from": source.name}))
+    if dropped:
+        shown = ", ".join(dropped[:5]) + (", ..." if len(dropped) > 5 else "")
+        print(f"atelier: note: left out {len(dropped)} values that are not tensors ({shown})", file=sys.stderr)
+    print(f"{out}: {len(tensors)} tensors")
+    return 0
+
+
+def _load_tensors(source: Path) -> tuple[dict, list[str]]:
+    """The file's tensors by dotted name (nested dicts flattened), and the names of the values
+    left out because they are no tensors (an epoch, a step count)."""
+    import pickle
+
+    import torch
+
+    try:
+        loaded = torch.load(source, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise ModelError(f"{source}: needs code to load, so it was not read (a safe file holds only tensors); "
+                         "find a .safetensors version of it") from exc
+    except (RuntimeError, OSError, EOFError, ValueError) as exc:
+        raise ModelError(f"{source}: not a torch file Atelier can read ({exc}); copy it again") from exc
+    tensors: dict = {}
+    dropped: list[str] = []
+    seen_storage: set[int] = set()
+
+    def walk(value, name: str) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(inner, f"{name}.{key}" if name else str(key))
+        elif isinstance(value, torch.Tensor):
+            tensor = value.detach().contiguous()
+            pointer = tensor.untyped_storage().data_ptr()
+            # safetensors stores each tensor's own bytes: a tensor sharing memory with another is copied.
+            tensors[name or "weight"] = tensor.clone() if pointer in seen_storage else tensor
+            seen_storage.add(pointer)
+        else:
+            dropped.append(name or "the file's value")
+
+    walk(loaded, "")
+    return tensors, dropped
