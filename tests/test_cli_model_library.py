@@ -138,3 +138,21 @@ def test_convert_never_runs_a_planted_payload(capsys, tmp_path):
     assert code == 3 and "planted.ckpt: needs code to load" in err
     assert not marker.exists()
     assert not (tmp_path / "planted.safetensors").exists()
+
+
+def test_models_add_takes_an_a1111_installs_model_folders_once(capsys, tmp_path):
+    install = tmp_path / "stable-diffusion-webui"
+    for folder in ("Stable-diffusion", "Lora", "VAE"):
+        (install / "models" / folder).mkdir(parents=True)
+    save_file(_LORA, str(install / "models" / "Lora" / "ink.safetensors"))
+
+    code, out, err = run_cli(capsys, "models", "add", install)
+    assert code == 0, err
+    assert out.strip() == "Added 3 folders from A1111: Stable-diffusion, Lora, VAE"
+    code, out, err = run_cli(capsys, "models", "--type", "lora", "--json")
+    assert [model["id"] for model in json.loads(out)] == ["ink"]
+
+    code, out, err = run_cli(capsys, "models", "add", install / "models")  # its models/ folder: the same install
+    assert code == 0 and out.strip() == f"The A1111 model folders in {paths.shown(install / 'models')} are already added"
+    code, out, err = run_cli(capsys, "models", "add", tmp_path / "nowhere")
+    assert code != 0 and out == "" and len(err.strip().splitlines()) == 1 and "is not a folder" in err

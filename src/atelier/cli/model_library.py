@@ -1,6 +1,7 @@
-"""``atelier models info`` (what one model file is, with its hashes as other tools write them)
-and ``atelier models convert`` (a pickle checkpoint rewritten as ``.safetensors``, read as plain
-tensors only). The plain ``atelier models`` list stays in cli/__init__.py.
+"""``atelier models info`` (what one model file is, with its hashes as other tools write them),
+``atelier models add`` (a folder, or an A1111 / ComfyUI install's model folders, scanned from
+then on) and ``atelier models convert`` (a pickle checkpoint rewritten as ``.safetensors``, read
+as plain tensors only). The plain ``atelier models`` list stays in cli/__init__.py.
 
 Importing this module costs nothing but argparse: torch loads only when convert runs."""
 
@@ -19,11 +20,14 @@ _PROGRESS_FROM_BYTES = 256 * 1024 * 1024
 
 
 def add_actions(models) -> None:
-    """Add ``info`` and ``convert`` under the ``models`` parser; without one it lists."""
+    """Add ``info``, ``add`` and ``convert`` under the ``models`` parser; without one it lists."""
     actions = models.add_subparsers(dest="action", metavar="ACTION", parser_class=type(models))
     info = actions.add_parser("info", help="type, family, size, path and hashes of one model")
     info.add_argument("model", metavar="ID_OR_PATH", help="an id from 'atelier models', or a model file or folder")
     info.add_argument("--json", action="store_true", help="machine-readable output")
+    add = actions.add_parser("add", help="scan a folder for models from now on; given an A1111, Forge, ComfyUI or "
+                                         "InvokeAI install, its model folders (nothing is copied)")
+    add.add_argument("folder", type=Path, metavar="PATH")
     convert = actions.add_parser("convert", help="rewrite a pickle checkpoint (.ckpt, .pt, .pth, .bin) as "
                                                  ".safetensors")
     convert.add_argument("file", type=Path, metavar="FILE")
@@ -36,7 +40,27 @@ def add_actions(models) -> None:
 def run(args) -> int:
     if args.action == "info":
         return _info(args)
+    if args.action == "add":
+        return _add(args)
     return _convert(args)
+
+
+def _add(args) -> int:
+    """The folder (or the install's model folders) joins the settings' model folders, as the
+    window's "Add a Models Folder..." and "Use My A1111 / ComfyUI Folder..." do."""
+    from ..core.model_sources import find_model_source
+
+    source = find_model_source(args.folder)
+    if source.missing:
+        raise RequestError(f"{args.folder}: is not a folder; give a folder that holds models, or an A1111 or "
+                           "ComfyUI install")
+    settings = Settings.load()
+    new = [folder for folder in source.folders if str(folder) not in settings.model_folders]
+    if new:
+        settings.model_folders += [str(folder) for folder in new]
+        settings.save()
+    print(source.added(new))
+    return 0
 
 
 def _info(args) -> int:

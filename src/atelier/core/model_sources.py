@@ -32,6 +32,20 @@ class ModelSource:
     def missing(self) -> bool:
         return not self.folders
 
+    def added(self, new: list[Path]) -> str:
+        """What adding it did, for a person, given the folders ``new`` to the settings: e.g.
+        "Added 5 folders from ComfyUI: checkpoints, loras, vae, upscale_models, embeddings"."""
+        from ..paths import shown
+
+        picked = shown(self.picked)
+        if self.layout is None:
+            return (f"{picked} is not an A1111, Forge, ComfyUI or InvokeAI folder; "
+                    + ("added it as it is" if new else "it is already one of the model folders"))
+        if not new:
+            return f"The {self.layout} model folders in {picked} are already added"
+        names = ", ".join(folder.name for folder in new)
+        return f"Added {len(new)} folder{'s' if len(new) != 1 else ''} from {self.layout}: {names}"
+
 
 def find_model_source(picked: str | Path) -> ModelSource:
     """The model folders ``picked`` holds: an install's (given its root or its ``models/``

@@ -32,7 +32,8 @@ class ModelRef:
 
 @dataclass(frozen=True)
 class Adapter:
-    """A LoRA, ControlNet or the like applied on top of the model (none yet)."""
+    """What an output used besides its model, with its fingerprint: the model that refined an
+    upscale (kind "refine", weight: its strength); LoRAs, ControlNets and the like to come."""
 
     kind: str
     name: str

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QBoxLayout, QFileDialog, QFrame, QLabel, QPushButton, QVBoxLayout
 
 from .. import paths
-from ..core.model_sources import ModelSource, find_model_source
+from ..core.model_sources import find_model_source
 from .widgets import named
 
 _SHOWN_MS = 15000  # how long the status bar says what was added
@@ -143,7 +143,7 @@ class ModelFolderPicker(QObject):
         if source.missing:
             return self._say(f"{paths.shown(source.picked)} is not a folder; choose the A1111 or ComfyUI folder")
         added = self._add(source.folders)
-        return self._say(_summary(source, added), added)
+        return self._say(source.added(added), added)
 
     def _add(self, folders) -> list[Path]:
         present = set(self.window.settings.model_folders)
@@ -158,15 +158,3 @@ class ModelFolderPicker(QObject):
         self.window.statusBar().showMessage(text, _SHOWN_MS)
         self.window.panel.set_message(text)  # stays after the scan's own status line
         return added or []
-
-
-def _summary(source: ModelSource, added: list[Path]) -> str:
-    """E.g. "Added 5 folders from ComfyUI: checkpoints, loras, vae, upscale_models, embeddings"."""
-    picked = paths.shown(source.picked)
-    if source.layout is None:
-        return (f"{picked} is not an A1111, Forge, ComfyUI or InvokeAI folder; "
-                + ("added it as it is" if added else "it is already one of the model folders"))
-    if not added:
-        return f"The {source.layout} model folders in {picked} are already added"
-    names = ", ".join(folder.name for folder in added)
-    return f"Added {len(added)} folder{'s' if len(added) != 1 else ''} from {source.layout}: {names}"
