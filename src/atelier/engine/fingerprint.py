@@ -7,15 +7,12 @@ seconds, so results are cached by (real path, size, mtime); a changed file is ha
 """
 
 import hashlib
-import json
-import logging
 from pathlib import Path
 
 from .. import paths
-from ..core.atomic import atomic_write_bytes
+from ..core.json_cache import read_cache, write_cache
 from .registry import weight_files
 
-log = logging.getLogger(__name__)
 _CHUNK = 1 << 20
 # What other tools put after a checkpoint's name (ComfyUI keeps it; A1111 drops it).
 _WEIGHT_EXTENSIONS = (".safetensors", ".ckpt", ".pt", ".pth", ".bin", ".sft", ".gguf")
@@ -108,16 +105,8 @@ def _cache_path() -> Path:
 
 
 def _load_cache() -> dict:
-    try:
-        data = json.loads(_cache_path().read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
+    return read_cache(_cache_path())
 
 
 def _save_cache(cache: dict) -> None:
-    try:
-        _cache_path().parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(_cache_path(), json.dumps(cache).encode())
-    except OSError as exc:  # a read-only cache only costs time, never correctness
-        log.warning("could not save the fingerprint cache: %s", exc)
+    write_cache(_cache_path(), cache)

@@ -12,18 +12,15 @@ file is hashed again.
 """
 
 import hashlib
-import json
-import logging
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
-from ..core.atomic import atomic_write_bytes
 from ..core.errors import ModelError
+from ..core.json_cache import read_cache, write_cache
 
-log = logging.getLogger(__name__)
 _CHUNK = 1 << 20
 MODEL_HASH_DIGITS = 10  # A1111's "Model hash"
 LORA_HASH_DIGITS = 12  # A1111's "Lora hashes"
@@ -102,16 +99,8 @@ def _cache_path() -> Path:
 
 
 def _load_cache() -> dict:
-    try:
-        data = json.loads(_cache_path().read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
+    return read_cache(_cache_path())
 
 
 def _save_cache(cache: dict) -> None:
-    try:
-        _cache_path().parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(_cache_path(), json.dumps(cache).encode())
-    except OSError as exc:  # a read-only cache only costs time, never correctness
-        log.warning("could not save the model hash cache: %s", exc)
+    write_cache(_cache_path(), cache)
