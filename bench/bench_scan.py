@@ -10,20 +10,43 @@ would be. Measured around one ``scan``: wall time per file, and bytes read per f
 noted too (a file read through mmap would show there, not in rchar). Verdict: all 500 listed,
 and at most header + 64 KiB read per file.
 
-    python bench/bench_scan.py [--quick]
+``mixed``: 2,000 files as an artist's A1111 folders hold them (checkpoints, LoRAs, VAEs,
+embeddings, ControlNets with tiny tensors; junk; pickles, which are listed unopened), scanned
+small and then with every file grown to 4 MB (sparse): time per file, and bytes read per file
+against the file size. Verdict: every file listed or reported as expected, and at most the
+largest header + 64 KiB read per file at either size.
+
+    python bench/bench_scan.py [mixed] [--quick]
 """
 
 import json
 import os
 import resource
+import statistics
 import struct
+import sys
 import time
+from pathlib import Path
 
 import common
 from common import log
 
 FILES, QUICK_FILES = 500, 100
 SLACK = 64 * 1024
+MIXED_FILES, QUICK_MIXED_FILES = 2000, 400
+GROWN_BYTES = 4 * 1024 * 1024  # each mixed file's size in the second half: far beyond its header
+# One block of 20 mixed files: (folder, suffix, what it is). Junk .safetensors are problem lines;
+# a .txt is no model file, never looked at; pickles are listed by their folder, never opened.
+_MIXED_BLOCK = (
+    [("Stable-diffusion", ".safetensors", ("image", "sd15")), ("Stable-diffusion", ".safetensors", ("image", "sdxl")),
+     ("Stable-diffusion", ".safetensors", ("image", "sd15"))]
+    + [("Lora", ".safetensors", ("lora", "sd15")), ("Lora", ".safetensors", ("lora", "sdxl"))] * 3
+    + [("VAE", ".safetensors", ("vae", "unknown")), ("VAE", ".safetensors", ("vae", "sdxl")),
+       ("embeddings", ".safetensors", ("embedding", "sd15")), ("embeddings", ".safetensors", ("embedding", "sd15")),
+       ("ControlNet", ".safetensors", ("controlnet", "sd15")),
+       ("junk", ".safetensors", "junk"), ("junk", ".safetensors", "junk"), ("junk", ".txt", "text"),
+       ("Stable-diffusion", ".ckpt", "pickle"), ("Lora", ".pt", "pickle"), ("VAE", ".bin", "pickle")]
+)
 
 
 def ldm_sd15_header(index: int) -> bytes:
@@ -170,5 +193,88 @@ def main() -> None:
     )])
 
 
+def write_mixed(root, count: int) -> dict:
+    """``count`` mixed files under an A1111-like ``root``; how many of each outcome to expect."""
+    import library_files
+
+    expected = {"listed": 0, "problems": 0, "ignored": 0}
+    for i in range(count):
+        folder, suffix, what = _MIXED_BLOCK[i % len(_MIXED_BLOCK)]
+        path = root / folder / f"{i // 400:02d}" / f"file-{i:05d}{suffix}"  # folders of a few hundred
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if what == "pickle":
+            library_files.write_pickle(path)
+        elif what == "junk":
+            path.write_bytes(os.urandom(64 + i % 200))
+        elif what == "text":
+            path.write_text("notes about my models\n")
+        else:
+            library_files.write_model(path, *what)
+        expected["problems" if what == "junk" else "ignored" if what == "text" else "listed"] += 1
+    return expected
+
+
+def _header_bytes(path: Path) -> int:
+    """A safetensors file's header with its 8-byte length."""
+    with open(path, "rb") as fh:
+        return 8 + struct.unpack("<Q", fh.read(8))[0]
+
+
+def grow(root) -> None:
+    """Every file to GROWN_BYTES, as a sparse hole after what it holds (no disk used)."""
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            os.truncate(os.path.join(dirpath, name), GROWN_BYTES)
+
+
+def timed_scan(registry, root, count: int) -> dict:
+    io0, t0 = common.proc_io(), time.perf_counter()
+    result = registry.scan([str(root)])
+    elapsed = time.perf_counter() - t0
+    io1 = common.proc_io()
+    return {"listed": len(result.models), "problems": len(result.problems), "ms_per_file": elapsed / count * 1e3,
+            "rchar_per_file": (io1.get("rchar", 0) - io0.get("rchar", 0)) / count,
+            "pickles": sum(m.format == "pickle" for m in result.models)}
+
+
+def main_mixed() -> None:
+    home = common.ensure_isolated()
+    from atelier.engine import registry
+
+    count = QUICK_MIXED_FILES if common.quick() else MIXED_FILES
+    root = home / "A1111" / "models"
+    expected = write_mixed(root, count)
+    files = [Path(d) / f for d, _s, fs in os.walk(root) for f in fs]
+    largest_header = max(_header_bytes(path) for path in files if path.suffix == ".safetensors"
+                         and path.parent.parent.name != "junk")
+    log(f"wrote {count} mixed files ({expected}), {statistics.mean(os.path.getsize(p) for p in files):.0f} bytes "
+        f"on average, largest header {largest_header} bytes")
+    runs = {"small": [], "grown": []}
+    for size_name in ("small", "grown"):
+        if size_name == "grown":
+            grow(root)
+        for _ in range(3):
+            runs[size_name].append(timed_scan(registry, root, count))
+        log(f"{size_name}: {runs[size_name]}")
+    small_ms = statistics.median(r["ms_per_file"] for r in runs["small"])
+    grown_ms = statistics.median(r["ms_per_file"] for r in runs["grown"])
+    small_read = max(r["rchar_per_file"] for r in runs["small"])
+    grown_read = max(r["rchar_per_file"] for r in runs["grown"])
+    limit = largest_header + SLACK
+    listed_ok = all((r["listed"], r["problems"]) == (expected["listed"], expected["problems"])
+                    for rs in runs.values() for r in rs)
+    ok = listed_ok and max(small_read, grown_read) <= limit
+    measured = (f"{small_ms:.2f} ms/file small, {grown_ms:.2f} ms/file at 4 MB ({grown_ms / small_ms:.2f}x); "
+                f"{grown_read / 1024:.1f} KiB read/file of 4096 KiB")
+    details = {"runs": runs, "files": count, "expected": expected, "largest_header": largest_header,
+               "grown_bytes": GROWN_BYTES, "small_ms_per_file": small_ms, "grown_ms_per_file": grown_ms,
+               "small_rchar_per_file": small_read, "grown_rchar_per_file": grown_read}
+    common.emit([common.row(
+        f"model scan: {count} mixed files (checkpoints, parts, junk, pickles)", measured,
+        f"all listed or reported; <= largest header + {SLACK // 1024} KiB read/file at any size", ok, details,
+        value=grown_ms,
+    )])
+
+
 if __name__ == "__main__":
-    main()
+    main_mixed() if "mixed" in sys.argv[1:] else main()

@@ -44,11 +44,13 @@ BENCHMARKS = [
     ("memory", ["bench_memory.py"], 300),
     ("projects", ["bench_projects.py"], 400),
     ("scan", ["bench_scan.py"], 240),
+    ("scan-mixed", ["bench_scan.py", "mixed"], 300),
     ("audio-waveform", ["bench_sound.py", "waveform"], 180),
     ("audio-playback", ["bench_sound.py", "playback"], 300),
     ("painting", ["bench_painting.py"], 240),
     ("upscale", ["bench_upscale.py"], 400),
     ("import", ["bench_import.py"], 300),
+    ("lora-switch", ["bench_lora.py"], 400),
 ]
 
 
@@ -73,7 +75,7 @@ def main(argv=None) -> int:
     rows: list[dict] = []
     try:
         # 1. The shared models, built once in their own isolated process.
-        uses_mid = any(n in ("responsiveness", "overhead-mid", "previews") for n, _, _ in chosen)
+        uses_mid = any(n in ("responsiveness", "overhead-mid", "previews", "lora-switch") for n, _, _ in chosen)
         uses_audio = any(n in ("overhead-audio", "audio-playback") for n, _, _ in chosen)
         needs = {"tiny"} | ({"mid"} if uses_mid else set()) | ({"audio"} if uses_audio else set())
         build = _run("build models", ["build_models.py", *sorted(needs)], scratch / "home-build", models, args, 900,

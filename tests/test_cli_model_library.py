@@ -87,6 +87,9 @@ def test_models_info_gives_type_family_and_hashes(capsys):
     assert info["model_hash"] == info["sha256"][:10]
     assert info["lora_hash"] == hashlib.sha256(raw[8 + int.from_bytes(raw[:8], "little"):]).hexdigest()[:12]
 
+    code, out, err = run_cli(capsys, "models", "--json", "info", "ink")  # --json before the action: the same
+    assert code == 0 and json.loads(out) == info, err
+
     code, out, err = run_cli(capsys, "models", "info", str(path))
     assert code == 0, err
     lines = dict(line.split(": ", 1) for line in out.splitlines())

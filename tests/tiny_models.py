@@ -335,6 +335,22 @@ def write_sd15_checkpoint(model_dir: Path, path: Path) -> Path:
     return path
 
 
+def write_a1111_vae(vae_dir: Path, path: Path) -> Path:
+    """Write the diffusers VAE folder ``vae_dir`` as one original-layout ``.safetensors`` file,
+    as A1111's models/VAE keeps them (no "first_stage_model." prefix); return ``path``."""
+    from safetensors.torch import load_file, save_file
+
+    vae_dir = Path(vae_dir)
+    levels = len(json.loads((vae_dir / "config.json").read_text(encoding="utf-8"))["block_out_channels"])
+    tensors = {}
+    for key, value in load_file(vae_dir / "diffusion_pytorch_model.safetensors").items():
+        if ".mid_block.attentions." in key and value.ndim == 2:
+            value = value[:, :, None, None]
+        tensors[_ldm_vae_key(key, levels)] = value.contiguous()
+    save_file(tensors, Path(path))
+    return Path(path)
+
+
 def _ldm_unet_key(key: str, config: dict) -> str:
     for name, ldm in _LDM_UNET_TOP.items():
         if key.startswith(name + "."):
@@ -424,6 +440,58 @@ def with_pickle_weights(model_dir: Path, folder: Path, component: str = "unet") 
         torch.save(load_file(weights), weights.with_suffix(".bin"))
         weights.unlink()
     return folder
+
+
+def build_controlnet(model_dir: Path, folder: Path, seed: int = 0) -> Path:
+    """Save a tiny ControlNetModel for the pipeline folder ``model_dir`` (a copy of its UNet's
+    encoder, as ControlNets are made) to ``folder`` as a diffusers folder; return it. A new
+    ControlNet adds nothing (its last convolutions are zeros until trained), so those get random
+    weights: this one steers the model."""
+    from diffusers import ControlNetModel, UNet2DConditionModel
+
+    # The control image is brought to the latents' size by stride-2 convolutions, one per step of
+    # the conditioning embedding: one here, for the tiny VAE's scale of 2 (real ones: three, 8).
+    controlnet = ControlNetModel.from_unet(UNet2DConditionModel.from_pretrained(Path(model_dir) / "unet"),
+                                           conditioning_embedding_out_channels=(16, 32))
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for parameter in controlnet.parameters():
+            if not parameter.any():
+                parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.3)
+    controlnet.save_pretrained(folder, safe_serialization=True)
+    return Path(folder)
+
+
+def write_controlnet_file(controlnet_dir: Path, path: Path, metadata: dict[str, str] | None = None) -> Path:
+    """Write the ControlNet folder ``controlnet_dir`` (from ``build_controlnet``) as one
+    ``.safetensors`` file in the original layout, as A1111's ControlNet 1.1 files are (the UNet
+    encoder's LDM names, ``input_hint_block``, ``zero_convs``, ``middle_block_out``); return ``path``."""
+    from safetensors.torch import load_file, save_file
+
+    config = json.loads((Path(controlnet_dir) / "config.json").read_text(encoding="utf-8"))
+    tensors = {}
+    for key, value in load_file(Path(controlnet_dir) / "diffusion_pytorch_model.safetensors").items():
+        tensors[_ldm_controlnet_key(key, config)] = value
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in tensors.items()}, path, metadata=metadata)
+    return path
+
+
+def _ldm_controlnet_key(key: str, config: dict) -> str:
+    parts = key.split(".")
+    if parts[0] == "controlnet_cond_embedding":
+        # The original's input_hint_block is one nn.Sequential, a SiLU after each convolution:
+        # the last convolution is number 14 in every published file, and diffusers reads it there.
+        slot = {"conv_in": 0, "conv_out": 14}.get(parts[1])
+        if slot is None:  # blocks.N: the convolutions between
+            slot = 2 * (int(parts[2]) + 1)
+        return f"input_hint_block.{slot}.{parts[-1]}"
+    if parts[0] == "controlnet_down_blocks":
+        return f"zero_convs.{parts[1]}.0.{parts[-1]}"
+    if parts[0] == "controlnet_mid_block":
+        return f"middle_block_out.0.{parts[-1]}"
+    return _ldm_unet_key(key, config)
 
 
 def build_sd_upscale(folder: Path, seed: int = 0) -> Path:

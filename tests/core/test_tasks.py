@@ -70,7 +70,7 @@ def test_an_unknown_task_is_kept_verbatim():
 
 
 def test_keys_from_a_newer_version_are_left_out_of_a_known_task():
-    request = request_from_dict({"task": "text-to-image", "prompt": "a", "loras": ["x"]})
+    request = request_from_dict({"task": "text-to-image", "prompt": "a", "regional_prompts": ["x"]})
     assert request == TextToImageRequest(prompt="a")
 
 

@@ -195,7 +195,7 @@ def test_broken_checkpoints_become_problem_lines(user_home, checkpoint):
     assert all("\n" not in p for p in result.problems)
 
 
-def test_pickle_checkpoints_are_listed_as_problems_and_never_unpickled(user_home, monkeypatch):
+def test_pickles_are_listed_with_a_note_and_never_unpickled(user_home, monkeypatch):
     import torch
 
     def refuse(*_args, **_kwargs):
@@ -208,14 +208,21 @@ def test_pickle_checkpoints_are_listed_as_problems_and_never_unpickled(user_home
     folder.mkdir(parents=True)
     (folder / "old.ckpt").write_bytes(pickle.dumps({"state_dict": {}}))
     (folder / "older.pt").write_bytes(pickle.dumps({}))
+    (paths.models_dir() / "loras").mkdir()
+    (paths.models_dir() / "loras" / "ink.bin").write_bytes(pickle.dumps({}))
+    (paths.models_dir() / "stray.pth").write_bytes(pickle.dumps({}))
 
     result = registry.scan()
 
-    assert result.models == []
-    assert sorted(Path(p.split(":")[0]).name for p in result.problems) == ["old.ckpt", "older.pt"]
-    assert all("pickle checkpoints are not loaded" in p and "convert it to .safetensors" in p for p in result.problems)
+    assert result.problems == []
+    listed = {m.id: (m.kind, m.family, m.format, m.note) for m in result.models}
+    note = "pickle: convert to safetensors to use it"
+    assert listed == {"old": ("image", "unknown", "pickle", note), "older": ("image", "unknown", "pickle", note),
+                      "ink": ("lora", "unknown", "pickle", note), "stray": ("unknown", "unknown", "pickle", note)}
     with pytest.raises(ModelError, match="pickle checkpoints are not loaded"):
         registry.resolve(str(folder / "old.ckpt"))
+    with pytest.raises(ModelError, match="pickle checkpoints are not loaded"):
+        registry.resolve("old")
 
 
 def test_resolve_takes_a_checkpoint_path(checkpoint, tmp_path):

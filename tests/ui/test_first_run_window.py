@@ -117,3 +117,36 @@ def test_the_edit_menu_always_offers_add_models_folder_and_a_missing_folder_is_r
     action.trigger()
     assert win.settings.model_folders == []
     assert "is not a folder" in win.statusBar().currentMessage()
+
+
+def test_a_folder_dropped_on_the_card_is_added_and_a_file_is_not_taken(qtbot, empty_window, sd15_dir, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    win = empty_window
+    qtbot.waitUntil(lambda: _card(win) is not None and _card(win).isVisible(), timeout=10_000)
+    root = tmp_path / "ComfyUI"
+    tiny_models.write_sd15_checkpoint(sd15_dir, root / "models" / "checkpoints" / "dropped.safetensors")
+    card = _card(win)
+
+    def drag(path) -> bool:
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(path))])
+        enter = QDragEnterEvent(card.rect().center(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                                Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(card, enter)
+        if enter.isAccepted():
+            drop = QDropEvent(QPointF(card.rect().center()), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                              Qt.KeyboardModifier.NoModifier)
+            QApplication.sendEvent(card, drop)
+        return enter.isAccepted()
+
+    (tmp_path / "notes.txt").write_text("not a folder")
+    assert not drag(tmp_path / "notes.txt")
+    assert win.settings.model_folders == []
+
+    assert drag(root)
+    assert win.settings.model_folders == [str(root / "models" / "checkpoints")]
+    qtbot.waitUntil(lambda: any("dropped" in name for name in _model_names(win)), timeout=20_000)
+    assert not _card(win).isVisible()

@@ -154,7 +154,7 @@ def test_switching_model_keeps_a_size_the_family_supports_and_says_when_it_chang
     panel.height_spin.setValue(768)
     choose_model(window, "tiny-sd15")
     assert size(window) == (768, 512)  # the widest SD1.5 preset
-    assert panel.message_label.text() == "Size set to 768×512 for SD1.5"
+    assert panel.message_label.text() == "Size set to 768×512 for SD 1.5"
 
     panel.set_message("")
     choose_model(window, "tiny-sdxl", by_hand=False)  # e.g. Use all, which sets the size after

@@ -173,7 +173,8 @@ def test_form_settings_round_trip_on_an_image_model_with_an_init_image(qtbot):
                      height=1216, scheduler="UniPC", batch_size=3, init_image=picture.asset, strength=0.35)
     assert panel.apply_settings(fill_form) == []
     settings = panel.form_settings()
-    assert settings == {"task": "image-to-image", **fill_form, "model_id": "two"}
+    assert settings == {"task": "image-to-image", **fill_form, "loras": [], "references": [], "vae": "",
+                        "model_id": "two"}
     request = panel.request()
 
     panel.apply_settings({"prompt": "other", "seed": None, "steps": 5, "width": 512, "height": 512,

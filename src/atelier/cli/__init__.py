@@ -19,6 +19,7 @@ from ..core.project_io import SUFFIX
 from ..core.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES
 from ..core.limits import FILL_MODES
 from ..settings import DEVICES, Settings
+from . import adapter_options
 
 COMMANDS = ("generate", "models", "project", "audio", "remove-background", "upscale", "install-desktop")
 
@@ -94,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     sound.add_argument("--language", help="songs: the language of the lyrics (en, zh, ja, ...; default en)")
     sound.add_argument("--melody", type=Path, help="music (MusicGen Melody models): a clip whose melody to follow")
     sound.add_argument("--init-audio", type=Path, help="Stable Audio: a sound to start from (default length: its own)")
+    adapter_options.add_arguments(gen)
     gen.add_argument("--from", dest="source", metavar="IMAGE.png|PROJECT.atelier:OUTPUT_ID",
                      help="make an output again from its recipe and say whether the pixels are identical")
     gen.add_argument("--device", choices=DEVICES, default=None, help="default: from settings (auto)")
@@ -305,7 +307,10 @@ def _generate(args) -> int:
         if args.mask is not None or args.outpaint is not None:
             raise RequestError(f"--{'mask' if args.mask is not None else 'outpaint'}: is for image models; "
                                f"{args.model} makes sound")
+        for option in adapter_options.adapters_asked(args):
+            raise RequestError(f"{option}: is for image models; {args.model} makes sound")
         request = sound_request(args, info, inputs)
+        extra_models = {}
     else:
         from ..engine.loader import require_inpainting, require_text_to_image
 
@@ -322,6 +327,10 @@ def _generate(args) -> int:
             request = _request(args, info, init)
             if init is not None:
                 inputs[request.init_image] = init.png
+        adapters = adapter_options.adapter_choice(args, info, settings.model_folders)
+        request = request.replace(**adapters.fields)
+        inputs.update(adapters.inputs)
+        extra_models = adapters.models
     targets = _output_paths(args.out, request.images, request.kind) if args.out is not None else None
     if args.project is not None:
         _check_project_path(args.project)
@@ -352,7 +361,7 @@ def _generate(args) -> int:
                     raise RequestError(f"{path}: cannot be written ({exc.strerror or exc}); choose another --out") from exc
                 say(f"{path}  seed {recipe.seed}")
 
-        run_with_progress(info, request, inputs, args.device or settings.device, store)
+        run_with_progress(info, request, inputs, args.device or settings.device, store, extra_models=extra_models)
     finally:
         if session is not None:
             _finish(session)

@@ -5,16 +5,17 @@ as plain tensors only). The plain ``atelier models`` list stays in cli/__init__.
 
 Importing this module costs nothing but argparse: torch loads only when convert runs."""
 
+import argparse
 import json
 import sys
 from pathlib import Path
 
-from ..core.errors import ModelError, RequestError
+from ..core.errors import RequestError
 from ..settings import Settings
 
 # The kinds ``atelier models --type`` can pick: the registry's, parts used with a checkpoint included.
 KINDS = ("image", "audio", "upscaler", "matting", "lora", "controlnet", "ip-adapter", "image-encoder", "vae",
-         "embedding")
+         "embedding", "unknown")
 # Hashing a file this big takes long enough that a progress line is shown.
 _PROGRESS_FROM_BYTES = 256 * 1024 * 1024
 
@@ -24,7 +25,8 @@ def add_actions(models) -> None:
     actions = models.add_subparsers(dest="action", metavar="ACTION", parser_class=type(models))
     info = actions.add_parser("info", help="type, family, size, path and hashes of one model")
     info.add_argument("model", metavar="ID_OR_PATH", help="an id from 'atelier models', or a model file or folder")
-    info.add_argument("--json", action="store_true", help="machine-readable output")
+    # SUPPRESS: no default of its own, so "models --json info X" keeps the --json given before it.
+    info.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output")
     add = actions.add_parser("add", help="scan a folder for models from now on; given an A1111, Forge, ComfyUI or "
                                          "InvokeAI install, its model folders (nothing is copied)")
     add.add_argument("folder", type=Path, metavar="PATH")
@@ -98,57 +100,12 @@ def _convert(args) -> int:
     if not args.trust:
         raise RequestError(f"{source}: not converted without --trust; --trust says you trust where the file came "
                            "from (it is still read as plain tensors only, never running code in it)")
-    if out.suffix != ".safetensors":
-        raise RequestError(f"{out}: the converted file must end in .safetensors")
-    if out.exists():
-        raise RequestError(f"{out}: already exists; remove it or choose another name")
-    if not source.is_file():
-        raise ModelError(f"{source}: no such file; check the path")
-    tensors, dropped = _load_tensors(source)
-    if not tensors:
-        raise ModelError(f"{source}: holds no tensors, so there is nothing to convert")
-    from safetensors.torch import save
+    from ..engine.pickle_convert import convert_pickle
 
-    from ..core.atomic import atomic_write_bytes
-
-    atomic_write_bytes(out, save(tensors, metadata={"converted_from": source.name}))
-    if dropped:
-        shown = ", ".join(dropped[:5]) + (", ..." if len(dropped) > 5 else "")
-        print(f"atelier: note: left out {len(dropped)} values that are not tensors ({shown})", file=sys.stderr)
-    print(f"{out}: {len(tensors)} tensors")
+    converted = convert_pickle(source, out)
+    if converted.dropped:
+        shown = ", ".join(converted.dropped[:5]) + (", ..." if len(converted.dropped) > 5 else "")
+        print(f"atelier: note: left out {len(converted.dropped)} values that are not tensors ({shown})",
+              file=sys.stderr)
+    print(f"{out}: {converted.tensors} tensors")
     return 0
-
-
-def _load_tensors(source: Path) -> tuple[dict, list[str]]:
-    """The file's tensors by dotted name (nested dicts flattened), and the names of the values
-    left out because they are no tensors (an epoch, a step count)."""
-    import pickle
-
-    import torch
-
-    try:
-        loaded = torch.load(source, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        raise ModelError(f"{source}: needs code to load, so it was not read (a safe file holds only tensors); "
-                         "find a .safetensors version of it") from exc
-    except (RuntimeError, OSError, EOFError, ValueError) as exc:
-        raise ModelError(f"{source}: not a torch file Atelier can read ({exc}); copy it again") from exc
-    tensors: dict = {}
-    dropped: list[str] = []
-    seen_storage: set[int] = set()
-
-    def walk(value, name: str) -> None:
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                walk(inner, f"{name}.{key}" if name else str(key))
-        elif isinstance(value, torch.Tensor):
-            tensor = value.detach().contiguous()
-            pointer = tensor.untyped_storage().data_ptr()
-            # safetensors stores each tensor's own bytes: a tensor sharing memory with another is copied.
-            tensors[name or "weight"] = tensor.clone() if pointer in seen_storage else tensor
-            seen_storage.add(pointer)
-        else:
-            dropped.append(name or "the file's value")
-
-    walk(loaded, "")
-    return tensors, dropped

@@ -57,7 +57,7 @@ def remake(args) -> int:
 
     remade = []
     run_with_progress(info, request, inputs, args.device or settings.device,
-                      lambda artifact, _say: remade.append(artifact), extra_models=_extra_models(request, settings))
+                      lambda artifact, _say: remade.append(artifact), extra_models=_extra_models(request, original.recipe, info, settings))
     [artifact] = remade
     if args.out is not None:
         from ..core.atomic import atomic_write_bytes
@@ -173,14 +173,46 @@ def _upscaler(ref, settings):
     return find_recipe_model(ref, settings.model_folders)
 
 
-def _extra_models(request, settings) -> dict:
-    """The models a job uses besides its own, by id: an upscale's refine model."""
-    if not getattr(request, "refine", False):
-        return {}
+def _extra_models(request, recipe, info, settings) -> dict:
+    """The models a job uses besides its own, by id: an upscale's refine model, LoRAs, ..., each
+    the file the recipe's fingerprint names (the one by that id, else any listed part with the
+    same weights), and the embeddings its prompts name."""
     from ..engine import registry
 
+    listed = registry.scan(settings.model_folders).models
+    found = {}
+    if info is not None and info.kind == "image" and hasattr(request, "negative_prompt"):
+        from ..core.embedding_names import embeddings_for
+
+        found.update(embeddings_for((request.prompt, request.negative_prompt), listed, info.family))
+    recorded = {adapter.id: adapter for adapter in recipe.adapters if adapter.id}
+    for model_id in request.extra_model_ids:
+        found[model_id] = _recorded_part(model_id, recorded.get(model_id), listed, settings)
+    return found
+
+
+def _recorded_part(model_id: str, adapter, listed, settings):
+    """The part ``model_id`` names, with the weights ``adapter`` (its record) says it had."""
+    from ..engine import registry
+    from ..engine.fingerprint import model_fingerprint
+
     try:
-        return {request.refine_model: registry.resolve(request.refine_model, settings.model_folders)}
+        named = registry.describe(model_id, settings.model_folders)
     except ModelError:
-        raise ModelError(f"the model that refined this output ({request.refine_model}) is not among the models "
-                         "on this machine; put it in a model folder (see 'atelier models')") from None
+        named = None
+    if adapter is None:  # recorded before parts had ids (an upscale's refine model): by id alone
+        if named is None:
+            raise ModelError(f"{model_id}, which made this output with its model, is not among the models on this "
+                             "machine; put it in a model folder (see 'atelier models')")
+        return named
+    candidates = ([named] if named is not None else []) + [m for m in listed if m.kind == adapter.kind
+                                                            and m.format != "pickle"]
+    for candidate in candidates:
+        try:
+            if model_fingerprint(candidate.path) == adapter.fingerprint:
+                return candidate
+        except OSError:
+            continue
+    differs = "the file by that name has other weights; " if named is not None else ""
+    raise ModelError(f"{adapter.kind} {adapter.name} ({adapter.fingerprint[:10]}), which made this output, is not "
+                     f"among the models on this machine; {differs}put it in a model folder (see 'atelier models')")

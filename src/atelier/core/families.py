@@ -1,13 +1,55 @@
-"""What Atelier knows of each model family without loading it."""
+"""What Atelier knows of each model family without loading it: one table, read by the engine,
+the model library, the pickers and the size presets."""
 
-# The side the family was trained at: a size that follows an init image is capped by it, since
-# larger images repeat subjects and the artist did not ask for them.
-NATIVE_SIDE = {"sd15": 512, "sd2": 768, "sdxl": 1024, "sd3": 1024, "flux": 1024, "pixart": 1024}
+from dataclasses import dataclass
+
+# The parts (models/kinds.py types) that can be applied to a family's checkpoints.
+_SD_PARTS = frozenset({"lora", "controlnet", "ip-adapter", "vae", "embedding"})
 
 
-# The families whose pipelines diffusers turns into an inpainting one (from_pipe), by the names
-# artists know them by: what a refusal to inpaint with another model lists.
-INPAINT_FAMILIES = {"sd15": "SD1.5", "sd2": "SD2", "sdxl": "SDXL", "sd3": "SD3", "flux": "Flux"}
+@dataclass(frozen=True)
+class Family:
+    id: str
+    label: str  # the name artists know it by
+    # The side it was trained at: a size that follows an init image is capped by it, since
+    # larger images repeat subjects and the artist did not ask for them.
+    native_side: int | None
+    inpaints: bool = False  # diffusers turns its pipeline into an inpainting one (from_pipe)
+    parts: frozenset = frozenset()  # what can be applied to its checkpoints
+
+
+FAMILIES = {family.id: family for family in (
+    Family("sd15", "SD 1.5", 512, inpaints=True, parts=_SD_PARTS),
+    Family("sd2", "SD 2.x", 768, inpaints=True, parts=_SD_PARTS - {"ip-adapter"}),
+    Family("sdxl", "SDXL", 1024, inpaints=True, parts=_SD_PARTS),
+    Family("sd3", "SD3", 1024, inpaints=True, parts=frozenset({"lora"})),
+    Family("flux", "Flux", 1024, inpaints=True, parts=frozenset({"lora"})),
+    Family("pixart", "PixArt", 1024),
+    Family("sd15-inpaint", "SD 1.5 inpainting", 512, parts=_SD_PARTS),
+    Family("sd2-inpaint", "SD 2.x inpainting", 768, parts=_SD_PARTS - {"ip-adapter"}),
+    Family("sdxl-inpaint", "SDXL inpainting", 1024, parts=_SD_PARTS),
+    Family("sdxl-refiner", "SDXL refiner", 1024),
+    Family("sd3-inpaint", "SD3 inpainting", 1024),
+    Family("flux-inpaint", "Flux Fill", 1024),
+    Family("stable-audio", "Stable Audio", None),
+    Family("musicgen", "MusicGen", None),
+    Family("musicgen-melody", "MusicGen Melody", None),
+    Family("ace-step", "ACE-Step", None),
+)}
+
+NATIVE_SIDE = {family.id: family.native_side for family in FAMILIES.values()
+               if family.native_side is not None and "-" not in family.id}
+
+# The families whose pipelines diffusers turns into an inpainting one, by the names artists
+# know them by: what a refusal to inpaint with another model lists.
+INPAINT_FAMILIES = {family.id: family.label.replace(" ", "").removesuffix(".x")
+                    for family in FAMILIES.values() if family.inpaints}
+
+
+def family_label(family: str) -> str:
+    """"SD 1.5" for "sd15"; the id itself ("unknown", ...) for a family this table does not know."""
+    found = FAMILIES.get(family)
+    return found.label if found is not None else family
 
 # Dedicated inpainting checkpoints whose UNet also reads the mask and the masked picture (9 input
 # channels): diffusers' inpainting pipelines run them as they are.
@@ -26,3 +68,23 @@ AUDIO_TASKS = {
 
 def native_side(family: str) -> int | None:
     return NATIVE_SIDE.get(family.removesuffix("-inpaint"))
+
+
+def base_family(family: str) -> str:
+    """The family a model's parts are made for: an inpainting checkpoint takes its base's LoRAs,
+    ControlNets and VAEs."""
+    return family.removesuffix("-inpaint")
+
+
+def part_fits(part_family: str, model_family: str) -> bool:
+    """Whether a part (LoRA, ControlNet, VAE, ...) of ``part_family`` may be used with a model of
+    ``model_family``; a part whose family its file does not say is let through (the engine's
+    load then says what does not fit)."""
+    return part_family == "unknown" or base_family(part_family) == base_family(model_family)
+
+
+def takes(family: str, part_kind: str) -> bool:
+    """Whether Atelier applies parts of ``part_kind`` ("lora", "controlnet", ...) to a model of
+    ``family``."""
+    found = FAMILIES.get(family)
+    return found is not None and part_kind in found.parts

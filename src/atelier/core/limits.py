@@ -22,3 +22,8 @@ BACKGROUNDS = ("transparent", "colour", "blur")
 # How the subject's edge is tidied after the model: not at all, by a guided filter that follows
 # the picture's own edges, or by eroding the matte a little (no halo of the old background).
 EDGE_REFINEMENTS = ("none", "guided", "erode")
+# LoRAs, ControlNets or reference images one request may use, each.
+MAX_ADAPTERS = 8
+# What the engine makes of a control image before the ControlNet sees it: nothing (a sketch, a
+# depth map, a pose drawn elsewhere), edges (Canny), or line art (a difference of Gaussians).
+CONTROL_PREPROCESSORS = ("none", "canny", "lineart")

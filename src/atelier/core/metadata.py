@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 from .. import __version__
 from .atomic import atomic_writer
+from .lora_tags import with_lora_tags
 from .recipe import Recipe
 from .schedulers import scheduler_spec
 
@@ -44,6 +45,7 @@ def a1111_parameters(recipe: Recipe) -> str:
     ``Key: value`` pairs in A1111's order. Settings the recipe does not have are left out.
     """
     request = recipe.request
+    loras = [adapter for adapter in recipe.adapters if adapter.kind == "lora"]
     scheduler = getattr(request, "scheduler", None)
     spec = scheduler_spec(scheduler) if scheduler else None
     width, height = getattr(request, "width", None), getattr(request, "height", None)
@@ -60,10 +62,12 @@ def a1111_parameters(recipe: Recipe) -> str:
         "Denoising strength": _number(getattr(request, "strength", None)),
         # A1111's inpainting "Mask blur" is the softening of the mask's edge: the feather.
         "Mask blur": getattr(request, "feather", None),
+        "Lora hashes": _lora_hashes(loras),
         "Version": f"Atelier {__version__}",
     }
     settings = ", ".join(f"{k}: {_quote(v)}" for k, v in pairs.items() if v is not None)
-    lines = [getattr(request, "prompt", "")]
+    # A1111 reads which LoRAs an image used from the prompt's tags: add those the prompt lacks.
+    lines = [with_lora_tags(getattr(request, "prompt", ""), [(lora.name, lora.weight) for lora in loras])]
     if getattr(request, "negative_prompt", ""):
         lines.append(f"Negative prompt: {request.negative_prompt}")
     lines.append(settings)
@@ -135,6 +139,13 @@ def _text_chunks(image: Image.Image) -> dict:
     """PNG text chunks; ``.text`` also finds chunks written after the pixel data."""
     text = getattr(image, "text", None)
     return text if text is not None else image.info
+
+
+def _lora_hashes(loras) -> str | None:
+    """A1111's ``Lora hashes`` value, "name: hash, name: hash", each name without the colons
+    and commas that would break the list (as A1111 writes it); None when none has a hash."""
+    pairs = [f"{lora.name.replace(':', '').replace(',', '')}: {lora.short_hash}" for lora in loras if lora.short_hash]
+    return ", ".join(pairs) or None
 
 
 def _number(value):

@@ -24,7 +24,11 @@ _LABELS = {
 }
 # Not rows: the prompts have their own place, inputs are shown as pictures, the batch is the
 # request's, not the output's, and size is one row.
-_NOT_ROWS = {"task", "prompt", "negative_prompt", "batch_size", "width", "height"}
+_NOT_ROWS = {"task", "prompt", "negative_prompt", "batch_size", "width", "height",
+             "loras", "controls", "references", "vae"}  # adapters: one row each, from the recipe's record
+_ADAPTER_LABELS = {"lora": "LoRA", "controlnet": "ControlNet", "ip-adapter": "Reference", "vae": "VAE",
+                   "embedding": "Embedding"}
+_WEIGHTED = {"lora", "controlnet", "ip-adapter"}
 # Fields whose text is long enough to be read as a block rather than a row.
 _BLOCKS = {"lyrics"}
 _TASKS = {
@@ -150,9 +154,21 @@ def _rows(task, settings: dict, recipe, model: dict, output: Output):
         text = _value(key, values[key])
         if text:
             yield Row(_LABELS.get(key, key.replace("_", " ").capitalize()), text, key in _BLOCKS or "\n" in text)
+    yield from _adapter_rows(recipe)
     created = _when(output.created)
     if created:
         yield Row("Made" if recipe and "request" in recipe else "Added", created)
+
+
+def _adapter_rows(recipe):
+    """A row for each LoRA, ControlNet, ... the output was made with, as its recipe records it."""
+    adapters = (recipe or {}).get("adapters")
+    for adapter in adapters if isinstance(adapters, list) else ():
+        if not isinstance(adapter, dict) or adapter.get("kind") not in _ADAPTER_LABELS:
+            continue
+        weight = adapter.get("weight")
+        shown = f" · {weight:g}" if adapter["kind"] in _WEIGHTED and isinstance(weight, (int, float)) else ""
+        yield Row(_ADAPTER_LABELS[adapter["kind"]], f"{_text(adapter.get('name'))}{shown}")
 
 
 def _inputs(task, settings: dict) -> dict[str, str]:
@@ -200,7 +216,7 @@ def _value(key: str, value) -> str:
         return f"{value} BPM"
     if isinstance(value, float):
         return f"{value:g}"
-    if isinstance(value, (dict, list)):
+    if isinstance(value, (dict, list, tuple)):
         return ""  # structure (another tool's graph) is nothing to read in a row
     return str(value)
 

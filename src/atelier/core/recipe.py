@@ -32,13 +32,19 @@ class ModelRef:
 
 @dataclass(frozen=True)
 class Adapter:
-    """What an output used besides its model, with its fingerprint: the model that refined an
-    upscale (kind "refine", weight: its strength); LoRAs, ControlNets and the like to come."""
+    """What an output used besides its model, with its fingerprint (sha256 of the file): the
+    model that refined an upscale (kind "refine", weight: its strength), a LoRA ("lora", its
+    weight), a ControlNet ("controlnet", its strength), an IP-Adapter ("ip-adapter") and its
+    image encoder, a VAE ("vae"), a textual-inversion embedding ("embedding"). ``id`` is the
+    request's name for it; ``short_hash`` is A1111's (a LoRA's "Lora hashes" entry)."""
 
     kind: str
     name: str
     fingerprint: str
     weight: float = 1.0
+    id: str = ""
+    path: str = ""
+    short_hash: str = ""
 
 
 @dataclass(frozen=True)

@@ -3,43 +3,44 @@
 For a diffusers folder: sha256 over each weight file's relative path and sha256. For a
 single-file checkpoint: that file's sha256, whose first 10 hex digits are the "Model hash" A1111
 writes for it, so images made in either tool name the same checkpoint. Hashing gigabytes takes
-seconds, so results are cached by (real path, size, mtime); a changed file is hashed again.
+seconds: each file's sha256 comes from models/hashes.py, whose one cache (by real path, size and
+mtime) also holds the A1111 hashes the library shows, so a file is read once for all of them.
 """
 
 import hashlib
 from pathlib import Path
 
-from .. import paths
-from ..core.json_cache import read_cache, write_cache
+from ..models.hashes import cached_sha256, file_sha256, load_cache
 from .registry import weight_files
 
-_CHUNK = 1 << 20
 # What other tools put after a checkpoint's name (ComfyUI keeps it; A1111 drops it).
 _WEIGHT_EXTENSIONS = (".safetensors", ".ckpt", ".pt", ".pth", ".bin", ".sft", ".gguf")
 
 
 def model_fingerprint(path: Path) -> str:
     """Hex sha256 identifying the weights in a pipeline folder or a single-file checkpoint."""
-    cache = _load_cache()
-    size = len(cache)
-    fingerprint = _fingerprint(Path(path), lambda file: _cached_sha256(file, cache, hash_if_missing=True))
-    if len(cache) != size:
-        _save_cache(cache)
-    return fingerprint
+    return _fingerprint(Path(path), file_sha256)
 
 
 def cached_fingerprint(path: Path) -> str | None:
     """``model_fingerprint`` when every file it needs was hashed before and is unchanged, else
     None: reads the cache and the files' sizes only, never their bytes, so the window may ask."""
-    return _fingerprint_from(_load_cache(), Path(path))
+    return _fingerprint_from(load_cache(), Path(path))
 
 
 def _fingerprint_from(cache: dict, path: Path) -> str | None:
     if not path.exists():  # a folder's fingerprint would be that of no files
         return None
+
+    def known(file: Path) -> str:
+        sha256 = cached_sha256(file, cache)
+        if sha256 is None:
+            raise LookupError(file)  # not hashed yet, changed since, or gone
+        return sha256
+
     try:
-        return _fingerprint(path, lambda file: _cached_sha256(file, cache, hash_if_missing=False))
-    except (OSError, LookupError):  # gone, unreadable, or not hashed yet
+        return _fingerprint(path, known)
+    except (OSError, LookupError):
         return None
 
 
@@ -51,7 +52,7 @@ def find_local_model(models, name: str | None, model_hash: str | None):
     None when none matches. Never hashes: a model not fingerprinted yet matches by name only."""
     wanted = (model_hash or "").strip().lower().removeprefix("0x")
     if len(wanted) >= 10 and all(c in "0123456789abcdef" for c in wanted):
-        cache = _load_cache()
+        cache = load_cache()
         for model in models:
             fingerprint = _fingerprint_from(cache, Path(model.path))
             if fingerprint is not None and fingerprint.startswith(wanted):
@@ -79,34 +80,3 @@ def _fingerprint(path: Path, sha256_of) -> str:
     for file in weight_files(path):
         combined.update(f"{file.relative_to(path).as_posix()}\0{sha256_of(file)}\n".encode())
     return combined.hexdigest()
-
-
-def _cached_sha256(file: Path, cache: dict, hash_if_missing: bool) -> str:
-    real = file.resolve()
-    stat = real.stat()
-    key = f"{real}|{stat.st_size}|{stat.st_mtime_ns}"
-    if key not in cache:
-        if not hash_if_missing:
-            raise LookupError(key)
-        cache[key] = file_sha256(real)
-    return cache[key]
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _cache_path() -> Path:
-    return paths.cache_dir() / "fingerprints.json"
-
-
-def _load_cache() -> dict:
-    return read_cache(_cache_path())
-
-
-def _save_cache(cache: dict) -> None:
-    write_cache(_cache_path(), cache)

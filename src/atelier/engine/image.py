@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 
 from .. import __version__
 from ..core.errors import GenerationCancelled, GenerationError, RequestError
+from ..core.lora_tags import without_lora_tags
 from ..core.recipe import ModelRef, Recipe, Runtime
 from ..core.schedulers import scheduler_spec
 from ..core.tasks import MAX_SEED, Request
@@ -36,12 +37,14 @@ def seeds(request: Request) -> list[int]:
     return [(base + index) % (MAX_SEED + 1) for index in range(request.batch_size)]
 
 
-def diffuse(ctx, loaded: LoadedModel, pipe, request: Request, pipe_arguments: dict, finish=None) -> None:
+def diffuse(ctx, loaded: LoadedModel, pipe, request: Request, pipe_arguments: dict, finish=None,
+            frame=None) -> None:
     """Make each output of ``request`` with ``pipe`` (the base pipeline or one derived from it)
     and report it as an Artifact. ``pipe_arguments`` are the task's own call arguments (size,
     init image and strength, ...), added to the prompt, sampling and step callback. ``finish``,
     when given, turns each decoded picture into the output (inpainting puts it back into the
-    whole picture).
+    whole picture); ``frame`` = ((left, top, right, bottom), (width, height)) says which box of
+    the picture is generated at which size, for the guidance images (inpainting's context box).
 
     With ``ctx.options.preview_every`` = N > 0 every Nth step also sends a cheap latent Preview
     (on a GPU, the preview of an earlier step, so that the GPU never waits for it). A prompt
@@ -49,6 +52,10 @@ def diffuse(ctx, loaded: LoadedModel, pipe, request: Request, pipe_arguments: di
     at the end of the current step and raises GenerationCancelled."""
     import torch
 
+    from .adapters import prepare
+
+    prepared = prepare(ctx, loaded, pipe, request, frame)
+    pipe = prepared.pipe
     apply_scheduler(loaded, pipe, request.scheduler)
     versions = library_versions()
     # The libraries warn about a long prompt once per image with the whole cut-off text (100 KB
@@ -79,8 +86,8 @@ def diffuse(ctx, loaded: LoadedModel, pipe, request: Request, pipe_arguments: di
         try:
             with torch.inference_mode(), quiet_libraries():
                 output = pipe(
-                    prompt=request.prompt,
-                    negative_prompt=request.negative_prompt or None,
+                    prompt=without_lora_tags(request.prompt),
+                    negative_prompt=without_lora_tags(request.negative_prompt) or None,
                     num_inference_steps=request.steps,
                     guidance_scale=request.guidance,
                     num_images_per_prompt=1,
@@ -88,6 +95,7 @@ def diffuse(ctx, loaded: LoadedModel, pipe, request: Request, pipe_arguments: di
                     callback_on_step_end=step_end,
                     output_type="pil",
                     **pipe_arguments,
+                    **prepared.arguments,
                 )
         except _Interrupt:
             raise GenerationCancelled(steps_done, total) from None
@@ -96,7 +104,7 @@ def diffuse(ctx, loaded: LoadedModel, pipe, request: Request, pipe_arguments: di
         except Exception as exc:  # torch/diffusers errors: out of memory, shape mismatches, ...
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise GenerationError(f"generation failed with {loaded.info.id}: {reason}") from exc
-        recipe = image_recipe(loaded, pipe, request, seed, index, versions)
+        recipe = image_recipe(loaded, pipe, request, seed, index, versions, prepared.adapters)
         image = output.images[0]
         ctx.emit(image_artifact(finish(image) if finish is not None else image, recipe))
 
@@ -108,7 +116,8 @@ def image_artifact(image, recipe: Recipe) -> Artifact:
     return Artifact("image/png", png_bytes(image, recipe), recipe, Picture.of(image))
 
 
-def image_recipe(loaded: LoadedModel, pipe, request: Request, seed: int, index: int, versions: dict) -> Recipe:
+def image_recipe(loaded: LoadedModel, pipe, request: Request, seed: int, index: int, versions: dict,
+                 adapters: tuple = ()) -> Recipe:
     info = loaded.info
     scheduler = pipe.scheduler
     return Recipe(
@@ -121,6 +130,7 @@ def image_recipe(loaded: LoadedModel, pipe, request: Request, seed: int, index: 
             dtype=loaded.dtype,
             versions=versions,
         ),
+        adapters=tuple(adapters),
         batch_index=index,
         batch_size=request.batch_size,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -131,6 +141,7 @@ def _prompt_notes(loaded: LoadedModel, request: Request) -> list[str]:
     """One line for each of the prompt and negative prompt that is longer than the model reads."""
     notes = []
     for label, text in (("prompt", request.prompt), ("negative prompt", request.negative_prompt)):
+        text = without_lora_tags(text)
         limit = _tokens_read(loaded.pipe, text) if text else None
         if limit is not None:
             notes.append(f"the {label} is longer than {loaded.info.name} reads ({limit} tokens); the rest is ignored")

@@ -34,6 +34,9 @@ class LoadedModel:
     # resets its sampler's state (set_timesteps) at every call, so one instance serves them all.
     samplers: dict = field(default_factory=dict)
     derived: dict = field(default_factory=dict)  # task pipelines made from ``pipe``, by AutoPipeline
+    # What the adapter modules (engine/adapters.py) changed on the shared components, by module,
+    # so that a later request can undo it: the model's own VAE, the embeddings loaded, ...
+    applied: dict = field(default_factory=dict)
 
     def pipeline_for(self, auto_pipeline: str):
         """The base pipeline turned into another task's (``"AutoPipelineForImage2Image"``,

@@ -19,8 +19,8 @@ def find_recipe_model(ref: ModelRef, extra_folders=()) -> registry.ModelInfo:
             candidates.append(registry.resolve(ref.path))
         except ModelError:
             pass
-    # Parts (LoRAs, VAEs, ...) never make an output alone: not worth hashing here.
-    scanned = [m for m in registry.scan(extra_folders).models if m.kind not in PARTS]
+    # Parts (LoRAs, VAEs, ...) never make an output alone, nor do pickles: not worth hashing here.
+    scanned = [m for m in registry.scan(extra_folders).models if m.kind not in PARTS and m.format != "pickle"]
     same_family = [m for m in scanned if m.family == ref.family]
     candidates += [m for m in scanned if m.id == ref.id] + same_family
     seen = set()

@@ -51,11 +51,13 @@ _IMAGE_FAMILIES = {
 _UPSCALER_PIPELINES = {"StableDiffusionUpscalePipeline": "sd-upscale"}
 _SEARCH_DEPTH = 3  # root/a/b/c: deep enough for A1111 and ComfyUI layouts, shallow enough to be quick
 _CHECKPOINT_SUFFIX = ".safetensors"
-_PICKLE_SUFFIXES = {".ckpt", ".pt"}  # loading these runs arbitrary code, so Atelier never does
-# Upscalers are often shared as .pth: read only as plain tensors (torch.load(weights_only=True)).
+_PICKLE_SUFFIXES = {".ckpt", ".pt", ".bin"}  # loading these runs arbitrary code, so Atelier never does
+# Upscalers are often shared as .pth: read only as plain tensors (torch.load(weights_only=True));
+# elsewhere a .pth is a pickle like the others.
 _UPSCALER_PICKLE_SUFFIX = ".pth"
 _ONNX_SUFFIX = ".onnx"  # background-removal models, run with onnxruntime
 _MODEL_FILE_SUFFIXES = {_CHECKPOINT_SUFFIX, *_PICKLE_SUFFIXES, _UPSCALER_PICKLE_SUFFIX, _ONNX_SUFFIX}
+PICKLE_NOTE = "pickle: convert to safetensors to use it"
 # Weight files in a diffusers folder's components that are pickles (torch.save), as older
 # models and conversions ship them ("diffusion_pytorch_model.bin", "pytorch_model.bin").
 _PICKLE_WEIGHT_SUFFIXES = {".bin", ".ckpt", ".pt", ".pth"}
@@ -67,14 +69,16 @@ class ModelInfo:
     name: str
     path: Path
     # "image", "audio", "upscaler", "matting", or a part used with an image model (kinds.PARTS):
-    # "lora", "controlnet", "ip-adapter", "image-encoder", "vae", "embedding"
+    # "lora", "controlnet", "ip-adapter", "image-encoder", "vae", "embedding"; "unknown" for a
+    # pickle whose folder does not say
     kind: str
     family: str  # "sd15", "sdxl-inpaint", "audioldm2", "u2net", ... or "unknown"
     pipeline: str  # diffusers pipeline class: from model_index.json, or the one a checkpoint builds
     size_bytes: int
     source: str  # "models folder", "folder", or "hf cache"
     # "diffusers" (a pipeline folder), "transformers" (a model folder: MusicGen) or "single-file"
-    # (one .safetensors, an upscaler's .pth, a matting model's .onnx)
+    # (one .safetensors, an upscaler's .pth, a matting model's .onnx), or "pickle" (listed, never
+    # opened, never offered: convert it to .safetensors first)
     format: str = "diffusers"
     note: str = ""  # what the artist should know: "LoHa/LoKr: not supported"
 
@@ -137,10 +141,11 @@ def scan(extra_folders: list[str] | tuple[str, ...] = ()) -> ScanResult:
             continue
         if info is not None:  # None: a .safetensors of no type Atelier knows
             inspected.append((info, real))
-    # Models take their ids before the parts (LoRAs, VAEs, ...), so a LoRA named like a
-    # checkpoint never changes the id settings and recipes know that checkpoint by.
+    # Models take their ids before the parts (LoRAs, VAEs, ...), and pickles last, so a LoRA named
+    # like a checkpoint, or the pickle a checkpoint was converted from, never changes the id
+    # settings and recipes know that checkpoint by.
     taken_ids: set[str] = set()
-    for info, real in sorted(inspected, key=lambda each: each[0].kind in kinds.PARTS):
+    for info, real in sorted(inspected, key=lambda each: (each[0].format == "pickle", each[0].kind in kinds.PARTS)):
         if info.id in taken_ids:
             # Same folder name in two places: keep both, told apart by a stable path hash.
             suffix = hashlib.sha256(str(real).encode()).hexdigest()[:6]
@@ -160,6 +165,8 @@ def inspect_folder(folder: Path, *, name: str | None = None, source: str = "fold
     index_path = folder / "model_index.json"
     if not index_path.is_file() and _transformers_audio_type(folder) is not None:
         return _inspect_transformers_folder(folder, name=name, source=source)
+    if not index_path.is_file() and _part_folder_kind(folder) is not None:
+        return _inspect_part_folder(folder, name=name, source=source)
     if not index_path.is_file():
         raise ModelError(
             f"{folder}: no model_index.json, so not a diffusers model folder; "
@@ -199,6 +206,25 @@ def _inspect_transformers_folder(folder: Path, *, name: str | None, source: str)
                      size_bytes=_size_on_disk(folder), source=source, format="transformers")
 
 
+def _inspect_part_folder(folder: Path, *, name: str | None, source: str) -> ModelInfo:
+    """A part saved alone as a diffusers model folder (a ControlNet): config.json says what it is."""
+    part = _part_folder_kind(folder)
+    note = part.note
+    if not note and not any(folder.glob("*" + _CHECKPOINT_SUFFIX)):  # listed, never opened
+        note = "pickle weights only: convert them to .safetensors to use it"
+    name = name or folder.name
+    return ModelInfo(id=name, name=name.split("/")[-1], path=folder, kind=part.type, family=part.family,
+                     pipeline="", size_bytes=_size_on_disk(folder), source=source, note=note)
+
+
+def _part_folder_kind(folder: Path) -> kinds.Kind | None:
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return kinds.folder_kind(config)
+
+
 def _transformers_audio_type(folder: Path) -> str | None:
     """The model_type of a transformers audio model folder Atelier runs, or None."""
     path = folder / "config.json"
@@ -222,11 +248,10 @@ def inspect_file(path: Path, *, name: str | None = None, source: str = "folder")
         raise ModelError(f"{path}: no such checkpoint file; check the path or run 'atelier models'")
     if path.suffix == _ONNX_SUFFIX:
         return inspect_matting(path, name=name, source=source)
-    if path.suffix == _UPSCALER_PICKLE_SUFFIX or (path.suffix == _CHECKPOINT_SUFFIX and kinds.in_upscaler_folder(path)):
-        # A .pth elsewhere is some other tool's pickle: not a model Atelier lists.
-        return inspect_upscaler(path, name=name, source=source) if kinds.in_upscaler_folder(path) else None
-    if path.suffix in _PICKLE_SUFFIXES:
-        raise ModelError(f"{path}: pickle checkpoints are not loaded (they can run code); convert it to .safetensors")
+    if path.suffix in (_UPSCALER_PICKLE_SUFFIX, _CHECKPOINT_SUFFIX) and kinds.in_upscaler_folder(path):
+        return inspect_upscaler(path, name=name, source=source)
+    if path.suffix in _PICKLE_SUFFIXES or path.suffix == _UPSCALER_PICKLE_SUFFIX:
+        return inspect_pickle(path, name=name, source=source)
     if path.suffix != _CHECKPOINT_SUFFIX:
         raise ModelError(f"{path}: not a model file; give a .safetensors checkpoint or a diffusers model folder")
     header = safetensors_header.check_complete(path)
@@ -249,6 +274,18 @@ def inspect_file(path: Path, *, name: str | None = None, source: str = "folder")
         source=source,
         format="single-file",
     )
+
+
+def inspect_pickle(path: Path, *, name: str | None = None, source: str = "folder") -> ModelInfo:
+    """A pickle weights file (.ckpt, .pt, .bin, or a .pth outside an upscaler folder), listed so
+    the artist can convert it, and never opened (unpickling can run code): its type is that of
+    the A1111 or ComfyUI folder it sits in, else "unknown"; its family is unknown."""
+    path = Path(path).expanduser()
+    kind = kinds.type_from_folder(path)
+    name = name or path.stem
+    return ModelInfo(id=name, name=name, path=path, kind="image" if kind == kinds.CHECKPOINT else kind,
+                     family=kinds.UNKNOWN, pipeline="", size_bytes=path.stat().st_size, source=source,
+                     format="pickle", note=PICKLE_NOTE)
 
 
 def inspect_upscaler(path: Path, *, name: str | None = None, source: str = "folder") -> ModelInfo:
@@ -344,6 +381,9 @@ def resolve(spec: str, extra_folders: list[str] | tuple[str, ...] = ()) -> Model
     """A model to run from a folder path, a checkpoint file path, or an id listed by ``atelier
     models``; ModelError for a part used with a checkpoint (a LoRA, VAE, ...)."""
     info = describe(spec, extra_folders)
+    if info.format == "pickle":
+        raise ModelError(f"{info.path}: pickle checkpoints are not loaded (they can run code); convert it to "
+                         ".safetensors ('atelier models convert', or Convert in the Model Library)")
     if info.kind in kinds.PARTS:
         raise ModelError(f"{info.path}: is a {info.kind}, used with a checkpoint, not alone; give a checkpoint "
                          "or a model folder (see 'atelier models --type image')")
@@ -402,7 +442,8 @@ def _model_paths(root: Path, result: ScanResult):
         if real is None or real in visited:
             continue
         visited.add(real)
-        if (folder / "model_index.json").is_file() or _transformers_audio_type(folder) is not None:
+        if ((folder / "model_index.json").is_file() or _transformers_audio_type(folder) is not None
+                or _part_folder_kind(folder) is not None):
             yield folder
             continue
         try:
@@ -441,7 +482,8 @@ def _hf_snapshots(cache: Path):
         repo_id = repo.name[len("models--"):].replace("--", "/")
         snapshot = _snapshot_for(repo)
         if snapshot is not None and ((snapshot / "model_index.json").is_file()
-                                     or _transformers_audio_type(snapshot) is not None):
+                                     or _transformers_audio_type(snapshot) is not None
+                                     or _part_folder_kind(snapshot) is not None):
             yield snapshot, repo_id
 
 

@@ -26,6 +26,13 @@ UNKNOWN = "unknown"
 # Folders where A1111 (models/ESRGAN, RealESRGAN, SwinIR, ...) and ComfyUI (models/upscale_models)
 # keep upscaler files: a .pth or a non-checkpoint .safetensors in one is an upscaler.
 UPSCALER_FOLDERS = {"esrgan", "realesrgan", "swinir", "hat", "dat", "upscale_models", "upscalers", "upscaler"}
+# The folders A1111 (models/Stable-diffusion, Lora, ...) and ComfyUI (models/checkpoints, loras,
+# ...) keep each type in, lower-cased: the only hint of what a pickle holds, since it is never opened.
+_FOLDER_TYPES = {"stable-diffusion": CHECKPOINT, "checkpoints": CHECKPOINT, "lora": LORA, "loras": LORA,
+                 "lycoris": LORA, "vae": VAE, "controlnet": CONTROLNET, "ipadapter": IP_ADAPTER,
+                 "clip_vision": IMAGE_ENCODER, "embeddings": EMBEDDING,
+                 **{folder: UPSCALER for folder in UPSCALER_FOLDERS}}
+_FOLDER_DEPTH = 3  # "Lora/styles/ink/x.pt" is a LoRA; a folder further up says nothing sure
 
 # modelspec.architecture prefixes (Stability AI's ModelSpec, "<base>/<part>") and their family.
 # Longest first; the refiner is no base family a part is made for, so it stays unknown.
@@ -53,6 +60,35 @@ class Kind:
 
 def in_upscaler_folder(path: Path) -> bool:
     return any(part.lower() in UPSCALER_FOLDERS for part in Path(path).parent.parts)
+
+
+def type_from_folder(path: Path) -> str:
+    """The type the A1111 or ComfyUI folder holding ``path`` is for (the nearest one within a
+    few levels), or UNKNOWN."""
+    for folder in list(reversed(Path(path).parent.parts))[:_FOLDER_DEPTH]:
+        if folder.lower() in _FOLDER_TYPES:
+            return _FOLDER_TYPES[folder.lower()]
+    return UNKNOWN
+
+
+# Diffusers model classes saved alone as a folder (config.json and weights, no model_index.json)
+# that are parts, as the Hub and ComfyUI's models/controlnet hold ControlNets.
+_FOLDER_PARTS = {
+    "ControlNetModel": (CONTROLNET, ""),
+    "ControlNetUnionModel": (CONTROLNET, "Union ControlNet: not supported yet"),
+}
+
+
+def folder_kind(config) -> Kind | None:
+    """The type and family of a diffusers model folder whose ``config.json`` this is, or None
+    when it is no part Atelier knows. A ControlNet's family is told by the text width its
+    cross-attention reads, as a UNet's."""
+    part = _FOLDER_PARTS.get(config.get("_class_name")) if isinstance(config, dict) else None
+    if part is None:
+        return None
+    width = config.get("cross_attention_dim")
+    family = _CONTEXT_WIDTHS.get(width, UNKNOWN) if isinstance(width, int) else UNKNOWN
+    return Kind(part[0], family, part[1])
 
 
 def kind_of(header: dict, path: Path | None = None) -> Kind:

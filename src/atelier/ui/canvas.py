@@ -42,6 +42,7 @@ _OVERLAY_MARGIN = 8  # px between a corner label and the viewport's edge
 _EMPTY_HINT = ("Describe what you want in the prompt and press Generate (Ctrl+Enter).\n\n"
                "Drop or paste an image here to bring it into the project.")
 _HINT_COLOUR = QColor(154, 154, 164)
+_PAGE_COLOUR = QColor(236, 236, 232)  # the blank page sketched on while no picture is shown
 _PILL = "QLabel {{ background: rgba(24, 24, 28, 185); color: {colour}; border-radius: 9px; padding: 2px 9px; }}"
 
 
@@ -103,6 +104,7 @@ class CanvasView(QGraphicsView):
         self._zoom_label: QLabel | None = None
         self._compare_label: QLabel | None = None
         self.mask_layer = None  # the MaskLayer (ui/mask_layer.py), made when a mask tool is first picked
+        self.sketch_layer = None  # the SketchLayer (ui/sketch_layer.py), made when the sketch tool is first picked
         self._empty_state: QWidget | None = None  # shown in place of the hint (ui/first_run.py)
         self._update_description()
 
@@ -160,6 +162,15 @@ class CanvasView(QGraphicsView):
         self._display(image)
         if self.mask_layer is not None:
             self.mask_layer.image_shown(self.image_size())
+        if self.sketch_layer is not None:
+            self.sketch_layer.image_shown(self.image_size())
+
+    def show_page(self, size: tuple[int, int]) -> None:
+        """Show a blank page of ``size`` (width, height): what the artist sketches on while
+        there is no picture."""
+        page = QImage(size[0], size[1], QImage.Format.Format_RGB32)
+        page.fill(_PAGE_COLOUR)
+        self.show_image(page)
 
     def add_mask_layer(self, undo_stack):
         """The mask layer painted over this view (made once; its changes go on ``undo_stack``)."""
@@ -169,12 +180,28 @@ class CanvasView(QGraphicsView):
             self.mask_layer = MaskLayer(self, undo_stack)
         return self.mask_layer
 
-    def _mask_tool(self) -> str | None:
-        return self.mask_layer.tool if self.mask_layer is not None else None
+    def add_sketch_layer(self, undo_stack, page_size):
+        """The sketch layer drawn over this view (made once; its strokes go on ``undo_stack``;
+        ``page_size()`` is the size of the blank page it is drawn on while no picture is shown)."""
+        if self.sketch_layer is None:
+            from .sketch_layer import SketchLayer  # numpy: not at the window's start
+
+            self.sketch_layer = SketchLayer(self, undo_stack, page_size)
+        return self.sketch_layer
+
+    def _tool_layer(self):
+        """The layer whose tool is picked (the mask's or the sketch's; one at a time), or None."""
+        return next((layer for layer in (self.mask_layer, self.sketch_layer)
+                     if layer is not None and layer.tool is not None), None)
+
+    def _busy_layer(self):
+        """The layer a stroke or selection is being dragged on, or None."""
+        return next((layer for layer in (self.mask_layer, self.sketch_layer) if layer is not None and layer.busy), None)
 
     def _restore_cursor(self) -> None:
-        if self.mask_layer is not None:
-            self.mask_layer.update_cursor()  # the tool's cursor, or none
+        layer = self._tool_layer()
+        if layer is not None:
+            layer.update_cursor()  # the tool's cursor
         else:
             self.viewport().unsetCursor()
 
@@ -407,7 +434,7 @@ class CanvasView(QGraphicsView):
         if event.modifiers() & ~_MODIFIERS_ALLOWED:
             return False
         if event.key() in (Qt.Key.Key_BracketLeft, Qt.Key.Key_BracketRight):
-            return self._mask_tool() in ("brush", "eraser")  # the brush size
+            return getattr(self._tool_layer(), "tool", None) in ("brush", "eraser", "pen")  # the brush size
         return event.key() in (
             Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Minus,
             Qt.Key.Key_0, Qt.Key.Key_F, Qt.Key.Key_1, Qt.Key.Key_Space,
@@ -429,7 +456,7 @@ class CanvasView(QGraphicsView):
         elif key == Qt.Key.Key_1:
             self.actual_size()
         elif key in (Qt.Key.Key_BracketLeft, Qt.Key.Key_BracketRight):
-            self.mask_layer.grow_brush(1 if key == Qt.Key.Key_BracketRight else -1)
+            self._tool_layer().grow_brush(1 if key == Qt.Key.Key_BracketRight else -1)
         elif key == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space_held = True
             if self._pan_from is None:
@@ -461,9 +488,9 @@ class CanvasView(QGraphicsView):
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             event.accept()
             return
-        if button == Qt.MouseButton.LeftButton and self._mask_tool() is not None:
-            alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)  # Alt: take away from the mask
-            self.mask_layer.press(self._image_point(event), erase=alt)
+        if button == Qt.MouseButton.LeftButton and (layer := self._tool_layer()) is not None:
+            alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)  # Alt: take away from the mask or sketch
+            layer.press(self._image_point(event), erase=alt)
             event.accept()
             return
         super().mousePressEvent(event)
@@ -476,8 +503,8 @@ class CanvasView(QGraphicsView):
             self._scroll_by(-delta.x(), -delta.y())  # the image follows the hand
             event.accept()
             return
-        if self.mask_layer is not None and self.mask_layer.busy:
-            self.mask_layer.move(self._image_point(event))
+        if (layer := self._busy_layer()) is not None:
+            layer.move(self._image_point(event))
             event.accept()
             return
         super().mouseMoveEvent(event)
@@ -492,8 +519,8 @@ class CanvasView(QGraphicsView):
                 self._restore_cursor()
             event.accept()
             return
-        if event.button() == Qt.MouseButton.LeftButton and self.mask_layer is not None and self.mask_layer.busy:
-            self.mask_layer.release(self._image_point(event))
+        if event.button() == Qt.MouseButton.LeftButton and (layer := self._busy_layer()) is not None:
+            layer.release(self._image_point(event))
             event.accept()
             return
         super().mouseReleaseEvent(event)

@@ -33,10 +33,12 @@ class FirstRunPanel(QFrame):
 
     add_folder_requested = Signal()
     use_install_requested = Signal()
+    folder_dropped = Signal(str)  # a folder dragged from the file manager onto the card
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("firstRunPanel")
+        self.setAcceptDrops(True)
         self.setAccessibleName("No models yet")
         self.setStyleSheet(_CARD_STYLE)
         self.setMaximumWidth(_CARD_WIDTH)  # narrower only when the canvas is
@@ -46,7 +48,7 @@ class FirstRunPanel(QFrame):
         files.setTextFormat(Qt.TextFormat.RichText)
         files.setWordWrap(True)
         where = QLabel(f"Put them in <b>{paths.shown(paths.models_dir())}</b>, or point Atelier at the folders "
-                       "you already have. Nothing is copied, and nothing is downloaded.")
+                       "you already have (or drop one here). Nothing is copied, and nothing is downloaded.")
         where.setObjectName("firstRunWhere")
         where.setWordWrap(True)
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -78,6 +80,20 @@ class FirstRunPanel(QFrame):
         direction = QBoxLayout.Direction.LeftToRight if width >= needed else QBoxLayout.Direction.TopToBottom
         if self._buttons.direction() != direction:
             self._buttons.setDirection(direction)
+
+    def dragEnterEvent(self, event) -> None:
+        if _dropped_folder(event.mimeData()) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        folder = _dropped_folder(event.mimeData())
+        if folder is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.folder_dropped.emit(folder)
 
     def heightForWidth(self, width: int) -> int:
         self._arrange(width)  # the height asked for is the height at the arrangement that width gets
@@ -113,6 +129,7 @@ class ModelFolderPicker(QObject):
             self.panel = FirstRunPanel()
             self.panel.add_folder_requested.connect(self.add_models_folder)
             self.panel.use_install_requested.connect(self.use_install_folder)
+            self.panel.folder_dropped.connect(self.use_install)
         self.window.canvas.set_empty_state(self.panel)
 
     @Slot()
@@ -158,3 +175,13 @@ class ModelFolderPicker(QObject):
         self.window.statusBar().showMessage(text, _SHOWN_MS)
         self.window.panel.set_message(text)  # stays after the scan's own status line
         return added or []
+
+
+def _dropped_folder(mime) -> str | None:
+    """The first local folder among a drag's URLs, or None (image files go to the canvas)."""
+    if mime is None or not mime.hasUrls():
+        return None
+    for url in mime.urls():
+        if url.isLocalFile() and Path(url.toLocalFile()).is_dir():
+            return url.toLocalFile()
+    return None

@@ -3,6 +3,7 @@ the queue, and the sound player under the canvas once there is a sound; menus, d
 status bar. Its state lives in two controllers (generating,
 the project), each talking to its own thread, so the window never waits on either."""
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from .importing import FolderDrops, ImportProgress
 from .mask_tools import MaskTools
 from .prompt_panel import PromptPanel
 from .queue import QueueView
+from .sketch_tools import SketchTools
 from .theme import apply_theme
 from .widgets import DockWidths, after_first_frame, named
 from .worker import EngineThread
@@ -106,6 +108,7 @@ class MainWindow(QMainWindow):
         self.remove_background_dialog = None  # ui/remove_background_dialog.py, made when first shown
         self.info_dock: QDockWidget | None = None
         self.model_folder_picker = ModelFolderPicker(self)  # the first run's card; adds model folders
+        self.model_library = None  # ui/library (the Model Library window), made when first shown
         self._build_menus()
         self.statusBar().showMessage("Looking for models ...")
         self.engine_label = self._status_label("engineLabel", "Engine: not started")
@@ -124,6 +127,9 @@ class MainWindow(QMainWindow):
         self.panel.generate_requested.connect(self.start_generation)
         self.panel.cancel_requested.connect(self.generation.cancel_running)
         self.panel.choose_init_image_requested.connect(self.choose_init_image_dialog)
+        self.panel.adapter_pickers.choose_reference_requested.connect(self.choose_reference_dialog)
+        self.panel.adapter_pickers.reference_from_canvas_requested.connect(self.reference_from_canvas)
+        self.panel.guidance_box.choose_file_requested.connect(self.choose_control_image_dialog)
         self.panel.selected_seed = lambda: self._seed_of(self.project_controller.current_output_id)
         self.panel.init_image_reader = self._read_init_image
         self.panel.rescan_requested.connect(self.rescan_models)
@@ -143,6 +149,7 @@ class MainWindow(QMainWindow):
         self.history.thumbnail_size_changed.connect(self._on_thumbnail_size)
 
         generation = self.generation
+        generation.parts_changed.connect(self.panel.set_parts)
         generation.models_changed.connect(self.panel.set_models)
         generation.models_changed.connect(self.model_folder_picker.show_for)
         generation.model_missing.connect(self._on_model_missing)
@@ -261,6 +268,8 @@ class MainWindow(QMainWindow):
                      self.model_folder_picker.add_models_folder)
         self._action(edit_menu, "Use A1111 / ComfyUI Folder...", "useInstallFolderAction", QKeySequence(),
                      self.model_folder_picker.use_install_folder)
+        self._action(edit_menu, "Model &Library...", "modelLibraryAction", QKeySequence("Ctrl+Shift+L"),
+                     self.show_model_library)
         self.image_menu = image_menu = self.menuBar().addMenu("&Image")
         image_menu.setObjectName("imageMenu")
         # The canvas's right-click menu is the Image menu: both act on the image it shows.
@@ -268,6 +277,7 @@ class MainWindow(QMainWindow):
         self.canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         image_menu.addSeparator()
         self.mask_tools = MaskTools(self, image_menu)  # the mask layer and its tool row: when first used
+        self.sketch_tools = SketchTools(self, image_menu)  # the sketch layer (ControlNet guidance): when first used
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.prompt_dock.toggleViewAction())
         view_menu.addAction(self.history_dock.toggleViewAction())
@@ -326,26 +336,67 @@ class MainWindow(QMainWindow):
     # ----- generating ---------------------------------------------------------------------------
     @Slot()
     def start_generation(self) -> None:
-        """Snapshot the form into an immutable request and queue it; it runs when its turn comes."""
+        """Snapshot the form into an immutable request and queue it; it runs when its turn comes.
+        With guidance on, its control image is stored in the project first."""
         info = self.panel.current_model()
         if info is None:
             self._show_message("Choose a model first.", error=True)
             return
+        control = self.panel.guidance_box.choice()
+        if control is None:
+            self._generate(info, ())
+        else:
+            self._store_control_image(control, lambda use: self._generate(info, (use,)))
+
+    def _generate(self, info, controls: tuple) -> None:
+        """Queue what Generate makes now, guided by ``controls`` (ControlUse)."""
         self.fill_review.show_after()  # a fill under review: the mask goes over the result, not the Before
         if self.canvas_extension is not None and self.canvas_extension.active:
             self.canvas_extension.extend()  # Generate fills the new area being set up
             return
-        if self._generate_with_mask(info):
+        if self._generate_with_mask(info, controls):
             return
         try:
             request = self.panel.request()
+            if controls:
+                request = dataclasses.replace(request, controls=controls)
         except RequestError as exc:
             self._show_message(str(exc), error=True)
             return
         self.panel.remember_prompt(request.prompt)
         self.generation.queue(request, info)
 
-    def _generate_with_mask(self, info) -> bool:
+    def _store_control_image(self, control, then) -> None:
+        """Store the Guidance section's control image in the project (a sketch as a greyscale PNG,
+        encoded on the project thread), then ``then(ControlUse)``; one line says what is missing
+        instead."""
+        if control.source == "sketch":
+            layer = self.canvas.sketch_layer
+            raster = layer.control_raster() if layer is not None else None
+            if raster is None:
+                self._show_message("Nothing is sketched: draw with Image > Sketch > Pen, or choose another "
+                                   "control image under Guidance.", error=True)
+                return
+            self.project_controller.store_mask(raster, lambda asset: then(control.use(asset)))
+        elif control.source == "picture":
+            found = self.project_controller.find(self.project_controller.current_output_id)
+            if found is None or found[1].kind != "image":
+                self._show_message("No picture on the canvas to guide with: show one, or choose another "
+                                   "control image under Guidance.", error=True)
+                return
+            then(control.use(found[1].asset))
+        elif control.file_asset is None:
+            self._show_message("Choose the control image file under Guidance first.", error=True)
+        else:
+            then(control.use(control.file_asset))
+
+    def choose_control_image_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Control image", str(Path.home()),
+                                              "Images (*.png *.jpg *.jpeg *.webp)")
+        if path:  # stored in the project, as an init image is
+            self.project_controller.prepare_init_image(self.panel.guidance_box.set_file, path=Path(path))
+
+    def _generate_with_mask(self, info, controls: tuple = ()) -> bool:
         """With a mask painted (and shown) over a stored picture, Generate repaints only the masked
         area of that picture (an inpaint linked to it in the history); False when there is none."""
         layer, source_id = self.canvas.mask_layer, self.project_controller.current_output_id
@@ -363,7 +414,7 @@ class MainWindow(QMainWindow):
                 self._show_message("The picture changed size under its mask; paint the mask again.", error=True)
                 return
             self.queue_fill(values, info, source_id, init_image=image.asset, mask=mask, width=image.width,
-                            height=image.height, fill_mode=fill_mode, **advanced)
+                            height=image.height, fill_mode=fill_mode, controls=controls, **advanced)
 
         self.project_controller.store_mask(raster, lambda mask: self.project_controller.prepare_init_image(
             lambda image: queue(image, mask), output_id=source_id))
@@ -378,6 +429,7 @@ class MainWindow(QMainWindow):
         prompting = {key: values[key] for key in ("prompt", "negative_prompt", "seed", "steps", "guidance",
                                                   "scheduler", "batch_size")}
         try:
+            prompting.update(self.panel.adapter_values(prompting["prompt"]))  # LoRAs, VAE, reference image
             request = InpaintRequest(**prompting, generation_side=self.mask_tools.generation_side, **fill)
         except RequestError as exc:
             self._show_message(str(exc), error=True)
@@ -490,6 +542,16 @@ class MainWindow(QMainWindow):
         self.generation.scan(self.settings.model_folders)
         self._watch_model_folders()  # a folder made since (the models folder itself) is watched now
 
+    def show_model_library(self) -> None:
+        """The Model Library window (every model found, with details, hashes and readiness)."""
+        if self.model_library is None:
+            from .library.window import ModelLibraryWindow
+
+            self.model_library = ModelLibraryWindow(self)
+        self.model_library.show()
+        self.model_library.raise_()
+        self.model_library.activateWindow()
+
     def _watch_model_folders(self) -> None:
         from .folder_watch import ModelFolderWatch
 
@@ -549,6 +611,22 @@ class MainWindow(QMainWindow):
                                               "Images (*.png *.jpg *.jpeg *.webp)")
         if path:
             self.project_controller.prepare_init_image(self.panel.set_init_image, path=Path(path))
+
+    def choose_reference_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Reference image", str(Path.home()),
+                                              "Images (*.png *.jpg *.jpeg *.webp)")
+        if path:  # stored in the project, as an init image is
+            self.project_controller.prepare_init_image(self.panel.adapter_pickers.set_reference, path=Path(path))
+
+    def reference_from_canvas(self) -> None:
+        """The picture on the canvas (the current output) as the reference image."""
+        output_id = self.project_controller.current_output_id
+        if output_id is None:
+            self._show_message("No picture on the canvas: generate or import one, or choose an image file.", error=True)
+            return
+        self.project_controller.prepare_init_image(
+            lambda image: self.panel.adapter_pickers.set_reference(dataclasses.replace(image, label="canvas picture")),
+            output_id=output_id)
 
     def use_seed_of(self, output_id: str) -> None:
         from ..core.output_info import seed_reuse_problem
@@ -863,6 +941,8 @@ class MainWindow(QMainWindow):
         self.history.set_project(project, self.project_controller.read_asset)
         self._refresh_actions()
         self.panel.init_image_box.clear()  # it is stored in the project that was open
+        self.panel.adapter_pickers.set_reference(None)  # so is a reference image
+        self.panel.guidance_box.set_file(None)  # and a control image file
         self.panel.project_prompts = list(dict.fromkeys(
             entry.prompt for entry in reversed(project.entries) if entry.prompt))
         if path is not None:
@@ -1049,6 +1129,8 @@ class MainWindow(QMainWindow):
         self._threads_ended = True
         if self.player is not None:
             self.player.shutdown()  # its stream closed, its background reads done
+        if self.model_library is not None:
+            self.model_library.shutdown()  # a hash under way ends at its next chunk
         self.engine.shutdown()
         self.project_controller.shutdown()
         super().closeEvent(event)

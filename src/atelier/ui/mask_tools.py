@@ -99,6 +99,8 @@ class MaskTools(QObject):
     def pick(self, tool: str | None) -> None:
         if tool is None and self.window.canvas.mask_layer is None:
             return  # back to the plain view, which it already is
+        if tool is not None:
+            self.window.sketch_tools.pick(None)  # one tool at a time: a mask tool puts the sketch's down
         self.layer.set_tool(tool)
 
     def apply(self, change: str) -> None:

@@ -8,12 +8,13 @@ import dataclasses
 import random
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -31,6 +33,8 @@ from ..core.errors import RequestError
 from ..core.families import AUDIO_TASKS, native_side
 from ..core.limits import MAX_BATCH, MAX_SECONDS, MAX_SEED, MAX_SIDE, MAX_STEPS
 from ..core.schedulers import DEFAULT_SCHEDULER, SCHEDULER_NAMES, scheduler_spec
+from .adapter_pickers import AdapterPickers
+from .guidance_box import GuidanceBox
 from .init_image_box import InitImage, InitImageBox
 from .size_picker import SizePicker
 from .widgets import MessageLine, named, spin_box
@@ -49,6 +53,8 @@ _IMAGE_HINT = "Describe the image ...  (Ctrl+Enter generates)"
 _SETTING_NAMES = {"negative_prompt": "negative prompt", "scheduler": "sampler", "init_image": "init image",
                   "init_audio": "sound to start from", "seconds": "length", "bpm": "tempo",
                   "time_signature": "beats per bar", "top_k": "top k", "batch_size": "count"}
+# Restored by the adapter pickers, which say themselves what they could not restore.
+_ADAPTER_SETTINGS = ("loras", "vae", "references")
 
 
 class PromptPanel(QWidget):
@@ -61,7 +67,7 @@ class PromptPanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setMinimumWidth(300)
+        # No minimum width of its own: the form scroll asks for what the form needs (_FormScroll).
         self.prompt_history: list[str] = []  # newest first, no duplicates
         self.project_prompts: list[str] = []  # the open project's, newest first: offered before the rest
         self._last_seed: int | None = None
@@ -72,7 +78,23 @@ class PromptPanel(QWidget):
         # back with it (None: it could not be read); how apply_settings restores an init image.
         self.init_image_reader: Callable[[str, Callable[[InitImage | None], None]], None] | None = None
         self._init_image_wanted: str | None = None  # the asset an apply_settings is reading
-        layout = QVBoxLayout(self)
+        # The form scrolls when the window is shorter than it with its sections open (LoRAs,
+        # guidance); Generate, the progress and the message stay in sight below it.
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        content = QWidget()
+        self._content_layout = layout = QVBoxLayout(content)
+        self.form_scroll = named(_FormScroll(), "promptScroll", "Prompt and settings")
+        self.form_scroll.setWidget(content)
+        self.form_scroll.setWidgetResizable(True)
+        self.form_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        footer = QVBoxLayout()
+        footer_margins = layout.contentsMargins()
+        footer.setContentsMargins(footer_margins.left(), 4, footer_margins.right(), footer_margins.bottom())
+        outer.addWidget(self.form_scroll, 1)
+        outer.addLayout(footer)
 
         self.model_combo = named(QComboBox(), "modelCombo", "Model")
         self.model_combo.setEnabled(False)
@@ -97,6 +119,9 @@ class PromptPanel(QWidget):
         self.task = "text-to-image"
         self.init_image_box = InitImageBox()
         self.choose_init_image_requested = self.init_image_box.choose_requested
+        self.adapter_pickers = AdapterPickers()  # LoRAs, VAE, reference image: image tasks only
+        self.adapter_pickers.said.connect(lambda text: self.set_message(text, error=True))
+        self.guidance_box = GuidanceBox()  # ControlNet: image tasks only; collapsed, its controls made when opened
 
         # QSpinBox is 32-bit signed; seeds go to 2**32 - 1, which a 0-decimal double holds exactly.
         self.seed_spin = named(QDoubleSpinBox(), "seedSpin", "Seed")
@@ -188,16 +213,19 @@ class PromptPanel(QWidget):
         layout.addWidget(self.negative_label)
         layout.addWidget(self.negative_edit, 1)
         layout.addWidget(self.init_image_box)
+        layout.addWidget(self.adapter_pickers)
+        layout.addWidget(self.guidance_box)
         self._sound_index = layout.count()  # where the sound fields go when first made
         layout.addLayout(form)
-        layout.addLayout(buttons)
-        layout.addWidget(self.progress_bar)
-        layout.addWidget(self.message_line)
+        footer.addLayout(buttons)
+        footer.addWidget(self.progress_bar)
+        footer.addWidget(self.message_line)
 
     # ----- reading the form -----------------------------------------------------------------
     def request(self):
-        """The form as an immutable request; RequestError names a bad field."""
-        cls, values = self._form_values()
+        """The form as an immutable request; RequestError names a bad field (a ``<lora:...>``
+        tag naming no listed LoRA included)."""
+        cls, values = self._form_values(resolve_tags=True)
         return cls(**values)
 
     def form_settings(self) -> dict:
@@ -207,9 +235,12 @@ class PromptPanel(QWidget):
         info = self.current_model()
         return {"task": cls.task, **values, "model_id": info.id if info is not None else None}
 
-    def _form_values(self) -> tuple[type, dict]:
-        """The request class the form makes now, and the form's values for its fields."""
+    def _form_values(self, resolve_tags: bool = False) -> tuple[type, dict]:
+        """The request class the form makes now, and the form's values for its fields; with
+        ``resolve_tags``, the prompt's ``<lora:...>`` tags join the picker's LoRAs."""
         values = self.common_values()
+        if self.task not in SOUND_TASKS:
+            values.update(self.adapter_pickers.values(values["prompt"] if resolve_tags else None))
         if self.task in SOUND_TASKS:
             values.update(self.sound_fields.values())
             cls = _request_type(self.task, from_sound="init_audio" in values)
@@ -234,6 +265,12 @@ class PromptPanel(QWidget):
             scheduler=self.scheduler_combo.currentText(),
             batch_size=self.batch_spin.value(),
         )
+
+    def adapter_values(self, prompt: str) -> dict:
+        """The LoRAs (the picker's and ``prompt``'s tags), VAE and reference images an image
+        request of the form uses, as its ``loras``, ``vae`` and ``references``; RequestError
+        names a tag or LoRA to fix."""
+        return self.adapter_pickers.values(prompt)
 
     def current_model(self):
         return self.model_combo.currentData()
@@ -289,6 +326,11 @@ class PromptPanel(QWidget):
         if kept is None:
             self._on_model_changed(self.model_combo.currentIndex())
 
+    def set_parts(self, parts: list) -> None:
+        """List the LoRAs, ControlNets, VAEs, IP-Adapters and image encoders a scan found (ModelInfo)."""
+        self.adapter_pickers.set_parts(parts)
+        self.guidance_box.set_parts(parts)
+
     def mark_missing(self, model_id: str) -> None:
         """Grey out a model found gone from disk, until the next scan drops it."""
         for i in range(self.model_combo.count()):
@@ -334,12 +376,16 @@ class PromptPanel(QWidget):
         defaults = {f.name: f.default for f in dataclasses.fields(source)} if source is not None else {}
         setters = self._setters()
         self._init_image_wanted = None
+        if self.task not in SOUND_TASKS:
+            missed += self.adapter_pickers.apply(settings, self.init_image_reader)
         for key, value in settings.items():
-            if key in ("task", "model_id"):
+            if key in ("task", "model_id", *_ADAPTER_SETTINGS):
                 continue
             setter = setters.get(key)
             applied = setter is not None and _applied(setter, value)
-            if not applied and not (key in defaults and value == defaults[key]):
+            # JSON gives a list where the request's default is an empty tuple (controls: none).
+            unused = key in defaults and (value == defaults[key] or value == [] and defaults[key] == ())
+            if not applied and not unused:
                 missed.append(_SETTING_NAMES.get(key, key.replace("_", " ")))
         # A setting left out is what its task does without it: no picture or sound to start from.
         if self.task in SOUND_TASKS:
@@ -462,6 +508,8 @@ class PromptPanel(QWidget):
         self._show_task(AUDIO_TASKS.get(info.family, "text-to-image"))
         if info.family in AUDIO_TASKS:
             return
+        self.adapter_pickers.set_family(info.family)
+        self.guidance_box.set_family(info.family)
         # Said only when the artist chose the model (activated follows at once): a form
         # restored from a recipe sets its own size after the model.
         self._size_note = self.size_picker.set_family(info.family.split("-")[0])
@@ -485,7 +533,7 @@ class PromptPanel(QWidget):
             from .sound_fields import SoundFields
 
             self.sound_fields = SoundFields()
-            self.layout().insertWidget(self._sound_index, self.sound_fields)
+            self._content_layout.insertWidget(self._sound_index, self.sound_fields)
         if self.sound_fields is not None:
             self.sound_fields.setVisible(sound)
             self.sound_fields.show_task(task)
@@ -494,6 +542,8 @@ class PromptPanel(QWidget):
         self.negative_label.setVisible("negative_prompt" in takes)
         self.negative_edit.setVisible("negative_prompt" in takes)
         self.init_image_box.setVisible(not sound)
+        self.adapter_pickers.setVisible(not sound)
+        self.guidance_box.setVisible(not sound)
         self.form.setRowVisible(self.steps_spin, "steps" in takes)
         self.form.setRowVisible(self.scheduler_combo, "scheduler" in takes)
         self.form.setRowVisible(self.size_picker, "width" in takes)
@@ -540,6 +590,26 @@ class PromptPanel(QWidget):
     @Slot()
     def _on_history_chosen(self) -> None:
         self.prompt_edit.setPlainText(self.sender().data())
+
+
+class _FormScroll(QScrollArea):
+    """Scrolls the form up and down, never sideways: as wide as the form needs, with the scroll
+    bar beside it, also after a section opens and the form needs more."""
+
+    def setWidget(self, widget: QWidget) -> None:
+        super().setWidget(widget)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest and watched is self.widget():
+            self.updateGeometry()  # the form's minimum width may have changed: the dock follows
+        return super().eventFilter(watched, event)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        if self.widget() is not None:
+            hint.setWidth(self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width())
+        return hint
 
 
 def _applied(setter, value) -> bool:

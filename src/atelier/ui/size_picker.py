@@ -7,7 +7,7 @@ import math
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
-from ..core.families import native_side
+from ..core.families import family_label, native_side
 from ..core.limits import MAX_SIDE
 from .widgets import named
 
@@ -20,7 +20,6 @@ SIZE_PRESETS = {
     "flux": [(1024, 1024), (832, 1216), (1216, 832), (768, 1344), (1344, 768)],
     "pixart": [(1024, 1024), (832, 1216), (1216, 832)],
 }
-FAMILY_NAMES = {"sd15": "SD1.5", "sd2": "SD2", "sdxl": "SDXL", "sd3": "SD3", "flux": "Flux", "pixart": "PixArt"}
 # The ratios artists name sizes by, long side first. Trained sizes are multiples of 64 near
 # them rather than on them: 832×1216 is 2:3 within 3 %.
 _NAMED_RATIOS = [(1, 1), (5, 4), (4, 3), (3, 2), (16, 9), (2, 1), (21, 9)]
@@ -172,7 +171,7 @@ class SizePicker(QWidget):
         self.set_size(*new_size)
         if previous is None:  # the first model: nothing the artist chose was changed
             return None
-        return f"Size set to {new_size[0]}×{new_size[1]} for {FAMILY_NAMES.get(family, family)}"
+        return f"Size set to {new_size[0]}×{new_size[1]} for {family_label(family)}"
 
     def _list_presets(self, family: str) -> None:
         self.combo.clear()

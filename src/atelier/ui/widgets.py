@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import (QAbstractScrollArea, QApplication, QDockWidget, QFrame, QGridLayout, QLabel, QMainWindow,
+from PySide6.QtWidgets import (QAbstractScrollArea, QApplication, QComboBox, QDockWidget, QFrame, QGridLayout, QLabel, QMainWindow,
                                QScrollArea, QSpinBox, QWidget)
 
 from .theme import error_color
@@ -18,6 +18,15 @@ def named(widget: QWidget, object_name: str, accessible_name: str) -> QWidget:
     widget.setObjectName(object_name)
     widget.setAccessibleName(accessible_name)
     return widget
+
+
+def narrow_combo(object_name: str, accessible_name: str) -> QComboBox:
+    """A combo box of model names whose width never follows its longest item: a long file name
+    is cut short in the box (shown whole in its list) instead of widening the panel."""
+    combo = named(QComboBox(), object_name, accessible_name)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(12)
+    return combo
 
 
 def spin_box(object_name: str, accessible_name: str, low: int, high: int, value: int, step: int = 1) -> QSpinBox:

@@ -19,6 +19,7 @@ class Request:
     known: ClassVar[bool] = True
     title: ClassVar[str] = "Untitled request"  # what the history calls a request without a prompt
     progress_unit: ClassVar[str] = "step"  # what the engine counts as it goes (the queue says "step 3/20")
+    OMITTED_WHEN_EMPTY: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self):
         # Each part checks its own fields, in the order the parts are listed.
@@ -31,6 +32,12 @@ class Request:
     def inputs(self) -> dict[str, str]:
         """Role -> asset name, for the inputs this request uses."""
         return {name: getattr(self, name) for name in self.INPUTS if getattr(self, name)}
+
+    @property
+    def extra_model_ids(self) -> tuple[str, ...]:
+        """The ids of the models the request uses besides its own (an upscale's refining model,
+        LoRAs, ControlNets, ...): the window and the CLI hand their ModelInfos to the engine."""
+        return ()
 
     @property
     def images(self) -> int:
@@ -48,7 +55,13 @@ class Request:
         return f"{self.images} variations" if self.images > 1 else "Variation"
 
     def to_dict(self) -> dict:
-        return {"task": self.task, **dataclasses.asdict(self)}
+        data = {"task": self.task, **dataclasses.asdict(self)}
+        # Fields most requests leave empty are written only when used: a plain request's recipe
+        # stays as short as it was before they existed.
+        for name in self.OMITTED_WHEN_EMPTY:
+            if not data[name]:
+                del data[name]
+        return data
 
     def replace(self, **changes) -> "Request":
         return dataclasses.replace(self, **changes)

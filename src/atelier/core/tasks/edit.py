@@ -68,6 +68,10 @@ class UpscaleRequest(SourceImage, Sampling, Prompting, Request):
         return self.upscaler == LANCZOS
 
     @property
+    def extra_model_ids(self) -> tuple[str, ...]:
+        return (self.refine_model,) if self.refine else ()
+
+    @property
     def steps_per_image(self) -> int:
         return 1  # the engine reports tiles as it goes; their number depends on the picture
 

@@ -5,19 +5,20 @@ from dataclasses import dataclass
 
 from ..errors import RequestError
 from ..limits import FILL_MODES, MAX_SIDE, VARIATION_STRENGTHS  # noqa: F401  (re-exported)
+from .adapters import Adapters
 from .base import Request, register
 from .parts import InitImage, Prompting, Sampling, Size, _is_int, check_input
 
 
 @register
 @dataclass(frozen=True, kw_only=True)
-class TextToImageRequest(Size, Sampling, Prompting, Request):
+class TextToImageRequest(Size, Sampling, Prompting, Adapters, Request):
     task = "text-to-image"
 
 
 @register
 @dataclass(frozen=True, kw_only=True)
-class ImageToImageRequest(InitImage, Size, Sampling, Prompting, Request):
+class ImageToImageRequest(InitImage, Size, Sampling, Prompting, Adapters, Request):
     """The init image is resized to width x height; strength sets how much of it is redrawn."""
 
     task = "image-to-image"
@@ -30,7 +31,7 @@ class ImageToImageRequest(InitImage, Size, Sampling, Prompting, Request):
 
 @register
 @dataclass(frozen=True, kw_only=True)
-class InpaintRequest(InitImage, Sampling, Prompting, Request):
+class InpaintRequest(InitImage, Sampling, Prompting, Adapters, Request):
     """The init image repainted where ``mask`` (a greyscale picture, white = repaint) is painted;
     every pixel outside it stays the original's. ``width`` x ``height`` is the image's own size.
 

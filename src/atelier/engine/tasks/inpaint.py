@@ -86,7 +86,7 @@ def run(ctx, request: InpaintRequest) -> None:
         "width": gen_width,
         "height": gen_height,
         "strength": request.strength,
-    }, finish=finish)
+    }, finish=finish, frame=((box.left, box.top, box.right, box.bottom), (gen_width, gen_height)))
 
 
 def read_picture(data: bytes, request: InpaintRequest) -> tuple[np.ndarray, np.ndarray]:

@@ -12,6 +12,7 @@ from ...core.jobs import Job, JobState
 from ...core.queue import JobQueue
 from ...core.families import AUDIO_TASKS
 from ...core.recipe_settings import settings_of
+from ...models.kinds import PARTS
 from ..bridges.project_changes import OutputAdded
 from ..queue import QueueModel
 from ..widgets import FrameLimiter
@@ -29,6 +30,7 @@ _PROGRESS_FRAME_MS = 80
 
 class GenerationController(QObject):
     models_changed = Signal(object)  # the models found that Atelier can run: image and sound
+    parts_changed = Signal(object)  # the LoRAs, ControlNets, VAEs, ... found (ModelInfo), before models_changed
     progress = Signal(object, object, object)  # text, value, maximum for the progress bar; None keeps each
     message = Signal(str, bool)  # a line for the artist, error
     status = Signal(str, int)  # status-bar text, milliseconds (0: until replaced)
@@ -53,6 +55,10 @@ class GenerationController(QObject):
         # Offered by their own dialogs, not the prompt panel: upscalers and background-removal models.
         self.upscalers: list = []
         self.matting_models: list = []
+        self.parts: list = []
+        # The last scan whole (pickles, unusable models and problems included): the Model Library's.
+        self.all_models: list = []
+        self.scan_problems: list[str] = []
         self.closing = False  # set while the window closes: no job starts
         self.last_output: MadeOutput | None = None
         self.reproductions: dict[str, bool] = {}  # output id -> pixels identical when remade
@@ -97,10 +103,33 @@ class GenerationController(QObject):
         """Queue ``request`` (an immutable snapshot) on model ``info`` (None: a task that needs
         none, a Lanczos upscale); it runs when its turn comes. ``source``: the output it was made
         from (an inpaint's picture), to link it to in the history. ``extra_models``: id ->
-        ModelInfo of the other models it uses (an upscale's refining model)."""
-        self.queue_model.add(_job(request, info, source=source, extra_models=dict(extra_models or {})), info)
+        ModelInfo of the other models it uses (an upscale's refining model); those not given are
+        found among the listed models by the ids the request names (LoRAs, ControlNets, ...)."""
+        extra_models = self._extra_models(request, info, extra_models)
+        if extra_models is None:
+            return
+        self.queue_model.add(_job(request, info, source=source, extra_models=extra_models), info)
         self.message.emit("", False)
         self._dispatch()
+
+    def _extra_models(self, request, info, given: dict | None,
+                      why: str = "add its folder in Settings > Models") -> dict | None:
+        """``given`` and, for each other model ``request`` names, its listed ModelInfo, and the
+        embeddings of ``info``'s family its prompts name; None, having said which is missing,
+        when one is not listed."""
+        found = dict(given or {})
+        if info is not None and info.kind == "image" and hasattr(request, "negative_prompt"):
+            from ...core.embedding_names import embeddings_for
+
+            found.update(embeddings_for((request.prompt, request.negative_prompt), self.parts, info.family))
+        for model_id in request.extra_model_ids:
+            if model_id not in found:
+                info = self.find_model(model_id)
+                if info is None:
+                    self.message.emit(f"Model {model_id!r} is not installed; {why}.", True)
+                    return None
+                found[model_id] = info
+        return found
 
     def queue_variations(self, source_id: str, image, strength: float, count: int, defaults: dict,
                          fallback_model) -> None:
@@ -122,14 +151,19 @@ class GenerationController(QObject):
             self.message.emit("No image model to make variations with; add one in Settings > Models.", True)
             return
         settings = settings_of(output.recipe)
-        values = {**defaults, **{k: settings[k] for k in _KEPT_BY_VARIATIONS if k in settings}}
+        # On the model that made it, a variation keeps its style: the LoRAs and VAE too.
+        kept = _KEPT_BY_VARIATIONS + (("loras", "vae") if info.id == made_with else ())
+        values = {**defaults, **{k: settings[k] for k in kept if k in settings}}
         width, height = fit_size(image.width, image.height, native_side(info.family))
         common = dict(init_image=image.asset, strength=strength, seed=None, batch_size=count, width=width, height=height)
         try:
             request = ImageToImageRequest(**{**values, **common})
         except RequestError:  # a recipe from elsewhere with values the app refuses: the form's
             request = ImageToImageRequest(**{**defaults, **common})
-        self.queue_model.add(Job(request, info.id, info.name, source=source_id), info)
+        extra_models = self._extra_models(request, info, {})
+        if extra_models is None:
+            return
+        self.queue_model.add(Job(request, info.id, info.name, source=source_id, extra_models=extra_models), info)
         self.message.emit("", False)
         self._dispatch()
 
@@ -152,10 +186,11 @@ class GenerationController(QObject):
         # A Lanczos upscale runs on no model; a refined upscale needs its refining model too.
         not_ai = getattr(request, "not_ai", False)
         info = None if not_ai else self.find_model(recipe.model.id)
-        extra = {request.refine_model: self.find_model(request.refine_model)} if getattr(request, "refine", False) else {}
-        missing = [model_id for model_id, found in ((recipe.model.id, not_ai or info), *extra.items()) if not found]
-        if missing:
-            self.message.emit(f"Model {missing[0]!r} is not installed, so this output cannot be remade.", True)
+        if not (not_ai or info):
+            self.message.emit(f"Model {recipe.model.id!r} is not installed, so this output cannot be remade.", True)
+            return
+        extra = self._extra_models(request, info, {}, "so this output cannot be remade")
+        if extra is None:
             return
         self.queue_model.add(_job(request, info, reproduce_of=output_id, extra_models=extra), info)
         self._dispatch()
@@ -200,7 +235,8 @@ class GenerationController(QObject):
 
     def find_model(self, model_id: str):
         """The model with this id among those found (any kind the window runs), or None."""
-        return next((m for m in (*self.models, *self.upscalers, *self.matting_models) if m.id == model_id), None)
+        return next((m for m in (*self.models, *self.upscalers, *self.matting_models, *self.parts)
+                     if m.id == model_id), None)
 
     def _count_waiting(self) -> None:
         self.waiting_changed.emit(sum(1 for _job in self.jobs.waiting()))
@@ -228,11 +264,15 @@ class GenerationController(QObject):
     # ----- the engine's answers ---------------------------------------------------------------
     @Slot(object, object)
     def _on_models_found(self, models, problems) -> None:
+        self.all_models, self.scan_problems = list(models), list(problems)
+        models = [m for m in models if m.format != "pickle"]  # listed in the library, offered nowhere
         # Image models, and the sound models a task runs (AudioLDM and the like are listed by
         # 'atelier models' but not offered).
         self.models = [m for m in models if m.kind == "image" or m.family in AUDIO_TASKS]
         self.upscalers = [m for m in models if m.kind == "upscaler"]
         self.matting_models = [m for m in models if m.kind == "matting"]
+        self.parts = [m for m in models if m.kind in PARTS]  # LoRAs, ControlNets, VAEs, ...
+        self.parts_changed.emit(self.parts)
         self.models_changed.emit(self.models)
         if self.models:
             sounds = sum(m.kind == "audio" for m in self.models)
