@@ -53,6 +53,9 @@ def run(image_out: Path | None = None, debug: bool = False) -> int:
                 stage = "making an image from that image in the engine process"
                 _image_to_image(host, info, png, EngineOptions(device="cpu"))
 
+                stage = "applying a LoRA in the engine process"
+                _lora(host, Path(tmp), info, png, EngineOptions(device="cpu"))
+
                 stage = "upscaling and removing a background in the engine process"
                 _edits(host, Path(tmp), png, EngineOptions(device="cpu"))
 
@@ -74,7 +77,7 @@ def run(image_out: Path | None = None, debug: bool = False) -> int:
     frozen = "frozen" if getattr(sys, "frozen", False) else "from source"
     print(
         f"Atelier {__version__} selftest: ok; model loaded in {load_seconds:.1f} s, {REQUEST.width}x{REQUEST.height} "
-        f"image in {gen_seconds:.1f} s on cpu, one from it, upscaled, its background removed, and a sound (torch {version}, {frozen}, Python {platform.python_version()}), "
+        f"image in {gen_seconds:.1f} s on cpu, one from it, one with a LoRA, upscaled, its background removed, and a sound (torch {version}, {frozen}, Python {platform.python_version()}), "
         f"project saved and reopened; {time.perf_counter() - started:.1f} s in all"
     )
     return 0
@@ -96,6 +99,24 @@ def _image_to_image(host, info, png: bytes, options) -> None:
     host.run(EngineJob(info, request, {name: png}), options, lambda event: isinstance(event, Artifact) and made.append(event))
     if len(made) != 1 or made[0].recipe.inputs != {"init_image": name}:
         raise AtelierError(f"expected 1 image made from the first, got {len(made)}")
+
+
+def _lora(host, tmp: Path, info, png: bytes, options) -> None:
+    """The first image's request again with the sample LoRA (peft, through diffusers): the
+    pixels must change and the recipe must record it."""
+    from .core.tasks.adapters import LoraUse
+    from .engine import registry
+    from .engine.events import Artifact
+    from .engine.runner import EngineJob
+    from .engine.sample_model import build_sample_lora
+
+    lora = registry.inspect_file(build_sample_lora(info.path, tmp / "Lora" / "sample-lora.safetensors"))
+    request = REQUEST.replace(loras=(LoraUse(lora.id, 0.8),))
+    made = []
+    host.run(EngineJob(info, request, {}, {lora.id: lora}), options,
+             lambda event: isinstance(event, Artifact) and made.append(event))
+    if len(made) != 1 or made[0].data == png or [a.kind for a in made[0].recipe.adapters] != ["lora"]:
+        raise AtelierError("expected one image changed by the LoRA, its recipe recording it")
 
 
 def _edits(host, tmp: Path, png: bytes, options) -> None:

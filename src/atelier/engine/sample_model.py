@@ -113,3 +113,23 @@ def build_sample_upscaler(path: Path, seed: int = 0) -> Path:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     save_file(state, str(path))
     return Path(path)
+
+
+def build_sample_lora(model_dir: Path, path: Path, seed: int = 0) -> Path:
+    """A rank-4 LoRA for the sample model at ``model_dir`` on its UNet's attention projections,
+    in diffusers' layout (``unet.<layer>.lora_A/lora_B``) and named an SD1.5 LoRA by its
+    ``modelspec.architecture``, as published files are. Random weights: it changes the picture."""
+    import torch
+    from diffusers import UNet2DConditionModel
+    from safetensors.torch import save_file
+
+    unet = UNet2DConditionModel.from_config(UNet2DConditionModel.load_config(Path(model_dir) / "unet"))
+    generator = torch.Generator().manual_seed(seed)
+    state = {}
+    for name, module in unet.named_modules():
+        if isinstance(module, torch.nn.Linear) and name.endswith(("to_q", "to_k", "to_v")):
+            state[f"unet.{name}.lora_A.weight"] = torch.randn(4, module.in_features, generator=generator)
+            state[f"unet.{name}.lora_B.weight"] = torch.randn(module.out_features, 4, generator=generator)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    save_file(state, str(path), metadata={"modelspec.architecture": "stable-diffusion-v1/lora"})
+    return Path(path)
