@@ -37,6 +37,9 @@ screenshot: $(VENV)/.installed-dev
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_remove_background.py
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_upscale.py
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_import.py
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_adapter_pickers.py
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_sketch_guidance.py
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) scripts/screenshot_model_library.py
 
 system-deps:
 	@bash scripts/system-deps.sh

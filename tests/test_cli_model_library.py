@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from safetensors.numpy import save_file
 from safetensors.torch import load_file
-from test_cli import run_cli
+from test_cli import assert_fails, run_cli
 from test_cli_image_to_image import home  # noqa: F401  (the autouse fixture: a test home of its own)
 
 from atelier import paths
@@ -86,6 +86,7 @@ def test_models_info_gives_type_family_and_hashes(capsys):
     assert info["sha256"] == hashlib.sha256(raw).hexdigest()
     assert info["model_hash"] == info["sha256"][:10]
     assert info["lora_hash"] == hashlib.sha256(raw[8 + int.from_bytes(raw[:8], "little"):]).hexdigest()[:12]
+    assert info["readiness"] == "ready"
 
     code, out, err = run_cli(capsys, "models", "--json", "info", "ink")  # --json before the action: the same
     assert code == 0 and json.loads(out) == info, err
@@ -97,6 +98,15 @@ def test_models_info_gives_type_family_and_hashes(capsys):
 
     code, _out, err = run_cli(capsys, "models", "info", "nothing-here")
     assert code == 3 and "no model 'nothing-here'" in err
+
+    pickle = path.with_name("old-style.pt")
+    pickle.write_bytes(b"\x80\x04never unpickled")
+    code, out, err = run_cli(capsys, "models", "info", str(pickle), "--json")
+    assert code == 0, err
+    assert json.loads(out)["readiness"] == "pickle: convert to safetensors to use it"
+
+    path.write_bytes(raw[:40])  # cut off: its header runs past the end
+    assert_fails(run_cli(capsys, "models", "info", str(path)), 3, "ink.safetensors", "truncated")
 
 
 def test_convert_with_trust_round_trips_the_tensors(capsys, tmp_path):

@@ -3,6 +3,7 @@ first; with no ControlNet listed it says where to put one, and one for another f
 offered; with one chosen, Generate stores the sketch as a project asset and the request carries
 a ControlUse of it with the chosen strength, start and end."""
 
+import dataclasses
 import io
 
 import numpy as np
@@ -93,3 +94,19 @@ def test_generate_with_the_sketch_sends_a_control_of_its_asset(qtbot, window):
         sketch = np.asarray(stored.convert("L"))
     assert sketch.shape == (64, 64)
     assert (sketch[32, 10:55] == 255).all() and not sketch[:26].any() and not sketch[39:].any()  # white on black
+
+    # Use all of an output made with it: the same ControlNet, settings and control image (the
+    # stored sketch, now as the image file), so the same control goes out again.
+    window.findChild(QComboBox, "guidanceModelCombo").setCurrentIndex(0)
+    missed = window.panel.apply_settings({"task": "text-to-image", "prompt": "a hill",
+                                          "controls": [dataclasses.asdict(control)]})
+    assert missed == []
+    box = window.panel.guidance_box
+    qtbot.waitUntil(lambda: box.file_image is not None, timeout=5_000)  # read off the UI thread
+    assert box.file_image.asset == control.image
+    choice = box.choice()
+    assert (choice.source, choice.preprocess) == ("file", "none")
+    assert choice.use(box.file_image.asset) == control
+
+    assert window.panel.apply_settings({"task": "text-to-image", "prompt": "a hill"}) == []
+    assert box.choice() is None  # made without guidance: guidance off

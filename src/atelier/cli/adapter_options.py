@@ -23,7 +23,14 @@ def add_arguments(gen) -> None:
                             "a depth map, ...), strength default 1; repeat for several")
     group.add_argument("--control-preprocess", choices=CONTROL_PREPROCESSORS, default="none",
                        help="what to make of each control image first: none (use it as it is: a sketch, white lines "
-                            "on black), canny (its edges), lineart (its lines)")
+                            "on black), canny (its edges), lineart (its lines), depth (its depth map, made by "
+                            "--depth-model), pose (its pose map, made by --pose-model)")
+    group.add_argument("--depth-model", metavar="ID_OR_FILE",
+                       help="the depth model (Depth Anything or MiDaS .onnx) for --control-preprocess depth "
+                            "(default: the one listed)")
+    group.add_argument("--pose-model", metavar="ID_OR_FILE",
+                       help="the pose model (DWPose's dw-ll_ucoco_384.onnx) for --control-preprocess pose, run on "
+                            "a picture of one person, framed (default: the one listed)")
     group.add_argument("--control-start", type=float, default=0.0,
                        help="share of the steps after which guidance begins, 0 to 1 (default 0)")
     group.add_argument("--control-end", type=float, default=1.0,
@@ -68,6 +75,15 @@ def adapter_choice(args, info, folders) -> AdapterChoice:
         loras.append(LoraUse(part.id, weight))
     loras = library.with_prompt_tags(args.prompt or "", loras, info, choice.models)
     controls = []
+    detector = ""
+    for kind in (kinds.DEPTH, kinds.POSE):  # the preprocesses made by a model of the artist's
+        given = getattr(args, f"{kind}_model", None)
+        if args.control_preprocess == kind and args.controlnet:
+            found = library.part_or_only(given, kind, f"--{kind}-model", None, f"--control-preprocess {kind}")
+            choice.models[found.id], detector = found, found.id
+        elif given:
+            raise RequestError(f"--{kind}-model: is for --control-preprocess {kind} with --controlnet; add those, "
+                               "or remove it")
     for spec in args.controlnet:
         rest, strength = _split_number(spec, "--controlnet", 1.0)
         model, sep, image = rest.rpartition(":")
@@ -77,7 +93,7 @@ def adapter_choice(args, info, folders) -> AdapterChoice:
         choice.models[part.id] = part
         asset = _image_asset(Path(image), "--controlnet", choice.inputs)
         controls.append(ControlUse(part.id, asset, args.control_preprocess, strength, args.control_start,
-                                   args.control_end))
+                                   args.control_end, detector))
     references = []
     if args.reference:
         adapter = library.part_or_only(args.ip_adapter, kinds.IP_ADAPTER, "--ip-adapter", info)
@@ -141,18 +157,18 @@ class _Library:
             _require_fit(found, model, option)
         return found
 
-    def part_or_only(self, spec: str | None, kind: str, option: str, model):
-        """The part ``spec`` names, or else the one listed part of ``kind`` that fits ``model``."""
+    def part_or_only(self, spec: str | None, kind: str, option: str, model, needed_by: str = "--reference"):
+        """The part ``spec`` names, or else the one listed part of ``kind`` that fits ``model``
+        (``needed_by``: the option that needs it, named when none or several are listed)."""
         if spec:
             return self.part(spec, kind, option, model)
         fitting = [m for m in self.scan().models if m.kind == kind and (model is None or _fits(m, model))]
         if len(fitting) == 1:
             return fitting[0]
         if not fitting:
-            raise ModelError(f"--reference needs {_NOUNS[kind]}; put one in your models folder (ComfyUI: "
-                             f"{'models/ipadapter' if kind == kinds.IP_ADAPTER else 'models/clip_vision'}) or give "
-                             f"{option}")
-        raise RequestError(f"--reference: {len(fitting)} {_NOUNS[kind]}s are listed; choose one with {option} "
+            raise ModelError(f"{needed_by} needs {_NOUNS[kind]}; put one in your models folder ({_WHERE[kind]}) "
+                             f"or give {option}")
+        raise RequestError(f"{needed_by}: {len(fitting)} {_NOUNS[kind]}s are listed; choose one with {option} "
                            f"({', '.join(m.id for m in fitting[:4])}{', ...' if len(fitting) > 4 else ''})")
 
     def with_prompt_tags(self, prompt: str, loras: list, model, models: dict) -> tuple:
@@ -179,7 +195,12 @@ class _Library:
 
 
 _NOUNS = {kinds.LORA: "LoRA", kinds.CONTROLNET: "ControlNet", kinds.IP_ADAPTER: "IP-Adapter",
-          kinds.IMAGE_ENCODER: "image encoder", kinds.VAE: "VAE"}
+          kinds.IMAGE_ENCODER: "image encoder", kinds.VAE: "VAE", kinds.DEPTH: "depth model",
+          kinds.POSE: "pose model"}
+# Where a part that was not found goes, for the one-line error.
+_WHERE = {kinds.IP_ADAPTER: "ComfyUI: models/ipadapter", kinds.IMAGE_ENCODER: "ComfyUI: models/clip_vision",
+          kinds.DEPTH: "a Depth Anything or MiDaS .onnx file, such as depth_anything_vits14.onnx",
+          kinds.POSE: "DWPose's .onnx pose model, dw-ll_ucoco_384.onnx"}
 
 
 def _fits(part, model) -> bool:

@@ -15,7 +15,7 @@ from ..settings import Settings
 
 # The kinds ``atelier models --type`` can pick: the registry's, parts used with a checkpoint included.
 KINDS = ("image", "audio", "upscaler", "matting", "lora", "controlnet", "ip-adapter", "image-encoder", "vae",
-         "embedding", "unknown")
+         "embedding", "depth", "pose", "unknown")
 # Hashing a file this big takes long enough that a progress line is shown.
 _PROGRESS_FROM_BYTES = 256 * 1024 * 1024
 
@@ -69,9 +69,11 @@ def _info(args) -> int:
     from ..engine import registry
     from ..models.hashes import file_hashes
 
+    from ..engine.readiness import check
+
     info = registry.describe(args.model, Settings.load().model_folders)
     details = info.to_dict()
-    details.update(sha256=None, model_hash=None, lora_hash=None)
+    details.update(readiness=check(info), sha256=None, model_hash=None, lora_hash=None)
     if Path(info.path).is_file():
         hashes = file_hashes(info.path, _progress_line(info) if info.size_bytes >= _PROGRESS_FROM_BYTES else None)
         details.update(sha256=hashes.sha256, model_hash=hashes.model_hash,
@@ -81,7 +83,8 @@ def _info(args) -> int:
         return 0
     from . import _printable
 
-    for field in ("id", "kind", "family", "note", "size_bytes", "path", "sha256", "model_hash", "lora_hash"):
+    for field in ("id", "kind", "family", "note", "readiness", "size_bytes", "path", "sha256", "model_hash",
+                  "lora_hash"):
         if details[field] not in (None, ""):
             print(f"{field}: {_printable(str(details[field]))}")
     return 0

@@ -21,7 +21,10 @@ import numpy as np
 from PIL import Image
 
 from .init_image import to_rgb8
-from .limits import CONTROL_PREPROCESSORS
+from .limits import CONTROL_PREPROCESSORS, DETECTED_PREPROCESSORS
+
+# The preprocesses made here; "depth" and "pose" need the artist's own model, so the engine makes them.
+MADE_HERE = tuple(preprocess for preprocess in CONTROL_PREPROCESSORS if preprocess not in DETECTED_PREPROCESSORS)
 
 # Canny thresholds on the Sobel gradient magnitude of 0..255 pixels (a hard black-to-white step
 # reads about 1000 before the blur, about 500 after it): the values artists know from A1111.
@@ -39,9 +42,9 @@ _TAN_67_5 = 2.41421356
 
 def control_image(picture: Image.Image, preprocess: str, width: int, height: int) -> Image.Image:
     """``picture`` (any Pillow mode) as the RGB control image of a ``width`` x ``height``
-    generation, made by ``preprocess`` (one of CONTROL_PREPROCESSORS)."""
-    if preprocess not in CONTROL_PREPROCESSORS:
-        raise ValueError(f"preprocess {preprocess!r}: choose one of {', '.join(CONTROL_PREPROCESSORS)}")
+    generation, made by ``preprocess`` (one of MADE_HERE)."""
+    if preprocess not in MADE_HERE:
+        raise ValueError(f"preprocess {preprocess!r}: choose one of {', '.join(MADE_HERE)}")
     rgb = to_rgb8(picture, [])
     if rgb.size != (width, height):
         rgb = rgb.resize((width, height), Image.Resampling.LANCZOS)

@@ -16,21 +16,40 @@ class Family:
     native_side: int | None
     inpaints: bool = False  # diffusers turns its pipeline into an inpainting one (from_pipe)
     parts: frozenset = frozenset()  # what can be applied to its checkpoints
+    sizes: tuple = ()  # (width, height) it was trained around, the default first: the size presets
+    checkpoint_pipeline: str = ""  # what diffusers' from_single_file builds from one of its files
+    latents: str = ""  # whose latent-to-RGB fit makes its cheap previews ("sd", "sdxl"; "": none)
 
+
+_SD15_SIZES = ((512, 512), (512, 768), (768, 512), (640, 448), (448, 640))
+_SD2_SIZES = ((768, 768), (768, 1024), (1024, 768), (512, 512))
+_SDXL_SIZES = ((1024, 1024), (832, 1216), (1216, 832), (896, 1152), (1152, 896), (768, 1344), (1344, 768))
+_MMDIT_SIZES = ((1024, 1024), (832, 1216), (1216, 832), (768, 1344), (1344, 768))
+_SD = "StableDiffusionPipeline"
+_SD_INPAINT = "StableDiffusionInpaintPipeline"
 
 FAMILIES = {family.id: family for family in (
-    Family("sd15", "SD 1.5", 512, inpaints=True, parts=_SD_PARTS),
-    Family("sd2", "SD 2.x", 768, inpaints=True, parts=_SD_PARTS - {"ip-adapter"}),
-    Family("sdxl", "SDXL", 1024, inpaints=True, parts=_SD_PARTS),
-    Family("sd3", "SD3", 1024, inpaints=True, parts=frozenset({"lora"})),
-    Family("flux", "Flux", 1024, inpaints=True, parts=frozenset({"lora"})),
-    Family("pixart", "PixArt", 1024),
-    Family("sd15-inpaint", "SD 1.5 inpainting", 512, parts=_SD_PARTS),
-    Family("sd2-inpaint", "SD 2.x inpainting", 768, parts=_SD_PARTS - {"ip-adapter"}),
-    Family("sdxl-inpaint", "SDXL inpainting", 1024, parts=_SD_PARTS),
-    Family("sdxl-refiner", "SDXL refiner", 1024),
-    Family("sd3-inpaint", "SD3 inpainting", 1024),
-    Family("flux-inpaint", "Flux Fill", 1024),
+    Family("sd15", "SD 1.5", 512, inpaints=True, parts=_SD_PARTS, sizes=_SD15_SIZES, checkpoint_pipeline=_SD,
+           latents="sd"),
+    Family("sd2", "SD 2.x", 768, inpaints=True, parts=_SD_PARTS - {"ip-adapter"}, sizes=_SD2_SIZES,
+           checkpoint_pipeline=_SD, latents="sd"),
+    Family("sdxl", "SDXL", 1024, inpaints=True, parts=_SD_PARTS, sizes=_SDXL_SIZES,
+           checkpoint_pipeline="StableDiffusionXLPipeline", latents="sdxl"),
+    Family("sd3", "SD3", 1024, inpaints=True, parts=frozenset({"lora"}), sizes=_MMDIT_SIZES,
+           checkpoint_pipeline="StableDiffusion3Pipeline"),
+    Family("flux", "Flux", 1024, inpaints=True, parts=frozenset({"lora"}), sizes=_MMDIT_SIZES,
+           checkpoint_pipeline="FluxPipeline"),
+    Family("pixart", "PixArt", 1024, sizes=_MMDIT_SIZES[:3]),
+    Family("sd15-inpaint", "SD 1.5 inpainting", 512, parts=_SD_PARTS, sizes=_SD15_SIZES,
+           checkpoint_pipeline=_SD_INPAINT, latents="sd"),
+    Family("sd2-inpaint", "SD 2.x inpainting", 768, parts=_SD_PARTS - {"ip-adapter"}, sizes=_SD2_SIZES,
+           checkpoint_pipeline=_SD_INPAINT, latents="sd"),
+    Family("sdxl-inpaint", "SDXL inpainting", 1024, parts=_SD_PARTS, sizes=_SDXL_SIZES,
+           checkpoint_pipeline="StableDiffusionXLInpaintPipeline", latents="sdxl"),
+    Family("sdxl-refiner", "SDXL refiner", 1024, sizes=_SDXL_SIZES,
+           checkpoint_pipeline="StableDiffusionXLImg2ImgPipeline", latents="sdxl"),
+    Family("sd3-inpaint", "SD3 inpainting", 1024, sizes=_MMDIT_SIZES),
+    Family("flux-inpaint", "Flux Fill", 1024, sizes=_MMDIT_SIZES),
     Family("stable-audio", "Stable Audio", None),
     Family("musicgen", "MusicGen", None),
     Family("musicgen-melody", "MusicGen Melody", None),

@@ -25,5 +25,9 @@ EDGE_REFINEMENTS = ("none", "guided", "erode")
 # LoRAs, ControlNets or reference images one request may use, each.
 MAX_ADAPTERS = 8
 # What the engine makes of a control image before the ControlNet sees it: nothing (a sketch, a
-# depth map, a pose drawn elsewhere), edges (Canny), or line art (a difference of Gaussians).
-CONTROL_PREPROCESSORS = ("none", "canny", "lineart")
+# depth map, a pose drawn elsewhere), edges (Canny), line art (a difference of Gaussians), or a
+# depth map or pose map made by the artist's depth or pose model (ControlUse.detector).
+CONTROL_PREPROCESSORS = ("none", "canny", "lineart", "depth", "pose")
+# The preprocesses made by a model of the artist's, named as ControlUse.detector: each is also
+# the kind (models/kinds.py) that model is listed as.
+DETECTED_PREPROCESSORS = ("depth", "pose")

@@ -27,7 +27,7 @@ _LABELS = {
 _NOT_ROWS = {"task", "prompt", "negative_prompt", "batch_size", "width", "height",
              "loras", "controls", "references", "vae"}  # adapters: one row each, from the recipe's record
 _ADAPTER_LABELS = {"lora": "LoRA", "controlnet": "ControlNet", "ip-adapter": "Reference", "vae": "VAE",
-                   "embedding": "Embedding"}
+                   "embedding": "Embedding", "depth": "Depth model", "pose": "Pose model"}
 _WEIGHTED = {"lora", "controlnet", "ip-adapter"}
 # Fields whose text is long enough to be read as a block rather than a row.
 _BLOCKS = {"lyrics"}

@@ -35,7 +35,9 @@ class Adapter:
     """What an output used besides its model, with its fingerprint (sha256 of the file): the
     model that refined an upscale (kind "refine", weight: its strength), a LoRA ("lora", its
     weight), a ControlNet ("controlnet", its strength), an IP-Adapter ("ip-adapter") and its
-    image encoder, a VAE ("vae"), a textual-inversion embedding ("embedding"). ``id`` is the
+    image encoder, a VAE ("vae"), a textual-inversion embedding ("embedding"), the depth model
+    that made a ControlNet's depth map ("depth"), the pose model that made its pose map ("pose").
+    ``id`` is the
     request's name for it; ``short_hash`` is A1111's (a LoRA's "Lora hashes" entry)."""
 
     kind: str

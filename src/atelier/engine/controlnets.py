@@ -8,6 +8,10 @@ once per model and kept while requests use them: those of the last request with 
 loaded (switching guidance on and off costs nothing), others are dropped to bound memory (an
 SD1.5 ControlNet is 0.7-1.4 GB, an SDXL one up to 5 GB).
 
+A control of preprocess "depth" is given the depth map the artist's depth model (engine/depth_maps.py)
+makes of its image, one of preprocess "pose" the pose map their pose model (engine/pose_maps.py)
+makes; the recipe records that model beside the ControlNet.
+
 A ControlNet comes as a diffusers folder (``config.json`` and safetensors weights) or as one
 ``.safetensors`` file as A1111 keeps them; a file is built around the config of its family in
 resources/controlnet-configs, never one looked up online.
@@ -21,9 +25,12 @@ from ..core.control_images import control_image
 from ..core.errors import ModelError
 from ..core.families import FAMILIES, base_family, part_fits, takes
 from ..core.init_image import rgb_picture
+from ..core.limits import DETECTED_PREPROCESSORS
 from ..core.recipe import Adapter
 from ..models import kinds
+from .depth_maps import depth_map
 from .fingerprint import model_fingerprint
+from .pose_maps import pose_map
 from .registry import require_present
 
 _APPLIED_KEY = "controlnets"  # in LoadedModel.applied: {"models": {fingerprint: model}, "pipeline": (key, pipe)}
@@ -56,9 +63,11 @@ def apply(ctx, loaded, pipe, uses, frame=None):
     parts = [(use, _part(ctx, use.model)) for use in uses]
     for _use, info in parts:
         _refuse(loaded, info)
+    detectors = {use.detector: _detector(ctx, use.detector, use.preprocess) for use in uses
+                 if use.preprocess in DETECTED_PREPROCESSORS}
     auto_pipeline, image_argument = _form_of(pipe)
     request = ctx.job.request
-    images = [_control_picture(ctx, use, request.width, request.height, frame) for use, _info in parts]
+    images = [_control_picture(ctx, use, detectors, request.width, request.height, frame) for use, _info in parts]
     fingerprints = []
     for _use, info in parts:
         require_present(info)
@@ -76,6 +85,8 @@ def apply(ctx, loaded, pipe, uses, frame=None):
         models.append(kept["models"][fingerprint])
     records = [Adapter(kind=kinds.CONTROLNET, name=info.name, fingerprint=fingerprint, weight=float(use.strength),
                        id=use.model, path=str(info.path)) for (use, info), fingerprint in zip(parts, fingerprints)]
+    records += [Adapter(kind=info.kind, name=info.name, fingerprint=model_fingerprint(info.path), id=detector,
+                        path=str(info.path)) for detector, info in detectors.items()]
     controlled = _controlnet_pipeline(loaded, pipe, auto_pipeline, models, fingerprints, kept)
     one = len(parts) == 1
 
@@ -96,6 +107,20 @@ def _part(ctx, model_id: str):
     if info is None:
         raise ModelError(f"ControlNet {model_id}: not among the models handed to the engine; choose one from "
                          "'atelier models --type controlnet'")
+    return info
+
+
+def _detector(ctx, model_id: str, kind: str):
+    """The ModelInfo of the ``kind`` ("depth" or "pose") model ``model_id``, which must be among
+    the job's extra models."""
+    info = ctx.job.extra_models.get(model_id)
+    if info is None:
+        raise ModelError(f"{kind} model {model_id}: not among the models handed to the engine; choose one from "
+                         f"'atelier models --type {kind}'")
+    if info.kind != kind:
+        raise ModelError(f"{model_id}: is a {info.kind}, not a {kind} model; choose one from "
+                         f"'atelier models --type {kind}'")
+    require_present(info)
     return info
 
 
@@ -127,13 +152,19 @@ def _form_of(pipe) -> tuple[str, str]:
     return _TEXT_TO_IMAGE
 
 
-def _control_picture(ctx, use, width: int, height: int, frame):
+def _control_picture(ctx, use, detectors: dict, width: int, height: int, frame):
     """The control image of ``use`` for this generation. The asset is read as an init image is
     (the same limits and checks; RequestError naming it when it cannot be used)."""
     from PIL import Image
 
     picture, _notes = rgb_picture(ctx.input_bytes(use.image), use.image.rsplit("/", 1)[-1])
-    made = control_image(picture, use.preprocess, width, height)
+    if use.preprocess in DETECTED_PREPROCESSORS:
+        # Only resized: a depth or pose map is never taken for a dark-on-light sketch and inverted.
+        make = depth_map if use.preprocess == "depth" else pose_map
+        made = make(detectors[use.detector], picture, ctx.options.device).resize(
+            (width, height), Image.Resampling.LANCZOS)
+    else:
+        made = control_image(picture, use.preprocess, width, height)
     if frame is not None:
         box, size = frame
         made = made.crop(box).resize(size, Image.Resampling.LANCZOS)

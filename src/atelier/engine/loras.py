@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import ModelError, RequestError
+from ..core.families import base_family, part_fits
 from ..core.recipe import Adapter
 from ..models import kinds
 from ..models.hashes import file_hashes
@@ -90,8 +91,8 @@ def _refuse(loaded, info) -> None:
                          "or leave the LoRAs out")
     if info.note:  # "LoHa/LoKr: not supported": the registry saw a LyCORIS type diffusers cannot apply
         raise ModelError(f"{Path(info.path).name}: {info.note}; choose a plain LoRA")
-    model_family = loaded.info.family.removesuffix("-inpaint")  # an inpainting checkpoint takes its base's
-    if info.family != kinds.UNKNOWN and info.family != model_family:
+    model_family = base_family(loaded.info.family)  # an inpainting checkpoint takes its base's
+    if not part_fits(info.family, model_family):
         raise ModelError(f"{Path(info.path).name}: is a LoRA for {info.family} models, and {loaded.info.id} is "
                          f"{model_family}; choose a {model_family} LoRA or a {info.family} model")
 

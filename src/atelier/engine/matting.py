@@ -8,7 +8,6 @@ is checked against it when the file opens, so a wrong or foreign file is refused
 rather than making a meaningless mask.
 """
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,11 +15,8 @@ import numpy as np
 
 from ..core.errors import GenerationError, ModelError
 from .matting_families import BY_NAME, MattingFamily, family_of, known_families
+from .onnx_sessions import CUDA, FLOAT, KeptSession, error_line, open_session, shape_text
 
-_CUDA = "CUDAExecutionProvider"
-_CPU = "CPUExecutionProvider"
-_QUIET = 3  # onnxruntime's "error" severity: its warnings (unused initialisers, ...) are not for a person
-_FLOAT = "tensor(float)"
 
 
 @dataclass(frozen=True)
@@ -37,7 +33,7 @@ class MattingModel:
     @property
     def device(self) -> str:
         """The device in the words the other tasks use: "cuda" or "cpu"."""
-        return "cuda" if self.provider == _CUDA else "cpu"
+        return "cuda" if self.provider == CUDA else "cpu"
 
 
 @dataclass(frozen=True)
@@ -49,9 +45,8 @@ class Description:
     side: int
 
 
-_lock = threading.Lock()
 # One session, kept: opening reads and optimises the whole graph (U²-Net's is 176 MB).
-_cached: tuple[tuple, MattingModel] | None = None
+_kept = KeptSession()
 
 
 def open_model(path: Path, device: str = "auto") -> MattingModel:
@@ -59,33 +54,20 @@ def open_model(path: Path, device: str = "auto") -> MattingModel:
     not changed). ``device`` "cpu" keeps it on the CPU; otherwise CUDA is used where the
     installed onnxruntime has it. ModelError, one line naming the file and the fix, for a file
     that is no background-removal model Atelier can run."""
-    global _cached
     path = Path(path)
     try:
-        key = _key(path, device)
+        key = _kept.key(path, device)
     except OSError as exc:
         raise ModelError(f"{path}: cannot be read ({exc.strerror or exc}); check the path") from exc
-    with _lock:
-        if _cached is not None and _cached[0] == key:
-            return _cached[1]
-        model = _open(path, _providers(device))
-        _cached = (key, model)
-        return model
+    return _kept.get(key, lambda: _open(path, key[-1]))
 
 
 def is_open(path: Path, device: str = "auto") -> bool:
     """Whether ``open_model(path, device)`` would return the session kept from last time."""
     try:
-        key = _key(Path(path), device)
+        return _kept.holds(_kept.key(Path(path), device))
     except OSError:
         return False
-    return _cached is not None and _cached[0] == key
-
-
-def _key(path: Path, device: str) -> tuple:
-    """What makes a kept session still the right one: the same file, unchanged, on the same providers."""
-    stat = path.stat()
-    return str(path.resolve()), stat.st_size, stat.st_mtime_ns, _providers(device)
 
 
 def describe(path: Path) -> Description:
@@ -110,10 +92,10 @@ def model_output(model: MattingModel, picture) -> np.ndarray:
     try:
         first = model.session.run(None, {model.input_name: tensor})[0]
     except Exception as exc:  # onnxruntime's own errors: out of memory, a node that cannot run, ...
-        raise GenerationError(f"{model.path.name}: the model failed to run ({_one_line(exc)})") from exc
+        raise GenerationError(f"{model.path.name}: the model failed to run ({error_line(exc)})") from exc
     first = np.asarray(first, np.float32)
     if first.ndim < 2 or first.size != first.shape[-1] * first.shape[-2]:
-        raise ModelError(f"{model.path.name}: gives {_shape(first.shape)}, not a one-channel mask; "
+        raise ModelError(f"{model.path.name}: gives {shape_text(first.shape)}, not a one-channel mask; "
                          f"{_NOT_MATTING}")
     return first.reshape(first.shape[-2:])
 
@@ -157,20 +139,8 @@ def known_family(path: Path) -> MattingFamily:
 
 
 def _open(path: Path, providers: tuple[str, ...]) -> MattingModel:
-    import onnxruntime
-
     family = known_family(path)
-    # The package's import set ORT_DISABLE_TELEMETRY (atelier.engine); this is the switch the
-    # Windows builds' event tracing documents.
-    onnxruntime.disable_telemetry_events()
-    onnxruntime.set_default_logger_severity(_QUIET)
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = _QUIET
-    try:
-        session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=list(providers))
-    except Exception as exc:  # onnxruntime raises its own Fail / InvalidProtobuf / InvalidGraph
-        raise ModelError(f"{path}: cannot be loaded as an ONNX model ({_one_line(exc)}); the file may be "
-                         "truncated or not a model: download or copy it again") from exc
+    session = open_session(path, providers)
     side = _check_input(path, session, family)
     _check_output(path, session)
     return MattingModel(path, family, session.get_inputs()[0].name, side, session.get_providers()[0], session)
@@ -181,14 +151,14 @@ def _check_input(path: Path, session, family: MattingFamily) -> int:
     family's where the graph leaves it open."""
     inputs = session.get_inputs()
     shape = inputs[0].shape
-    if len(inputs) != 1 or inputs[0].type != _FLOAT or len(shape) != 4 or shape[1] != 3 \
+    if len(inputs) != 1 or inputs[0].type != FLOAT or len(shape) != 4 or shape[1] != 3 \
             or not _fits(shape[0], 1):
         raise ModelError(f"{path.name}: takes {_describe_inputs(inputs)}, not one 1x3xHxW float picture; "
                          f"{_NOT_MATTING}")
     fixed = [dim for dim in shape[2:] if isinstance(dim, int) and dim > 0]
     if any(dim != family.side for dim in fixed):
         raise ModelError(
-            f"{path.name}: takes {_shape(shape[2:])} pictures, but {family.label} models take "
+            f"{path.name}: takes {shape_text(shape[2:])} pictures, but {family.label} models take "
             f"{family.side}x{family.side}; rename the file for its real family, or choose another model")
     return family.side
 
@@ -197,7 +167,7 @@ def _check_output(path: Path, session) -> None:
     shape = session.get_outputs()[0].shape
     channels = [dim for dim in shape[:-2] if isinstance(dim, int) and dim > 0]
     if len(shape) not in (3, 4) or any(dim != 1 for dim in channels):
-        raise ModelError(f"{path.name}: gives {_shape(shape)}, not a one-channel mask; {_NOT_MATTING}")
+        raise ModelError(f"{path.name}: gives {shape_text(shape)}, not a one-channel mask; {_NOT_MATTING}")
 
 
 def _fits(dim, size: int) -> bool:
@@ -205,24 +175,5 @@ def _fits(dim, size: int) -> bool:
     return not isinstance(dim, int) or dim <= 0 or dim == size
 
 
-def _providers(device: str) -> tuple[str, ...]:
-    """CUDA first where the installed onnxruntime has it and the device allows; always the CPU.
-    Other providers (Azure's, which would reach the network) are never asked for."""
-    import onnxruntime
-
-    if device in ("auto", "cuda") and _CUDA in onnxruntime.get_available_providers():
-        return _CUDA, _CPU
-    return (_CPU,)
-
-
 def _describe_inputs(inputs) -> str:
-    return ", ".join(f"{_shape(i.shape)} {i.type.removeprefix('tensor(').rstrip(')')}" for i in inputs) or "nothing"
-
-
-def _shape(shape) -> str:
-    return "x".join(str(dim) if isinstance(dim, int) and dim > 0 else "?" for dim in shape) or "a scalar"
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return (text[:200] + "...") if len(text) > 200 else text or type(exc).__name__
+    return ", ".join(f"{shape_text(i.shape)} {i.type.removeprefix('tensor(').rstrip(')')}" for i in inputs) or "nothing"

@@ -7,6 +7,8 @@ The factors are the commonly used least-squares fits of each family's VAE.
 import numpy as np
 from PIL import Image
 
+from ..core.families import FAMILIES
+
 _SD15 = (
     [[0.3512, 0.2297, 0.3227], [0.3250, 0.4974, 0.2350], [-0.2829, 0.1762, 0.2721], [-0.2120, -0.2616, -0.7177]],
     [0.0, 0.0, 0.0],
@@ -17,6 +19,13 @@ _SDXL = (
 )
 
 
+def latent_space(family: str) -> str:
+    """Whose fit turns a family's latents into RGB ("sd" for the SD 1.x/2.x VAE and unknown
+    four-channel ones)."""
+    found = FAMILIES.get(family)
+    return found.latents if found is not None and found.latents else "sd"
+
+
 def latent_preview(latents, family: str) -> Image.Image | None:
     """An RGB image (one pixel per latent pixel) of the first latent in a batch, or None when the
     latents are not spatial (e.g. Flux packs them into a sequence)."""
@@ -25,7 +34,7 @@ def latent_preview(latents, family: str) -> Image.Image | None:
     first = latents[0].detach().float().cpu().numpy()  # (C, h, w): a few KB
     channels = first.shape[0]
     if channels == 4:
-        factors, bias = _SDXL if family.startswith("sdxl") else _SD15
+        factors, bias = _SDXL if latent_space(family) == "sdxl" else _SD15
         rgb = np.einsum("chw,cr->hwr", first, np.asarray(factors, dtype=np.float32)) + np.asarray(bias)
         rgb = (rgb + 1.0) * 127.5  # the fits map to [-1, 1]
     else:

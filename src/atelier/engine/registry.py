@@ -55,7 +55,7 @@ _PICKLE_SUFFIXES = {".ckpt", ".pt", ".bin"}  # loading these runs arbitrary code
 # Upscalers are often shared as .pth: read only as plain tensors (torch.load(weights_only=True));
 # elsewhere a .pth is a pickle like the others.
 _UPSCALER_PICKLE_SUFFIX = ".pth"
-_ONNX_SUFFIX = ".onnx"  # background-removal models, run with onnxruntime
+_ONNX_SUFFIX = ".onnx"  # background-removal, depth and pose models, run with onnxruntime
 _MODEL_FILE_SUFFIXES = {_CHECKPOINT_SUFFIX, *_PICKLE_SUFFIXES, _UPSCALER_PICKLE_SUFFIX, _ONNX_SUFFIX}
 PICKLE_NOTE = "pickle: convert to safetensors to use it"
 # Weight files in a diffusers folder's components that are pickles (torch.save), as older
@@ -69,7 +69,7 @@ class ModelInfo:
     name: str
     path: Path
     # "image", "audio", "upscaler", "matting", or a part used with an image model (kinds.PARTS):
-    # "lora", "controlnet", "ip-adapter", "image-encoder", "vae", "embedding"; "unknown" for a
+    # "lora", "controlnet", "ip-adapter", "image-encoder", "vae", "embedding", "depth", "pose"; "unknown" for a
     # pickle whose folder does not say
     kind: str
     family: str  # "sd15", "sdxl-inpaint", "audioldm2", "u2net", ... or "unknown"
@@ -247,6 +247,10 @@ def inspect_file(path: Path, *, name: str | None = None, source: str = "folder")
     if not path.is_file():
         raise ModelError(f"{path}: no such checkpoint file; check the path or run 'atelier models'")
     if path.suffix == _ONNX_SUFFIX:
+        if kinds.depth_family(path) is not None:
+            return inspect_depth(path, name=name, source=source)
+        if kinds.pose_family(path) is not None:
+            return inspect_pose(path, name=name, source=source)
         return inspect_matting(path, name=name, source=source)
     if path.suffix in (_UPSCALER_PICKLE_SUFFIX, _CHECKPOINT_SUFFIX) and kinds.in_upscaler_folder(path):
         return inspect_upscaler(path, name=name, source=source)
@@ -314,6 +318,32 @@ def inspect_matting(path: Path, *, name: str | None = None, source: str = "folde
         raise ModelError(f"{path}: not an ONNX file; give a background-removal model such as u2net.onnx")
     name = name or path.stem
     return ModelInfo(id=name, name=name, path=path, kind="matting", family=family_of(path), pipeline="",
+                     size_bytes=path.stat().st_size, source=source, format="single-file")
+
+
+def inspect_depth(path: Path, *, name: str | None = None, source: str = "folder") -> ModelInfo:
+    """A depth-estimation model (Depth Anything, MiDaS): an ONNX file its name marks as one
+    (kinds.depth_family). Its graph is checked when it is first used (engine/depth_maps.py)."""
+    path = Path(path).expanduser()
+    family = kinds.depth_family(path)
+    if not path.is_file() or path.suffix != _ONNX_SUFFIX or family is None:
+        raise ModelError(f"{path}: not a depth model file; give a Depth Anything or MiDaS .onnx file "
+                         "(depth_anything_vits14.onnx, dpt_hybrid.onnx, ...)")
+    name = name or path.stem
+    return ModelInfo(id=name, name=name, path=path, kind=kinds.DEPTH, family=family, pipeline="",
+                     size_bytes=path.stat().st_size, source=source, format="single-file")
+
+
+def inspect_pose(path: Path, *, name: str | None = None, source: str = "folder") -> ModelInfo:
+    """A pose-estimation model (DWPose's whole-body RTMPose): an ONNX file its name marks as one
+    (kinds.pose_family). Its graph is checked when it is first used (engine/pose_maps.py)."""
+    path = Path(path).expanduser()
+    family = kinds.pose_family(path)
+    if not path.is_file() or path.suffix != _ONNX_SUFFIX or family is None:
+        raise ModelError(f"{path}: not a pose model file; give DWPose's .onnx pose estimator "
+                         "(dw-ll_ucoco_384.onnx)")
+    name = name or path.stem
+    return ModelInfo(id=name, name=name, path=path, kind=kinds.POSE, family=family, pipeline="",
                      size_bytes=path.stat().st_size, source=source, format="single-file")
 
 

@@ -11,19 +11,10 @@ from pathlib import Path
 
 from .. import paths
 from ..core.errors import ModelError
+from ..core.families import FAMILIES
 
 # The pipeline from_single_file builds for each family Atelier can recognise.
-PIPELINES = {
-    "sd15": "StableDiffusionPipeline",
-    "sd15-inpaint": "StableDiffusionInpaintPipeline",
-    "sd2": "StableDiffusionPipeline",
-    "sd2-inpaint": "StableDiffusionInpaintPipeline",
-    "sdxl": "StableDiffusionXLPipeline",
-    "sdxl-inpaint": "StableDiffusionXLInpaintPipeline",
-    "sdxl-refiner": "StableDiffusionXLImg2ImgPipeline",
-    "sd3": "StableDiffusion3Pipeline",
-    "flux": "FluxPipeline",
-}
+PIPELINES = {family.id: family.checkpoint_pipeline for family in FAMILIES.values() if family.checkpoint_pipeline}
 
 # modelspec.architecture prefixes (Stability AI's ModelSpec) and the family each names.
 # Longest first, so "stable-diffusion-xl-v1-refiner" is not taken for "...-xl-v1".

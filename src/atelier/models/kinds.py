@@ -19,9 +19,16 @@ IMAGE_ENCODER = "image-encoder"
 VAE = "vae"
 EMBEDDING = "embedding"
 UPSCALER = "upscaler"
+DEPTH = "depth"  # a depth-estimation ONNX model that makes depth maps for ControlNet guidance
+POSE = "pose"  # a pose-estimation ONNX model that makes OpenPose pose maps for ControlNet guidance
 # The types that are parts used with a checkpoint, never generated with alone.
-PARTS = (LORA, CONTROLNET, IP_ADAPTER, IMAGE_ENCODER, VAE, EMBEDDING)
+PARTS = (LORA, CONTROLNET, IP_ADAPTER, IMAGE_ENCODER, VAE, EMBEDDING, DEPTH, POSE)
 UNKNOWN = "unknown"
+# Depth-estimation ONNX files, told by their names as their exports are published: lower-case
+# stem starts ("-" read as "_") and the family each marks.
+_DEPTH_PREFIXES = (("depth_anything", "depth-anything"), ("dpt_", "midas"), ("midas", "midas"))
+# DWPose's whole-body estimator as ComfyUI and A1111 users keep it (dw-ll_ucoco_384.onnx), read the same way.
+_POSE_PREFIXES = (("dw_ll_ucoco", "dwpose"), ("dwpose", "dwpose"))
 
 # Folders where A1111 (models/ESRGAN, RealESRGAN, SwinIR, ...) and ComfyUI (models/upscale_models)
 # keep upscaler files: a .pth or a non-checkpoint .safetensors in one is an upscaler.
@@ -56,6 +63,20 @@ class Kind:
     type: str  # one of the constants above, or UNKNOWN: not a model file Atelier knows
     family: str  # "sd15", "sd2", "sdxl", "sd3", "flux" or UNKNOWN
     note: str = ""  # what the artist should know about it: "LoHa/LoKr: not supported"
+
+
+def depth_family(path: Path) -> str | None:
+    """The depth-estimation family ("depth-anything", "midas") an ``.onnx`` file's name says it
+    is; None for any other file (a background-removal model, ...)."""
+    stem = Path(path).stem.lower().replace("-", "_")
+    return next((family for prefix, family in _DEPTH_PREFIXES if stem.startswith(prefix)), None)
+
+
+def pose_family(path: Path) -> str | None:
+    """The pose-estimation family ("dwpose") an ``.onnx`` file's name says it is; None for any
+    other file."""
+    stem = Path(path).stem.lower().replace("-", "_")
+    return next((family for prefix, family in _POSE_PREFIXES if stem.startswith(prefix)), None)
 
 
 def in_upscaler_folder(path: Path) -> bool:

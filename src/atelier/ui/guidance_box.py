@@ -1,9 +1,10 @@
 """The prompt panel's Guidance section: a ControlNet that steers an image by a control image (the
-sketch layer, the picture shown with its edges or line art found, or a file), with its strength
+sketch layer, the picture shown with its edges, line art, depth map or pose found, or a file), with its strength
 and the share of the steps it acts on. Collapsed at first; its controls are made when it is
 first opened. The window turns ``choice()`` into a ``ControlUse`` once the control image is
 stored in the project."""
 
+import dataclasses
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.families import base_family, part_fits
+from ..core.limits import DETECTED_PREPROCESSORS
 from .widgets import named, narrow_combo
 
 SOURCES = (("sketch", "Sketch layer"), ("picture", "Current picture"), ("file", "Image file..."))
@@ -40,14 +42,16 @@ class ControlChoice:
     start: float
     end: float
     file_asset: str | None  # the chosen file, stored in the project
+    detector: object = None  # the depth or pose model's ModelInfo, for preprocess "depth" or "pose"
 
     def use(self, image: str):
         """The request's ControlUse with ``image``, the control image's asset."""
         from ..core.tasks.adapters import ControlUse  # the request types: not needed for the first frame
 
         preprocess = "none" if self.source == "sketch" else self.preprocess
+        detector = self.detector.id if preprocess in DETECTED_PREPROCESSORS else ""
         return ControlUse(model=self.model.id, image=image, preprocess=preprocess, strength=self.strength,
-                          start=self.start, end=self.end)
+                          start=self.start, end=self.end, detector=detector)
 
 
 class GuidanceBox(QWidget):
@@ -57,8 +61,11 @@ class GuidanceBox(QWidget):
         super().__init__(parent)
         self.setObjectName("guidanceBox")
         self._parts: list = []  # every ControlNet listed
+        self._depth_models: list = []  # every depth model listed: each makes depth maps of the picture
+        self._pose_models: list = []  # every pose model listed: each makes pose maps of the picture
         self._family = ""  # the chosen checkpoint's
         self.file_image = None  # the chosen file (init_image_box.InitImage), stored in the project
+        self._file_wanted: str | None = None  # the control image asset a restore is reading
         self.body: QWidget | None = None  # made when first opened
         self.opened = False
         # Not checkable: a checked button is drawn pressed in, and this is a section's title.
@@ -77,7 +84,10 @@ class GuidanceBox(QWidget):
     def set_parts(self, parts: list) -> None:
         """The parts the scan found; the ControlNets among them are offered."""
         self._parts = [part for part in parts if part.kind == "controlnet"]
+        self._depth_models = [part for part in parts if part.kind == "depth"]
+        self._pose_models = [part for part in parts if part.kind == "pose"]
         self._fill_models()
+        self._fill_preprocesses()
 
     def set_family(self, family: str) -> None:
         """The chosen checkpoint's family: only ControlNets that fit it are offered."""
@@ -96,11 +106,62 @@ class GuidanceBox(QWidget):
         a sound model is chosen)."""
         if self.body is None or self.isHidden() or self.model_combo.currentData() is None:
             return None
+        made_by = self.preprocess_combo.currentData()  # a preprocess, or a depth or pose model's ModelInfo
+        detected = not isinstance(made_by, str)  # its kind ("depth", "pose") is the preprocess
         return ControlChoice(
             model=self.model_combo.currentData(), source=self.source_combo.currentData(),
-            preprocess=self.preprocess_combo.currentData(), strength=self.strength_spin.value(),
+            preprocess=made_by.kind if detected else made_by, strength=self.strength_spin.value(),
             start=self.start_spin.value(), end=self.end_spin.value(),
-            file_asset=self.file_image.asset if self.file_image is not None else None)
+            file_asset=self.file_image.asset if self.file_image is not None else None,
+            detector=made_by if detected else None)
+
+    def apply(self, settings: dict, read_image) -> list[str]:
+        """Set the section from recipe-style ``settings``: their first control (none: guidance
+        off), its control image (a sketch or a picture as it was stored) coming back as the image
+        file, read off the UI thread (``read_image(asset, then)``). Returns what could not be
+        restored, in words."""
+        controls = [dataclasses.asdict(c) if dataclasses.is_dataclass(c) else c
+                    for c in settings.get("controls") or () if isinstance(c, dict) or dataclasses.is_dataclass(c)]
+        if not controls:
+            if self.body is not None:
+                self.model_combo.setCurrentIndex(0)
+            return []
+        use, missed = controls[0], [f"{len(controls) - 1} more ControlNet(s): the window guides with one"] \
+            if len(controls) > 1 else []
+        self.set_open(True)
+        combo = self.model_combo
+        found = next((i for i in range(1, combo.count()) if combo.itemData(i).id == use.get("model")), None)
+        if found is None:
+            combo.setCurrentIndex(0)
+            return missed + [f"guidance (ControlNet {use.get('model')} not listed for this model)"]
+        combo.setCurrentIndex(found)
+        # A built-in preprocess by its name, a detector model (depth, ...) by its id.
+        wanted = use.get("detector") or use.get("preprocess")
+        made_by = next((i for i in range(self.preprocess_combo.count())
+                        if wanted in (self.preprocess_combo.itemData(i),
+                                      getattr(self.preprocess_combo.itemData(i), "id", None))), None)
+        if made_by is None:
+            missed.append(f"guidance's {use.get('preprocess')} model ({use.get('detector')} not listed)")
+        else:
+            self.preprocess_combo.setCurrentIndex(made_by)
+        for spin, key in ((self.strength_spin, "strength"), (self.start_spin, "start"), (self.end_spin, "end")):
+            if isinstance(use.get(key), (int, float)):
+                spin.setValue(float(use[key]))
+        self.source_combo.setCurrentIndex(self.source_combo.findData("file"))
+        self.set_file(None)
+        asset = use.get("image")
+        if read_image is None or not isinstance(asset, str):
+            return missed + ["guidance's control image"]
+        self._file_wanted = asset
+        read_image(asset, self._on_file_read)
+        return missed
+
+    def _on_file_read(self, image) -> None:
+        if self._file_wanted is None or (image is not None and image.asset != self._file_wanted):
+            return  # an earlier restore's
+        self._file_wanted = None
+        if image is not None:
+            self.set_file(dataclasses.replace(image, label="the control image it was made with"))
 
     def set_open(self, opened: bool) -> None:
         """Open (its controls are made the first time) or collapse the section."""
@@ -127,10 +188,10 @@ class GuidanceBox(QWidget):
         self.source_combo.currentIndexChanged.connect(self._show_source)
         self.source_combo.activated.connect(self._ask_for_file)
         self.preprocess_combo = named(QComboBox(), "guidancePreprocessCombo", "Made from the picture")
-        for preprocess, text in PREPROCESSES:
-            self.preprocess_combo.addItem(text, preprocess)
         self.preprocess_combo.setToolTip("What the ControlNet is given: the picture's edges, its line art, "
-                                         "or the picture as it is (a depth map, a pose, a sketch)")
+                                         "its depth map or pose (by a depth or pose model you have), or the "
+                                         "picture as it is "
+                                         "(a depth map, a pose, a sketch)")
         self.file_button = named(QPushButton("Choose..."), "guidanceFileButton", "Choose a control image file")
         self.file_button.clicked.connect(self.choose_file_requested)
         self.file_label = named(QLabel(), "guidanceFileName", "Control image file")
@@ -156,6 +217,7 @@ class GuidanceBox(QWidget):
         self.layout().addWidget(body)
         self.set_file(self.file_image)
         self._fill_models()
+        self._fill_preprocesses()
         self._show_source()
 
     @staticmethod
@@ -186,6 +248,28 @@ class GuidanceBox(QWidget):
         self.hint_label.setText("" if fitting else _NONE_FITS.format(family=base_family(self._family)) if self._parts else _NONE_LISTED)
         self.hint_label.setVisible(not fitting)
         self._show_title()
+
+    def _fill_preprocesses(self) -> None:
+        """The built-in preprocesses, "Depth (<name>)" for each listed depth model and "Pose
+        (<name>)" for each listed pose model."""
+        if self.body is None:
+            return
+
+        def key(data):  # a depth or pose model is known by its id: a rescan makes new ModelInfos
+            return data if isinstance(data, str) else getattr(data, "id", None)
+
+        chosen = key(self.preprocess_combo.currentData())
+        self.preprocess_combo.clear()
+        for preprocess, text in PREPROCESSES:
+            self.preprocess_combo.addItem(text, preprocess)
+        detectors = [("Depth", model) for model in self._depth_models] + [("Pose", model) for model in self._pose_models]
+        for made, model in detectors:
+            self.preprocess_combo.addItem(f"{made} ({model.name})", model)
+            self.preprocess_combo.setItemData(self.preprocess_combo.count() - 1, str(model.path),
+                                              Qt.ItemDataRole.ToolTipRole)
+        combo = self.preprocess_combo
+        kept = next((i for i in range(combo.count()) if key(combo.itemData(i)) == chosen), 0)
+        self.preprocess_combo.setCurrentIndex(kept)
 
     @Slot()
     def _show_title(self) -> None:

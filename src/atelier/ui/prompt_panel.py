@@ -378,8 +378,9 @@ class PromptPanel(QWidget):
         self._init_image_wanted = None
         if self.task not in SOUND_TASKS:
             missed += self.adapter_pickers.apply(settings, self.init_image_reader)
+            missed += self.guidance_box.apply(settings, self.init_image_reader)
         for key, value in settings.items():
-            if key in ("task", "model_id", *_ADAPTER_SETTINGS):
+            if key in ("task", "model_id", "controls", *_ADAPTER_SETTINGS):
                 continue
             setter = setters.get(key)
             applied = setter is not None and _applied(setter, value)

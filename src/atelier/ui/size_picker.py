@@ -7,19 +7,12 @@ import math
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
-from ..core.families import family_label, native_side
+from ..core.families import FAMILIES, family_label, native_side
 from ..core.limits import MAX_SIDE
 from .widgets import named
 
 # Sizes each family was trained around (width, height); the first is its default.
-SIZE_PRESETS = {
-    "sd15": [(512, 512), (512, 768), (768, 512), (640, 448), (448, 640)],
-    "sd2": [(768, 768), (768, 1024), (1024, 768), (512, 512)],
-    "sdxl": [(1024, 1024), (832, 1216), (1216, 832), (896, 1152), (1152, 896), (768, 1344), (1344, 768)],
-    "sd3": [(1024, 1024), (832, 1216), (1216, 832), (768, 1344), (1344, 768)],
-    "flux": [(1024, 1024), (832, 1216), (1216, 832), (768, 1344), (1344, 768)],
-    "pixart": [(1024, 1024), (832, 1216), (1216, 832)],
-}
+SIZE_PRESETS = {family.id: list(family.sizes) for family in FAMILIES.values() if family.sizes}
 # The ratios artists name sizes by, long side first. Trained sizes are multiples of 64 near
 # them rather than on them: 832×1216 is 2:3 within 3 %.
 _NAMED_RATIOS = [(1, 1), (5, 4), (4, 3), (3, 2), (16, 9), (2, 1), (21, 9)]

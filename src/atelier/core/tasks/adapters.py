@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from typing import ClassVar
 
 from ..errors import RequestError
-from ..limits import CONTROL_PREPROCESSORS, MAX_ADAPTERS
+from ..limits import CONTROL_PREPROCESSORS, DETECTED_PREPROCESSORS, MAX_ADAPTERS
 from .parts import _is_number, check_input
 
 
@@ -29,7 +29,8 @@ class ControlUse:
     """A ControlNet steering the picture with ``image`` (an asset). ``preprocess`` says what the
     engine makes of the image first: ``none`` (it is the control image: a sketch, a depth map),
     ``canny`` (edges) or ``lineart``. ``strength`` scales the guidance; it acts from ``start`` to
-    ``end``, as shares of the steps."""
+    ``end``, as shares of the steps. ``depth`` makes a depth map of the image with ``detector``,
+    a depth model's id, and ``pose`` a pose map with a pose model's (needed for those only)."""
 
     model: str
     image: str
@@ -37,12 +38,20 @@ class ControlUse:
     strength: float = 1.0
     start: float = 0.0
     end: float = 1.0
+    detector: str = ""
 
     def check(self) -> None:
         _check_model(self.model, "ControlNet")
         check_input(self.image, "control image", "an image", "the control image")
         if self.preprocess not in CONTROL_PREPROCESSORS:
             raise RequestError(f"control preprocess {self.preprocess!r}: choose one of {', '.join(CONTROL_PREPROCESSORS)}")
+        if self.preprocess in DETECTED_PREPROCESSORS:
+            if not isinstance(self.detector, str) or not self.detector:
+                raise RequestError(f"control preprocess {self.preprocess}: name its {self.preprocess} model as "
+                                   f"detector (an id from 'atelier models --type {self.preprocess}')")
+        elif self.detector != "":
+            raise RequestError(f"control detector {self.detector!r}: is for preprocess depth or pose only; "
+                               "remove it, or set preprocess to depth or pose")
         if not _is_number(self.strength) or not 0 <= self.strength <= 2:
             raise RequestError(f"control strength {self.strength}: must be between 0 and 2")
         for name in ("start", "end"):
@@ -109,7 +118,8 @@ class Adapters:
     @property
     def extra_model_ids(self) -> tuple[str, ...]:
         ids = [*super().extra_model_ids, *(use.model for use in (*self.loras, *self.controls, *self.references)),
-               *(reference.encoder for reference in self.references)]
+               *(reference.encoder for reference in self.references),
+               *(control.detector for control in self.controls if control.detector)]
         if self.vae:
             ids.append(self.vae)
         return tuple(dict.fromkeys(ids))

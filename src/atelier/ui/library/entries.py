@@ -2,18 +2,14 @@
 them, what it can be used with, and whether it is ready to use offline. Qt-free; ``check`` reads
 the disk and runs off the UI thread, the rest reads only what the scan found."""
 
-from pathlib import Path
-
-from ...core.errors import ModelError
 from ...core.families import AUDIO_TASKS, family_label
-from ...models import safetensors_header
-
-READY = "ready"
+from ...engine.readiness import READY, check, one_line, readiness  # noqa: F401  (what the library shows)
 
 TYPE_LABELS = {
     "image": "Checkpoint", "audio": "Sound model", "upscaler": "Upscaler", "matting": "Background removal",
     "lora": "LoRA", "controlnet": "ControlNet", "ip-adapter": "IP-Adapter", "image-encoder": "Image encoder",
-    "vae": "VAE", "embedding": "Embedding", "unknown": "Unknown",
+    "vae": "VAE", "embedding": "Embedding", "depth": "Depth model", "pose": "Pose model",
+    "unknown": "Unknown",
 }
 # What a part does with the checkpoint it is used with.
 _PART_USES = {
@@ -42,6 +38,10 @@ def used_with(info) -> str:
                        if info.family == "unknown" else "")
     if info.kind == "image-encoder":
         return "Image encoder for IP-Adapters: needed beside one to use a reference image"
+    if info.kind == "depth":
+        return "Depth maps of a picture for depth ControlNets (Guidance: made from the picture)"
+    if info.kind == "pose":
+        return "Pose maps of a picture of one person for OpenPose ControlNets (Guidance: made from the picture)"
     if info.kind == "image":
         if info.family.endswith("-inpaint"):
             return f"Generative fill with its own inpainting model ({family_label(info.family)})"
@@ -54,49 +54,6 @@ def used_with(info) -> str:
     if info.kind == "matting":
         return "Image > Remove Background"
     return "Nothing Atelier knows of"
-
-
-def readiness(info) -> str:
-    """READY, or the one-line problem that keeps the model from being used, from what the scan
-    found (no disk access)."""
-    if info.format == "pickle":
-        return info.note
-    if info.note:  # e.g. "LoHa/LoKr: not supported"
-        return info.note
-    if info.kind == "unknown":
-        return "not a model type Atelier uses"
-    if info.kind == "image" and info.family == "unknown":
-        return "a checkpoint of a family Atelier cannot load as one file; use its diffusers folder"
-    if info.kind == "audio" and info.family not in AUDIO_TASKS:
-        return "no task in Atelier runs this sound model family yet"
-    return READY
-
-
-def check(info) -> str:
-    """``readiness`` after looking again on disk: the file or folder is still there, and a
-    safetensors header or a diffusers folder is whole. Reads headers and small JSON files only;
-    run it off the UI thread."""
-    from ...engine import registry
-
-    path = Path(info.path)
-    folder = info.format in ("diffusers", "transformers")
-    if not (path.is_dir() if folder else path.is_file()):
-        return f"no longer at {path}; restore the {'folder' if folder else 'file'}, or rescan"
-    try:
-        if folder:
-            registry.inspect_folder(path)
-        elif path.suffix == ".safetensors":
-            safetensors_header.check_complete(path)
-    except ModelError as exc:
-        return one_line(str(exc), path)
-    return readiness(info)
-
-
-def one_line(problem: str, path: Path | None = None) -> str:
-    """A problem as the list shows it: one line, without the path it starts with when given."""
-    line = problem.strip().splitlines()[0] if problem.strip() else "unknown problem"
-    prefix = f"{path}: " if path is not None else ""
-    return line[len(prefix):] if prefix and line.startswith(prefix) else line
 
 
 def search_text(info, hashes=None) -> str:
