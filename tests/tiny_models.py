@@ -462,6 +462,32 @@ def build_controlnet(model_dir: Path, folder: Path, seed: int = 0) -> Path:
     return Path(folder)
 
 
+def build_union_controlnet(model_dir: Path, folder: Path, seed: int = 0) -> Path:
+    """Save a tiny ControlNetUnionModel for the SDXL pipeline folder ``model_dir`` to ``folder``
+    as a diffusers folder; return it. Made as ``build_controlnet`` makes a plain one, with the
+    control-type transformer as wide as the UNet's first block (real ones: 320, as SDXL's)."""
+    from diffusers import ControlNetUnionModel, UNet2DConditionModel
+
+    unet = UNet2DConditionModel.from_pretrained(Path(model_dir) / "unet")
+    copied = ControlNetUnionModel.from_unet(unet, conditioning_embedding_out_channels=(16, 32))
+    width = unet.config.block_out_channels[0]
+    # Without the defaults from_unet recorded, which from_config would apply over these.
+    config = {key: value for key, value in copied.config.items() if key != "_use_default_values"}
+    controlnet = ControlNetUnionModel.from_config(
+        {**config, "num_trans_channel": width, "num_trans_head": 2, "num_proj_channel": width})
+    # The UNet's encoder as from_unet copied it; the control-type transformer keeps its own init.
+    shaped = {key: value for key, value in copied.state_dict().items()
+              if controlnet.state_dict()[key].shape == value.shape}
+    controlnet.load_state_dict(shaped, strict=False)
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for parameter in controlnet.parameters():
+            if not parameter.any():
+                parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.3)
+    controlnet.save_pretrained(folder, safe_serialization=True)
+    return Path(folder)
+
+
 def write_controlnet_file(controlnet_dir: Path, path: Path, metadata: dict[str, str] | None = None) -> Path:
     """Write the ControlNet folder ``controlnet_dir`` (from ``build_controlnet``) as one
     ``.safetensors`` file in the original layout, as A1111's ControlNet 1.1 files are (the UNet

@@ -15,6 +15,10 @@ makes; the recipe records that model beside the ControlNet.
 A ControlNet comes as a diffusers folder (``config.json`` and safetensors weights) or as one
 ``.safetensors`` file as A1111 keeps them; a file is built around the config of its family in
 resources/controlnet-configs, never one looked up online.
+
+An SDXL Union ControlNet (``ControlNetUnionModel``, xinsir's controlnet-union-sdxl-1.0) comes as a
+folder only; one model takes every kind of control image, each with its control mode, through
+diffusers' ControlNetUnion pipelines (AutoPipeline's ``from_pipe`` never picks them, GUIDE section 8).
 """
 
 import json
@@ -39,6 +43,15 @@ _APPLIED_KEY = "controlnets"  # in LoadedModel.applied: {"models": {fingerprint:
 _TEXT_TO_IMAGE = ("AutoPipelineForText2Image", "image")
 _IMAGE_TO_IMAGE = ("AutoPipelineForImage2Image", "control_image")
 _INPAINTING = ("AutoPipelineForInpainting", "control_image")
+# The Union ControlNet form of each task's pipeline, by the AutoPipeline of the plain form.
+_UNION_PIPELINES = {"AutoPipelineForText2Image": "StableDiffusionXLControlNetUnionPipeline",
+                    "AutoPipelineForImage2Image": "StableDiffusionXLControlNetUnionImg2ImgPipeline",
+                    "AutoPipelineForInpainting": "StableDiffusionXLControlNetUnionInpaintPipeline"}
+# The control modes of xinsir's controlnet-union-sdxl-1.0 (its model card; diffusers' Union
+# examples): 0 openpose, 1 depth, 2 hed/pidi/scribble/ted, 3 canny/lineart/anime lineart/mlsd,
+# 4 normal, 5 segment (6 tile, 7 repaint in the promax model). A sketch is a scribble.
+_UNION_MODES = {"pose": 0, "depth": 1, "none": 2, "canny": 3, "lineart": 3}
+_UNION_CLASS = "ControlNetUnionModel"
 
 
 def controlnet_config(family: str) -> Path:
@@ -63,13 +76,16 @@ def apply(ctx, loaded, pipe, uses, frame=None):
     parts = [(use, _part(ctx, use.model)) for use in uses]
     for _use, info in parts:
         _refuse(loaded, info)
+    union = _union_of(loaded, parts)
     detectors = {use.detector: _detector(ctx, use.detector, use.preprocess) for use in uses
                  if use.preprocess in DETECTED_PREPROCESSORS}
     auto_pipeline, image_argument = _form_of(pipe)
+    if union:
+        auto_pipeline, image_argument = _UNION_PIPELINES[auto_pipeline], "control_image"
     request = ctx.job.request
     images = [_control_picture(ctx, use, detectors, request.width, request.height, frame) for use, _info in parts]
     fingerprints = []
-    for _use, info in parts:
+    for _use, info in parts[:1] if union else parts:  # a Union model is loaded once for all its images
         require_present(info)
         fingerprints.append(model_fingerprint(info.path))
     kept = loaded.applied.setdefault(_APPLIED_KEY, {"models": {}, "pipeline": None})
@@ -81,13 +97,20 @@ def apply(ctx, loaded, pipe, uses, frame=None):
     models = []
     for (_use, info), fingerprint in zip(parts, fingerprints):
         if fingerprint not in kept["models"]:
-            kept["models"][fingerprint] = _load(loaded, info)
+            kept["models"][fingerprint] = _load(loaded, info, union)
         models.append(kept["models"][fingerprint])
+    used = fingerprints * len(parts) if union else fingerprints  # a record per control image
     records = [Adapter(kind=kinds.CONTROLNET, name=info.name, fingerprint=fingerprint, weight=float(use.strength),
-                       id=use.model, path=str(info.path)) for (use, info), fingerprint in zip(parts, fingerprints)]
+                       id=use.model, path=str(info.path)) for (use, info), fingerprint in zip(parts, used)]
     records += [Adapter(kind=info.kind, name=info.name, fingerprint=model_fingerprint(info.path), id=detector,
                         path=str(info.path)) for detector, info in detectors.items()]
     controlled = _controlnet_pipeline(loaded, pipe, auto_pipeline, models, fingerprints, kept)
+    if union:  # one model: one strength and span (_union_of checked they agree), a mode per image
+        first = uses[0]
+        return controlled, {"control_image": images, "control_mode": [_UNION_MODES[use.preprocess] for use in uses],
+                            "controlnet_conditioning_scale": float(first.strength),
+                            "control_guidance_start": float(first.start),
+                            "control_guidance_end": float(first.end)}, records
     one = len(parts) == 1
 
     def each(values):
@@ -129,7 +152,7 @@ def _refuse(loaded, info) -> None:
     if info.kind != kinds.CONTROLNET:
         raise ModelError(f"{info.id}: is a {info.kind}, not a ControlNet; choose a ControlNet "
                          "(see 'atelier models --type controlnet')")
-    if info.note:  # what the registry saw: pickle weights, a Union ControlNet
+    if info.note:  # what the registry saw: pickle weights, a Union ControlNet as one file
         raise ModelError(f"{Path(info.path).name}: {info.note}; choose another ControlNet")
     model_family = base_family(loaded.info.family)
     if not takes(model_family, kinds.CONTROLNET):
@@ -140,6 +163,28 @@ def _refuse(loaded, info) -> None:
     if not part_fits(info.family, model_family):
         raise ModelError(f"{Path(info.path).name}: is a ControlNet for {info.family} models, and {loaded.info.id} "
                          f"is {model_family}; choose a {model_family} ControlNet or a {info.family} model")
+
+
+def _union_of(loaded, parts) -> bool:
+    """Whether the ControlNets of ``parts`` are one Union ControlNet (True) or plain ones (False);
+    ModelError for what one generation cannot mix."""
+    unions = [Path(info.path).is_dir() and _folder_class(Path(info.path)) == _UNION_CLASS for _use, info in parts]
+    if not any(unions):
+        return False
+    if not all(unions):
+        raise ModelError("controls: a Union ControlNet and plain ControlNets cannot guide one generation; "
+                         "use one kind at a time")
+    if base_family(loaded.info.family) != "sdxl":
+        raise ModelError(f"{loaded.info.id}: Union ControlNets guide SDXL models only, and it is "
+                         f"{loaded.info.family}; choose an SDXL model, or remove the control")
+    first = parts[0][0]
+    if any(use.model != first.model for use, _info in parts):
+        raise ModelError("controls: several Union ControlNets cannot guide one generation; give all the "
+                         f"control images to {first.model}")
+    if any((use.strength, use.start, use.end) != (first.strength, first.start, first.end) for use, _info in parts):
+        raise ModelError(f"controls: the images given to the Union ControlNet {first.model} share one strength, "
+                         "start and end; set them the same")
+    return True
 
 
 def _form_of(pipe) -> tuple[str, str]:
@@ -171,11 +216,11 @@ def _control_picture(ctx, use, detectors: dict, width: int, height: int, frame):
     return made
 
 
-def _load(loaded, info):
+def _load(loaded, info, union: bool = False):
     """The ControlNetModel of ``info`` (a folder or a single file) in the model's dtype, on its
-    device."""
+    device; the ControlNetUnionModel of its folder when ``union``."""
     import torch
-    from diffusers import ControlNetModel
+    from diffusers import ControlNetModel, ControlNetUnionModel
 
     from .image import quiet_libraries
 
@@ -185,7 +230,8 @@ def _load(loaded, info):
         with quiet_libraries():
             if path.is_dir():
                 _require_controlnet_folder(path)
-                model = ControlNetModel.from_pretrained(str(path), use_safetensors=True, **options)
+                model_class = ControlNetUnionModel if union else ControlNetModel
+                model = model_class.from_pretrained(str(path), use_safetensors=True, **options)
             elif path.suffix != ".safetensors":  # other files are pickles, which can run code
                 raise ModelError(f"{path}: ControlNets are read from .safetensors files only; convert it "
                                  "with 'atelier models convert'")
@@ -202,17 +248,26 @@ def _load(loaded, info):
     return model
 
 
-def _require_controlnet_folder(folder: Path) -> None:
-    """ModelError unless ``folder`` holds a plain ControlNetModel with safetensors weights."""
+def _folder_class(folder: Path) -> str | None:
+    """The diffusers class named by ``folder``'s config.json, or None when it has none."""
     try:
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError):
+        return None
+    return config.get("_class_name") if isinstance(config, dict) else None
+
+
+def _require_controlnet_folder(folder: Path) -> None:
+    """ModelError unless ``folder`` holds a ControlNetModel or an SDXL ControlNetUnionModel with
+    safetensors weights."""
+    if not (folder / "config.json").is_file():
         raise ModelError(f"{folder}: no readable config.json, so not a diffusers ControlNet folder; "
-                         "copy the ControlNet again") from exc
-    class_name = config.get("_class_name") if isinstance(config, dict) else None
-    if class_name != "ControlNetModel":
-        raise ModelError(f"{folder}: is a {class_name or 'model of no known class'}, and only plain ControlNets "
-                         "(ControlNetModel, SD 1.5, SD 2 and SDXL) can guide a generation yet; choose another")
+                         "copy the ControlNet again")
+    class_name = _folder_class(folder)
+    if class_name not in ("ControlNetModel", _UNION_CLASS):
+        raise ModelError(f"{folder}: is a {class_name or 'model of no known class'}, and only ControlNets "
+                         "(ControlNetModel, SD 1.5, SD 2 and SDXL, or an SDXL ControlNetUnionModel) can guide a "
+                         "generation; choose another")
     if not any(folder.glob("*.safetensors")):
         raise ModelError(f"{folder}: holds no .safetensors weights (pickle files are never opened: they can run "
                          "code); convert them with 'atelier models convert'")
@@ -233,8 +288,12 @@ def _controlnet_pipeline(loaded, pipe, auto_pipeline: str, models: list, fingerp
     if kept["pipeline"] is not None and kept["pipeline"][0] == key:
         return kept["pipeline"][1]
     import diffusers
+    import torch
 
     options = {"add_watermarker": False} if loaded.info.pipeline.startswith("StableDiffusionXL") else {}
+    if auto_pipeline in _UNION_PIPELINES.values():
+        # A class's own from_pipe casts the shared modules to float32 in place unless told the dtype.
+        options["dtype"] = getattr(torch, loaded.dtype)
     controlnet = models[0] if len(models) == 1 else list(models)  # a list becomes a MultiControlNetModel
     try:
         controlled = getattr(diffusers, auto_pipeline).from_pipe(pipe, controlnet=controlnet, **options)

@@ -96,8 +96,9 @@ def type_from_folder(path: Path) -> str:
 # that are parts, as the Hub and ComfyUI's models/controlnet hold ControlNets.
 _FOLDER_PARTS = {
     "ControlNetModel": (CONTROLNET, ""),
-    "ControlNetUnionModel": (CONTROLNET, "Union ControlNet: not supported yet"),
+    "ControlNetUnionModel": (CONTROLNET, ""),
 }
+_UNION_FILE_NOTE = "Union ControlNets load from their diffusers folder"
 
 
 def folder_kind(config) -> Kind | None:
@@ -109,6 +110,8 @@ def folder_kind(config) -> Kind | None:
         return None
     width = config.get("cross_attention_dim")
     family = _CONTEXT_WIDTHS.get(width, UNKNOWN) if isinstance(width, int) else UNKNOWN
+    if family == UNKNOWN and config.get("addition_embed_type") == "text_time":
+        family = "sdxl"  # of the SD families only SDXL embeds the image sizes with the time
     return Kind(part[0], family, part[1])
 
 
@@ -125,7 +128,9 @@ def kind_of(header: dict, path: Path | None = None) -> Kind:
     if path is not None and in_upscaler_folder(path):
         return Kind(UPSCALER, UNKNOWN)
     if any(key.startswith(("control_model.", "controlnet_cond_embedding.", "input_hint_block.")) for key in keys):
-        return Kind(CONTROLNET, spec_family or _context_family(header, keys))
+        # A Union ControlNet's task embedding says which kinds of control image it was given.
+        note = _UNION_FILE_NOTE if any(key.startswith(("task_embedding", "control_add_embedding.")) for key in keys) else ""
+        return Kind(CONTROLNET, spec_family or _context_family(header, keys), note)
     if any(key.startswith("image_proj.") for key in keys) and any(key.startswith("ip_adapter.") for key in keys):
         return Kind(IP_ADAPTER, spec_family or _ip_adapter_family(header, keys))
     if any(key.startswith("vision_model.") for key in keys):
