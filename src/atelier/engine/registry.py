@@ -324,26 +324,25 @@ def inspect_matting(path: Path, *, name: str | None = None, source: str = "folde
 def inspect_depth(path: Path, *, name: str | None = None, source: str = "folder") -> ModelInfo:
     """A depth-estimation model (Depth Anything, MiDaS): an ONNX file its name marks as one
     (kinds.depth_family). Its graph is checked when it is first used (engine/depth_maps.py)."""
-    path = Path(path).expanduser()
-    family = kinds.depth_family(path)
-    if not path.is_file() or path.suffix != _ONNX_SUFFIX or family is None:
-        raise ModelError(f"{path}: not a depth model file; give a Depth Anything or MiDaS .onnx file "
-                         "(depth_anything_vits14.onnx, dpt_hybrid.onnx, ...)")
-    name = name or path.stem
-    return ModelInfo(id=name, name=name, path=path, kind=kinds.DEPTH, family=family, pipeline="",
-                     size_bytes=path.stat().st_size, source=source, format="single-file")
+    return _inspect_detector(path, kinds.DEPTH, kinds.depth_family(Path(path)), name, source,
+                             "a Depth Anything or MiDaS .onnx file (depth_anything_vits14.onnx, dpt_hybrid.onnx, ...)")
 
 
 def inspect_pose(path: Path, *, name: str | None = None, source: str = "folder") -> ModelInfo:
     """A pose-estimation model (DWPose's whole-body RTMPose): an ONNX file its name marks as one
     (kinds.pose_family). Its graph is checked when it is first used (engine/pose_maps.py)."""
+    return _inspect_detector(path, kinds.POSE, kinds.pose_family(Path(path)), name, source,
+                             "DWPose's .onnx pose estimator (dw-ll_ucoco_384.onnx)")
+
+
+def _inspect_detector(path: Path, kind: str, family: str | None, name: str | None, source: str,
+                      wanted: str) -> ModelInfo:
+    """An ONNX model that reads a picture for guidance (depth, pose), of the family its name says."""
     path = Path(path).expanduser()
-    family = kinds.pose_family(path)
     if not path.is_file() or path.suffix != _ONNX_SUFFIX or family is None:
-        raise ModelError(f"{path}: not a pose model file; give DWPose's .onnx pose estimator "
-                         "(dw-ll_ucoco_384.onnx)")
+        raise ModelError(f"{path}: not a {kind} model file; give {wanted}")
     name = name or path.stem
-    return ModelInfo(id=name, name=name, path=path, kind=kinds.POSE, family=family, pipeline="",
+    return ModelInfo(id=name, name=name, path=path, kind=kind, family=family, pipeline="",
                      size_bytes=path.stat().st_size, source=source, format="single-file")
 
 
